@@ -1,0 +1,81 @@
+import Foundation
+
+/// Resolves join methods by name. The executables hand it the list of built-in plugins; nothing
+/// else in the server or agent names a method.
+public struct JoinMethodRegistry: Sendable {
+    private let plugins: [String: JoinMethodPlugin]
+
+    public init(plugins: [JoinMethodPlugin]) {
+        var table: [String: JoinMethodPlugin] = [:]
+        for plugin in plugins { table[plugin.name] = plugin }
+        self.plugins = table
+    }
+
+    /// Every registered method name, sorted.
+    public var availableNames: [String] { plugins.keys.sorted() }
+
+    /// Every `auth_service` key some plugin reads.
+    public var authServiceKeys: Set<String> { plugins.values.reduce(into: []) { $0.formUnion($1.authServiceKeys) } }
+
+    /// The plugin called `name`, or an error listing the names there are.
+    public func plugin(named name: String) throws -> JoinMethodPlugin {
+        guard let plugin = plugins[name] else {
+            throw JoinError.badParameter(
+                "unknown join method \"\(name)\"; available join methods: \(availableNames.joined(separator: ", "))")
+        }
+        return plugin
+    }
+
+    /// Makes the server halves of the enabled methods (all when `enabled` is nil).
+    public func makeMethods(enabled: [String]? = nil, context: PluginContext) throws -> JoinMethodSet {
+        var methods: [any JoinMethod] = []
+        for name in enabled ?? availableNames {
+            methods.append(try plugin(named: name).makeMethod(context))
+        }
+        return JoinMethodSet(methods: methods, registeredNames: availableNames)
+    }
+
+    /// Makes the client half for `name`.
+    public func makeProver(named name: String, context: ProverContext) throws -> any JoinProver {
+        try plugin(named: name).makeProver(context)
+    }
+}
+
+/// The server halves of the enabled methods, made once at start-up.
+public struct JoinMethodSet: Sendable {
+    public let methods: [any JoinMethod]
+    private let registeredNames: [String]
+
+    public init(methods: [any JoinMethod], registeredNames: [String]? = nil) {
+        self.methods = methods
+        self.registeredNames = registeredNames ?? methods.map(\.name).sorted()
+    }
+
+    public var names: [String] { methods.map(\.name) }
+
+    /// The enabled method that serves tokens of `name`.
+    public func method(named name: String) -> (any JoinMethod)? {
+        methods.first { $0.name == name }
+    }
+
+    /// Token sources of the enabled methods, asked before the backend.
+    public var tokenSources: [any TokenSource] { methods.compactMap(\.tokenSource) }
+
+    /// Runs every rule of spec §1.3: the common ones, then the token's method's own; rejects a
+    /// method that is unknown or not enabled, and any `spec` section no enabled method owns.
+    public func validate(_ token: ProvisionToken) throws -> ProvisionToken {
+        let common = try token.checkedCommonFields()
+        guard let method = method(named: common.spec.joinMethod) else {
+            if registeredNames.contains(common.spec.joinMethod) {
+                throw JoinError.badParameter(
+                    "join method \"\(common.spec.joinMethod)\" is not enabled on this Auth server; enabled: \(names.joined(separator: ", "))")
+            }
+            throw JoinError.badParameter("unknown join method \"\(common.spec.joinMethod)\"")
+        }
+        let owned = methods.reduce(into: Set<String>()) { $0.formUnion($1.tokenSpecSections) }
+        for key in common.spec.methodSections.keys.sorted() where !owned.contains(key) {
+            throw JoinError.badParameter("unknown field \"spec.\(key)\"")
+        }
+        return try method.validate(common)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The client half of a join method: produces the proof the server half checks.
+///
+/// The join client picks a prover by the method configured in `join_params.method`, sends
+/// ``initialPayload(for:)`` inside `ClientInit`, then answers each challenge with
+/// ``answer(_:for:)`` until the server sends the result. A prover is made for one join, so it
+/// may keep state between rounds.
+public protocol JoinProver: Sendable {
+    /// The method name this prover speaks.
+    var name: String { get }
+
+    /// True when the server's chosen method (from `ServerInit`) is one this prover can follow.
+    func accepts(serverMethod: String) -> Bool
+
+    /// Bytes for `ClientInit.method_payload` (e.g. the EC2 identity document); may be empty.
+    func initialPayload(for request: ProofRequest) async throws -> Data
+
+    /// The solution to one server challenge.
+    func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data
+}
+
+extension JoinProver {
+    public func accepts(serverMethod: String) -> Bool { serverMethod == name }
+    public func initialPayload(for request: ProofRequest) async throws -> Data { Data() }
+    public func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data {
+        throw JoinError.badParameter("join method \(name) does not expect a challenge")
+    }
+}
+
+/// What the join client tells a prover about the join it is making.
+public struct ProofRequest: Sendable {
+    public var tokenName: String
+    public var role: SystemRole
+    public var nodeName: String
+
+    public init(tokenName: String, role: SystemRole, nodeName: String) {
+        self.tokenName = tokenName
+        self.role = role
+        self.nodeName = nodeName
+    }
+}

@@ -1,0 +1,63 @@
+/// Durations written as Teleport writes them (Go's `time.ParseDuration`): `5m`, `1h30m`,
+/// `10m0s`, `90s`, `1.5h`, `300ms`. Used for `--ttl`, `aws_iid_ttl` and config intervals.
+public struct GoDuration: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    public var seconds: Double
+
+    public init(seconds: Double) { self.seconds = seconds }
+
+    public init(parsing text: String) throws {
+        self.seconds = try GoDuration.parseSeconds(text)
+    }
+
+    private static func parseSeconds(_ text: String) throws -> Double {
+        let input = text.trimmingCharacters(in: .whitespaces)
+        guard !input.isEmpty else { throw JoinError.badParameter("empty duration") }
+        if input == "0" { return 0 }
+        var total = 0.0
+        var rest = Substring(input)
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else {
+                throw JoinError.badParameter("invalid duration \"\(text)\": expected a number followed by a unit such as 30s, 5m or 1h")
+            }
+            rest = rest.dropFirst(number.count)
+            guard let unit = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else {
+                throw JoinError.badParameter("invalid duration \"\(text)\": missing or unknown unit (use ns, us, ms, s, m or h)")
+            }
+            rest = rest.dropFirst(unit.0.count)
+            total += value * unit.1
+        }
+        return total
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            // A bare number in JSON is nanoseconds, as Go encodes time.Duration.
+            self.seconds = number / 1e9
+        } else {
+            self.seconds = try GoDuration.parseSeconds(container.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// Go's canonical spelling: `5m0s`, `1h0m0s`, `90s` → `1m30s`.
+    public var description: String {
+        if seconds == 0 { return "0s" }
+        var remaining = Int(seconds.rounded())
+        let hours = remaining / 3600
+        remaining %= 3600
+        let minutes = remaining / 60
+        let secs = remaining % 60
+        if hours > 0 { return "\(hours)h\(minutes)m\(secs)s" }
+        if minutes > 0 { return "\(minutes)m\(secs)s" }
+        return "\(secs)s"
+    }
+}
+
+import Foundation
