@@ -96,10 +96,18 @@ let package = Package(
         .executableTarget(name: "teleport", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
         .executableTarget(name: "tctl", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
         .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "BackendTestSuite"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore"], swiftSettings: swiftSettings),
+        // The backend behaviour every backend must show; run unchanged by each backend's tests.
+        .target(
+            name: "BackendTestSuite",
+            dependencies: ["Server", "JoinCore"],
+            path: "Tests/BackendTestSuite",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["JoinCore"], swiftSettings: swiftSettings),
     ]
 )
