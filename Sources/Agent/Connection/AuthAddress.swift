@@ -1,0 +1,43 @@
+import JoinCore
+
+/// An Auth server address, `host:port` (port 3025 when omitted; `[v6]:port` for IPv6).
+public struct AuthAddress: Sendable, Equatable, CustomStringConvertible {
+    public static let defaultPort = 3025
+
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init(parsing text: String) throws {
+        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        for scheme in ["https://", "tcp://"] where rest.hasPrefix(scheme) { rest = rest.dropFirst(scheme.count) }
+        guard !rest.isEmpty else { throw JoinError.badParameter("the auth server address is empty") }
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            port = after.hasPrefix(":") ? try AuthAddress.port(after.dropFirst(), text) : AuthAddress.defaultPort
+        } else if let colon = rest.lastIndex(of: ":"), rest.filter({ $0 == ":" }).count == 1 {
+            host = String(rest[..<colon])
+            port = try AuthAddress.port(rest[rest.index(after: colon)...], text)
+        } else {
+            host = String(rest)
+            port = AuthAddress.defaultPort
+        }
+        guard !host.isEmpty else { throw JoinError.badParameter("the auth server address \"\(text)\" has no host") }
+    }
+
+    private static func port(_ text: Substring, _ whole: String) throws -> Int {
+        guard let port = Int(text), (1...65535).contains(port) else {
+            throw JoinError.badParameter("the auth server address \"\(whole)\" has an invalid port")
+        }
+        return port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+import Foundation

@@ -1,0 +1,53 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import JoinCore
+
+/// The three ways a process connects to the Auth server (DESIGN.md §3):
+/// - `unverified`: TLS without checking the server, only to fetch CA certificates for pin
+///   checking (or when the operator chose `--insecure`);
+/// - `pinned`: TLS trusting only CA certificates that matched the pins;
+/// - `authenticated`: mTLS with the process's own identity, trusting the cluster's CAs.
+///
+/// The server's certificate names `teleport.cluster.local`, which is the TLS server name used
+/// whatever address is dialled, as in Teleport.
+public enum AuthTransports {
+    public static let serverName = "teleport.cluster.local"
+    /// The largest message this client accepts from the server.
+    static let maximumResponseBytes = 4 * 1024 * 1024
+
+    static func unverified(_ address: AuthAddress) throws -> HTTP2ClientTransport.Posix {
+        let anonymous = try ThrowawayCertificate()
+        return try make(address, certificatePEM: anonymous.certificatePEM, keyPEM: anonymous.privateKeyPEM,
+                        trustedCAsPEM: nil)
+    }
+
+    static func pinned(_ address: AuthAddress, trustedCAsPEM: [String]) throws -> HTTP2ClientTransport.Posix {
+        let anonymous = try ThrowawayCertificate()
+        return try make(address, certificatePEM: anonymous.certificatePEM, keyPEM: anonymous.privateKeyPEM,
+                        trustedCAsPEM: trustedCAsPEM)
+    }
+
+    public static func authenticated(_ address: AuthAddress, certificatePEM: String, keyPEM: String,
+                                     trustedCAsPEM: [String]) throws -> HTTP2ClientTransport.Posix {
+        try make(address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: trustedCAsPEM)
+    }
+
+    private static func make(_ address: AuthAddress, certificatePEM: String, keyPEM: String,
+                             trustedCAsPEM: [String]?) throws -> HTTP2ClientTransport.Posix {
+        let tls = HTTP2ClientTransport.Posix.TransportSecurity.TLS(
+            certificateChain: [.bytes(Array(certificatePEM.utf8), format: .pem)],
+            privateKey: .bytes(Array(keyPEM.utf8), format: .pem),
+            serverCertificateVerification: trustedCAsPEM == nil ? .noVerification : .fullVerification,
+            trustRoots: trustedCAsPEM.map { pems in .certificates(pems.map { .bytes(Array($0.utf8), format: .pem) }) }
+                ?? .systemDefault)
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.http2.authority = serverName
+        config.connection.maxIdleTime = nil
+        config.backoff = .init(initial: .milliseconds(200), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+        return try HTTP2ClientTransport.Posix(
+            target: .dns(host: address.host, port: address.port),
+            transportSecurity: .tls(tls),
+            config: config)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import JoinCore
+
+/// What a process needs to join: where, with which token and method, as what, and how to
+/// trust the Auth server.
+public struct JoinParameters: Sendable {
+    public var authServer: AuthAddress
+    public var tokenName: String
+    /// `join_params.method`; the token method when not configured.
+    public var method: String
+    public var role: SystemRole
+    public var nodeName: String
+    public var caPins: [CAPin]
+    /// Skip verifying the Auth server (`--insecure`).
+    public var insecure: Bool
+    public var additionalPrincipals: [String]
+    public var dnsNames: [String]
+
+    public init(authServer: AuthAddress, tokenName: String, method: String = "token", role: SystemRole,
+                nodeName: String, caPins: [CAPin] = [], insecure: Bool = false,
+                additionalPrincipals: [String] = [], dnsNames: [String] = []) {
+        self.authServer = authServer
+        self.tokenName = tokenName
+        self.method = method
+        self.role = role
+        self.nodeName = nodeName
+        self.caPins = caPins
+        self.insecure = insecure
+        self.additionalPrincipals = additionalPrincipals
+        self.dnsNames = dnsNames
+    }
+}

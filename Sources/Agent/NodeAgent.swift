@@ -1,0 +1,55 @@
+import Foundation
+import JoinCore
+import Logging
+
+/// A joined process's life: reuse the identity in `data_dir` or join to get one, save it
+/// whole, then heartbeat until stopped.
+public struct NodeAgent: Sendable {
+    public let store: IdentityStore
+    public let client: JoinClient
+    public let parameters: JoinParameters
+    public let labels: [String: String]
+    public let advertiseAddress: String
+    public let heartbeatInterval: Duration
+    let logger: Logger
+
+    public init(store: IdentityStore, client: JoinClient, parameters: JoinParameters, labels: [String: String],
+                advertiseAddress: String, heartbeatInterval: Duration, logger: Logger) {
+        self.store = store
+        self.client = client
+        self.parameters = parameters
+        self.labels = labels
+        self.advertiseAddress = advertiseAddress
+        self.heartbeatInterval = heartbeatInterval
+        self.logger = logger
+    }
+
+    /// The stored identity, or a new one obtained by joining (and saved before returning).
+    public func identity() async throws -> Identity {
+        if let existing = try store.load() {
+            logger.info("using the identity in the data directory; not joining again",
+                        metadata: ["host_id": "\(existing.hostID)", "data_dir": "\(store.dataDirectory.path)"])
+            try store.export(existing)
+            return existing
+        }
+        logger.info("joining the cluster", metadata: [
+            "auth_server": "\(parameters.authServer)", "method": "\(parameters.method)", "role": "\(parameters.role)",
+        ])
+        let identity = try await client.join(parameters)
+        try store.save(identity)
+        logger.info("joined the cluster", metadata: [
+            "cluster": "\(identity.clusterName)", "host_id": "\(identity.hostID)", "data_dir": "\(store.dataDirectory.path)",
+        ])
+        return identity
+    }
+
+    /// Joins if needed, then heartbeats until the task is cancelled.
+    public func run() async throws {
+        let identity = try await identity()
+        let heartbeater = Heartbeater(
+            identity: identity, authServer: parameters.authServer,
+            announcement: .init(hostname: identity.nodeName, address: advertiseAddress, labels: labels),
+            interval: heartbeatInterval, logger: logger)
+        try await heartbeater.run()
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import JoinCore
+import Logging
+
+/// Records every join attempt, success or failure, in the backend's audit table and as a log
+/// line. What goes in is already safe: masked token names, sanitised client strings, verified
+/// attributes; never a token value, key or AWS secret.
+public struct AuditLog: Sendable {
+    /// Teleport's event codes for joins.
+    enum Code {
+        static let instanceJoin = "TJ002I"
+        static let instanceJoinFailure = "TJ002E"
+        static let botJoin = "TJ001I"
+        static let botJoinFailure = "TJ001E"
+    }
+
+    let backend: any Backend
+    let logger: Logger
+
+    public init(backend: any Backend, logger: Logger) {
+        self.backend = backend
+        self.logger = logger
+    }
+
+    func record(_ attempt: JoinAuditRecord, at time: Date, failure: String?) async {
+        let isBot = attempt.role == SystemRole.bot.rawValue
+        let code = switch (isBot, failure == nil) {
+        case (true, true): Code.botJoin
+        case (true, false): Code.botJoinFailure
+        case (false, true): Code.instanceJoin
+        case (false, false): Code.instanceJoinFailure
+        }
+        let event = AuditEvent(
+            time: time, type: isBot ? "bot.join" : "instance.join", code: code, success: failure == nil,
+            method: attempt.method, tokenName: attempt.tokenName, role: attempt.role, hostID: attempt.hostID,
+            nodeName: attempt.nodeName, remoteAddress: attempt.remoteAddress, reason: failure,
+            attributes: attempt.attributes)
+        var metadata: Logger.Metadata = [
+            "method": .string(attempt.method), "token": .string(attempt.tokenName), "role": .string(attempt.role),
+            "host_id": .string(attempt.hostID), "node": .string(attempt.nodeName), "remote_addr": .string(attempt.remoteAddress),
+        ]
+        if let failure {
+            metadata["reason"] = .string(failure)
+            logger.warning("join attempt rejected", metadata: metadata)
+        } else {
+            logger.info("join attempt succeeded", metadata: metadata)
+        }
+        do {
+            try await backend.appendAuditEvent(event)
+        } catch {
+            logger.error("failed to write audit event", metadata: ["error": .string(String(describing: error))])
+        }
+    }
+}
+
+/// What the pipeline learns about an attempt as it goes, for its audit event.
+struct JoinAuditRecord: Sendable {
+    var remoteAddress: String
+    var method = ""
+    var tokenName = ""
+    var role = ""
+    var hostID = ""
+    var nodeName = ""
+    var attributes: [String: String] = [:]
+}
