@@ -1,0 +1,122 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import JoinCore
+import Logging
+
+/// Settings of an Auth server, as read from `auth_service` in teleport.yaml.
+public struct AuthServerSettings: Sendable {
+    public var clusterName: String
+    public var listenHost: String
+    public var listenPort: Int
+    /// The address nodes are told to use (`tctl tokens add` prints it); defaults to the listen
+    /// address, with `0.0.0.0` replaced by this machine's name.
+    public var advertiseAddress: String
+    public var dataDirectory: URL
+    public var rateLimits: JoinRateLimiter.Limits
+    public var version: String
+    public var joinTimeoutSeconds: Double
+    public var nodeTTL: TimeInterval
+    /// The largest gRPC message accepted from a client.
+    public var maximumMessageBytes: Int
+
+    public init(clusterName: String, listenHost: String = "0.0.0.0", listenPort: Int = 3025, advertiseAddress: String,
+                dataDirectory: URL, rateLimits: JoinRateLimiter.Limits = .init(), version: String,
+                joinTimeoutSeconds: Double = 60, nodeTTL: TimeInterval = NodeRegistry.defaultTTL,
+                maximumMessageBytes: Int = 256 * 1024) {
+        self.clusterName = clusterName
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.advertiseAddress = advertiseAddress
+        self.dataDirectory = dataDirectory
+        self.rateLimits = rateLimits
+        self.version = version
+        self.joinTimeoutSeconds = joinTimeoutSeconds
+        self.nodeTTL = nodeTTL
+        self.maximumMessageBytes = maximumMessageBytes
+    }
+}
+
+/// The Auth service: owns the CAs and tokens, serves joins, admin calls and heartbeats on one
+/// TLS port. Assembled from a backend and the enabled join methods; it names no method.
+public struct AuthServer: Sendable {
+    public let settings: AuthServerSettings
+    public let backend: any Backend
+    public let authorities: ClusterAuthorities
+    public let tokens: TokenStore
+    public let nodes: NodeRegistry
+    let pipeline: JoinPipeline
+    let clock: any JoinClock
+    let logger: Logger
+
+    public init(settings: AuthServerSettings, backend: any Backend, methods: JoinMethodSet,
+                clock: any JoinClock = SystemClock(), logger: Logger) async throws {
+        self.settings = settings
+        self.backend = backend
+        self.clock = clock
+        self.logger = logger
+        authorities = try await ClusterAuthorities.loadOrCreate(
+            backend: backend, clusterName: settings.clusterName, clock: clock, logger: logger)
+        tokens = TokenStore(backend: backend, methods: methods, clock: clock)
+        nodes = NodeRegistry(backend: backend, clock: clock, ttl: settings.nodeTTL)
+        pipeline = JoinPipeline(
+            clusterName: settings.clusterName, methods: methods, tokens: tokens, authorities: authorities, nodes: nodes,
+            audit: AuditLog(backend: backend, logger: logger), limiter: JoinRateLimiter(limits: settings.rateLimits, clock: clock),
+            clock: clock, logger: logger)
+    }
+
+    /// The pipeline, for driving joins without a network (tests, benchmarks).
+    public var joinPipeline: JoinPipeline { pipeline }
+
+    /// Serves until the task is cancelled. `onListening` receives the bound `host:port` once
+    /// the port is open (useful with port 0).
+    public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let serving = try LocalTLSIdentity.authServer(
+            hostCA: authorities.host, hostID: UUID().uuidString.lowercased(), now: clock.now)
+        try AdminIdentityFile.write(
+            LocalTLSIdentity.admin(hostCA: authorities.host, hostID: "admin-" + UUID().uuidString.lowercased(), now: clock.now),
+            authServer: settings.advertiseAddress, dataDirectory: settings.dataDirectory)
+
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.rpc.maxRequestPayloadSize = settings.maximumMessageBytes
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: settings.listenHost, port: settings.listenPort),
+            transportSecurity: AuthServerTLS.security(certificatePEM: try serving.certificatePEM(), privateKeyPEM: serving.privateKeyPEM),
+            config: config)
+        let authentication = CallerAuthentication(authorities: authorities, clock: clock)
+        let services: [any RegistrableRPCService] = [
+            JoinServiceHandler(pipeline: pipeline, authorities: authorities, clusterName: settings.clusterName,
+                               version: settings.version, joinTimeoutSeconds: settings.joinTimeoutSeconds),
+            AdminServiceHandler(tokens: tokens, nodes: nodes, backend: backend, authorities: authorities,
+                                authentication: authentication, clusterName: settings.clusterName,
+                                version: settings.version, advertiseAddress: settings.advertiseAddress),
+            InventoryServiceHandler(nodes: nodes, authentication: authentication),
+        ]
+        let server = GRPCServer(transport: transport, services: services)
+        let logger = self.logger
+        let backend = self.backend
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.serve() }
+            group.addTask {
+                let address = try await transport.listeningAddress
+                let text = address.ipv4.map { "\($0.host):\($0.port)" } ?? "\(address)"
+                logger.info("Auth service is listening", metadata: ["addr": "\(text)", "cluster": "\(settings.clusterName)"])
+                onListening(text)
+            }
+            group.addTask {
+                // Sweep expired tokens and nodes once a minute.
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(60))
+                    if let removed = try? await backend.deleteExpired(), removed > 0 {
+                        logger.debug("removed expired items", metadata: ["count": "\(removed)"])
+                    }
+                }
+            }
+            try await withTaskCancellationHandler {
+                try await Task.sleep(for: .seconds(Double(Int32.max)))
+            } onCancel: {
+                server.beginGracefulShutdown()
+            }
+        }
+    }
+}

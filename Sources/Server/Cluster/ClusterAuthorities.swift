@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import JoinCore
+import JoineryProto
+import Logging
+import X509
+
+/// The cluster's certificate authorities as the running Auth server uses them: loaded from the
+/// backend, created there on first start, and wrapped with the issuers for host and bot
+/// certificates.
+///
+/// CAs are created with the backend's `create`, so when several Auth servers start on one
+/// empty database exactly one set wins and every server uses it.
+public struct ClusterAuthorities: Sendable {
+    static let keyPrefix = "/authorities/"
+
+    public let clusterName: String
+    public let host: CertificateAuthority
+    public let user: CertificateAuthority
+    let hostIssuer: HostCertificateIssuer
+    let userIssuer: UserCertificateIssuer
+
+    init(clusterName: String, host: CertificateAuthority, user: CertificateAuthority) throws {
+        self.clusterName = clusterName
+        self.host = host
+        self.user = user
+        self.hostIssuer = try HostCertificateIssuer(hostCA: host)
+        self.userIssuer = try UserCertificateIssuer(userCA: user)
+    }
+
+    /// Loads the host and user CAs, creating any that do not exist yet.
+    public static func loadOrCreate(backend: any Backend, clusterName: String, clock: any JoinClock,
+                                    logger: Logger) async throws -> ClusterAuthorities {
+        var loaded: [CertificateAuthority.Kind: CertificateAuthority] = [:]
+        for kind in [CertificateAuthority.Kind.host, .user] {
+            let key = keyPrefix + kind.rawValue
+            if let item = try await backend.get(key) {
+                loaded[kind] = try CertificateAuthority(json: item.value)
+                continue
+            }
+            let fresh = try CertificateAuthority.generate(kind: kind, clusterName: clusterName, now: clock.now)
+            do {
+                _ = try await backend.create(key, value: try fresh.encodedJSON(), expires: nil)
+                logger.info("created the cluster's \(kind.rawValue) certificate authority", metadata: ["cluster": "\(clusterName)"])
+                loaded[kind] = fresh
+            } catch let error as JoinError where error.kind == .alreadyExists {
+                // Another Auth server created it first: use theirs.
+                guard let item = try await backend.get(key) else { throw error }
+                loaded[kind] = try CertificateAuthority(json: item.value)
+            }
+        }
+        let host = loaded[.host]!, user = loaded[.user]!
+        for authority in [host, user] where authority.clusterName != clusterName {
+            throw JoinError.badParameter(
+                "the stored certificate authorities belong to cluster \"\(authority.clusterName)\", but auth_service.cluster_name is \"\(clusterName)\"; " +
+                "the cluster name cannot change once the CAs exist")
+        }
+        return try ClusterAuthorities(clusterName: clusterName, host: host, user: user)
+    }
+
+    /// The host CA's TLS certificates as one PEM bundle, for `GetClusterCACert`.
+    public var hostCATLSCertificatesPEM: String {
+        host.trustedTLSCertificates.compactMap { try? $0.serializeAsPEM().pemString + "\n" }.joined()
+    }
+
+    /// The pins of every trusted host CA certificate.
+    public var hostCAPins: [String] {
+        host.trustedTLSCertificates.compactMap { try? CAPin(certificate: $0).description }
+    }
+
+    /// One row per CA for `tctl status`.
+    public var statuses: [AuthorityStatus] {
+        [AuthorityStatus(type: "host", rotation: "never updated", pins: hostCAPins),
+         AuthorityStatus(type: "user", rotation: "never updated", pins: [])]
+    }
+
+    func issueHostCertificates(_ request: HostIdentityRequest) throws -> Joinery_V1_Certificates {
+        let issued = try hostIssuer.issue(HostCertificateRequest(
+            hostID: request.hostID, nodeName: request.nodeName, clusterName: clusterName, role: request.role,
+            systemRoles: request.systemRoles, sshPublicKey: try SSHPublicKey(wireBytes: request.sshPublicKey),
+            tlsPublicKeyDER: Array(request.tlsPublicKey), additionalPrincipals: request.additionalPrincipals,
+            dnsNames: request.dnsNames, remoteHost: request.remoteHost, now: request.now))
+        return Self.wire(issued)
+    }
+
+    func issueBotCertificates(_ request: BotIdentityRequest) throws -> Joinery_V1_Certificates {
+        let ttl = request.requestedExpiry.map { $0.timeIntervalSince(request.now) }
+        let issued = try userIssuer.issue(BotCertificateRequest(
+            botName: request.botName, botInstanceID: UUID().uuidString.lowercased(), generation: 1,
+            sshPublicKey: try SSHPublicKey(wireBytes: request.sshPublicKey),
+            tlsPublicKeyDER: Array(request.tlsPublicKey), ttl: ttl, now: request.now))
+        return Self.wire(issued)
+    }
+
+    /// The verified identity behind a client certificate (chains to the host or user CA).
+    public func authenticate(_ certificate: Certificate, now: Date) throws -> PeerIdentity {
+        try PeerIdentity.verify(certificate, trustedCAs: host.trustedTLSCertificates + user.trustedTLSCertificates, now: now)
+    }
+
+    private static func wire(_ issued: IssuedCertificates) -> Joinery_V1_Certificates {
+        .with {
+            $0.tlsCert = Data(issued.tlsCertificateDER)
+            $0.tlsCaCerts = issued.tlsCACertificatesDER.map { Data($0) }
+            $0.sshCert = Data(issued.sshCertificate)
+            $0.sshCaKeys = issued.sshCAKeys.map { Data($0) }
+        }
+    }
+}
+
+/// A CA's line in `tctl status`.
+public struct AuthorityStatus: Sendable, Equatable {
+    public var type: String
+    public var rotation: String
+    public var pins: [String]
+}
+
+/// What the pipeline asks of the host CA for one join.
+struct HostIdentityRequest: Sendable {
+    var hostID: String
+    var nodeName: String
+    var role: SystemRole
+    var systemRoles: [SystemRole]
+    var sshPublicKey: Data
+    var tlsPublicKey: Data
+    var additionalPrincipals: [String]
+    var dnsNames: [String]
+    var remoteHost: String
+    var now: Date
+}
+
+/// What the pipeline asks of the user CA for one bot join.
+struct BotIdentityRequest: Sendable {
+    var botName: String
+    var sshPublicKey: Data
+    var tlsPublicKey: Data
+    var requestedExpiry: Date?
+    var now: Date
+}
