@@ -65,6 +65,13 @@ public struct AuthServer: Sendable {
             clock: clock, logger: logger)
     }
 
+    /// Where tctl on this machine reaches the server: the listen address, loopback when the
+    /// server listens on every interface.
+    var localAddress: String {
+        let host = ["0.0.0.0", "::", ""].contains(settings.listenHost) ? "127.0.0.1" : settings.listenHost
+        return host.contains(":") ? "[\(host)]:\(settings.listenPort)" : "\(host):\(settings.listenPort)"
+    }
+
     /// The pipeline, for driving joins without a network (tests, benchmarks).
     public var joinPipeline: JoinPipeline { pipeline }
 
@@ -75,7 +82,7 @@ public struct AuthServer: Sendable {
             hostCA: authorities.host, hostID: UUID().uuidString.lowercased(), now: clock.now)
         try AdminIdentityFile.write(
             LocalTLSIdentity.admin(hostCA: authorities.host, hostID: "admin-" + UUID().uuidString.lowercased(), now: clock.now),
-            authServer: settings.advertiseAddress, dataDirectory: settings.dataDirectory)
+            authServer: localAddress, dataDirectory: settings.dataDirectory)
 
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = settings.maximumMessageBytes

@@ -3,8 +3,8 @@ import JoinCore
 
 /// Turns gRPC statuses from the Auth server back into ``JoinError``s, so the operator sees the
 /// server's message (e.g. `token expired or not found`) rather than a transport error.
-enum RPCErrorTranslation {
-    static func joinError(_ error: any Error, address: AuthAddress) -> any Error {
+public enum RPCErrorTranslation {
+    public static func joinError(_ error: any Error, address: AuthAddress) -> any Error {
         guard let error = error as? RPCError else { return error }
         switch error.code {
         case .permissionDenied, .unauthenticated: return JoinError.accessDenied(error.message)
@@ -20,7 +20,7 @@ enum RPCErrorTranslation {
         }
     }
 
-    static func translating<T: Sendable>(_ address: AuthAddress, _ body: () async throws -> T) async throws -> T {
+    public static func translating<T: Sendable>(_ address: AuthAddress, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {

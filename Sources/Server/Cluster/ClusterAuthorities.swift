@@ -69,9 +69,9 @@ public struct ClusterAuthorities: Sendable {
     }
 
     /// One row per CA for `tctl status`.
-    public var statuses: [AuthorityStatus] {
-        [AuthorityStatus(type: "host", rotation: "never updated", pins: hostCAPins),
-         AuthorityStatus(type: "user", rotation: "never updated", pins: [])]
+    public var statuses: [CertificateAuthorityStatus] {
+        [CertificateAuthorityStatus(type: "host", rotation: "never updated", pins: hostCAPins),
+         CertificateAuthorityStatus(type: "user", rotation: "never updated", pins: [])]
     }
 
     func issueHostCertificates(_ request: HostIdentityRequest) throws -> Joinery_V1_Certificates {
@@ -108,7 +108,7 @@ public struct ClusterAuthorities: Sendable {
 }
 
 /// A CA's line in `tctl status`.
-public struct AuthorityStatus: Sendable, Equatable {
+public struct CertificateAuthorityStatus: Sendable, Equatable {
     public var type: String
     public var rotation: String
     public var pins: [String]

@@ -1,0 +1,80 @@
+import JoinCore
+
+/// The `teleport:` section: who this process is, where it keeps state, and how it reaches
+/// and trusts the cluster.
+public struct TeleportSection: Sendable, Equatable, Decodable {
+    /// `nodename`; `nil` means "use the host name".
+    public var nodeName: String?
+    /// `data_dir`: host UUID, identity and the Auth backend live here.
+    public var dataDir: String
+    /// `join_params`; `nil` when the section is absent.
+    public var joinParams: JoinParamsConfig?
+    /// `auth_token`: the legacy spelling of `join_params.token_name`.
+    public var authToken: String?
+    /// `ca_pin`: one pin or a list; empty when none was written.
+    public var caPins: [CAPin]
+    /// `auth_server` (v3): join and connect to the Auth service directly.
+    public var authServer: String?
+    /// `auth_servers` (v1/v2 only).
+    public var authServers: [String]
+    /// `proxy_server` (v3): join and connect through the Proxy service.
+    public var proxyServer: String?
+    public var log: LogConfig
+    public var storage: StorageConfig
+
+    public static let defaultDataDir = "/var/lib/teleport"
+
+    public init(nodeName: String? = nil, dataDir: String = TeleportSection.defaultDataDir,
+                joinParams: JoinParamsConfig? = nil, authToken: String? = nil, caPins: [CAPin] = [],
+                authServer: String? = nil, authServers: [String] = [], proxyServer: String? = nil,
+                log: LogConfig = LogConfig(), storage: StorageConfig = StorageConfig()) {
+        self.nodeName = nodeName
+        self.dataDir = dataDir
+        self.joinParams = joinParams
+        self.authToken = authToken
+        self.caPins = caPins
+        self.authServer = authServer
+        self.authServers = authServers
+        self.proxyServer = proxyServer
+        self.log = log
+        self.storage = storage
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case nodeName = "nodename", dataDir = "data_dir", joinParams = "join_params", authToken = "auth_token"
+        case caPin = "ca_pin", authServer = "auth_server", authServers = "auth_servers"
+        case proxyServer = "proxy_server", log, storage
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        nodeName = try c.decodeIfPresent(String.self, forKey: .nodeName).nonEmpty
+        dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir).nonEmpty ?? TeleportSection.defaultDataDir
+        joinParams = try c.decodeIfPresent(JoinParamsConfig.self, forKey: .joinParams)
+        authToken = try c.decodeIfPresent(String.self, forKey: .authToken).nonEmpty
+        let pinTexts = try c.decodeIfPresent(StringOrList.self, forKey: .caPin)?.values ?? []
+        caPins = try pinTexts.map { text in
+            do {
+                return try CAPin(parsing: text)
+            } catch let error as JoinError {
+                throw DecodingError.dataCorruptedError(forKey: .caPin, in: c, debugDescription: error.message)
+            }
+        }
+        authServer = try c.decodeIfPresent(String.self, forKey: .authServer).nonEmpty
+        authServers = try c.decodeIfPresent(StringOrList.self, forKey: .authServers)?.values ?? []
+        proxyServer = try c.decodeIfPresent(String.self, forKey: .proxyServer).nonEmpty
+        log = try c.decodeIfPresent(LogConfig.self, forKey: .log) ?? LogConfig()
+        storage = try c.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? StorageConfig()
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// `nil` for a missing or empty string: `nodename: ""` means "not set", as in Teleport.
+    var nonEmpty: String? {
+        switch self {
+        case .some(let text) where !text.isEmpty: return text
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Agent
+import Foundation
+import JoinCore
+import Logging
+import Server
+
+/// Runs the Auth service described by a teleport.yaml: opens the backend in `data_dir`, makes
+/// the enabled join methods, and serves. When `ssh_service` is enabled in the same process,
+/// the Auth host also lists itself as a node, as Teleport's first node does.
+public struct AuthServiceRunner: Sendable {
+    let config: FileConfig
+    let logger: Logger
+
+    public init(config: FileConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let dataDirectory = URL(fileURLWithPath: config.teleport.dataDir)
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let clock = SystemClock()
+        let backend = try openBackend(dataDirectory: dataDirectory, clock: clock)
+        let context = PluginContext(clock: clock, logger: logger, authService: config.authServiceRaw, dataDirectory: dataDirectory)
+        let methods = try BuiltInJoinMethods.registry.makeMethods(enabled: config.authService.joinMethods, context: context)
+        let listen = try AuthAddress(parsing: config.authService.listenAddr)
+        let nodeName = config.teleport.nodeName ?? HostName.current
+        let settings = AuthServerSettings(
+            clusterName: config.authService.clusterName ?? nodeName,
+            listenHost: listen.host, listenPort: listen.port,
+            advertiseAddress: advertiseAddress(listen: listen),
+            dataDirectory: dataDirectory,
+            rateLimits: .init(averagePerSecond: config.authService.joinRateLimit.average,
+                              burst: Double(config.authService.joinRateLimit.burst)),
+            version: JoineryVersion.current)
+        let server = try await AuthServer(settings: settings, backend: backend, methods: methods, clock: clock, logger: logger)
+        logger.info("join methods enabled", metadata: ["methods": "\(methods.names.joined(separator: ","))"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            if config.sshService.enabled && config.sshService.isConfigured {
+                group.addTask { try await heartbeatLocalNode(server: server, dataDirectory: dataDirectory, nodeName: nodeName) }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func openBackend(dataDirectory: URL, clock: any JoinClock) throws -> any Backend {
+        let path = config.teleport.storage.path.map { URL(fileURLWithPath: $0) }
+            ?? dataDirectory.appendingPathComponent("backend").appendingPathComponent("joinery.sqlite")
+        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        return try SQLiteBackend(path: path, clock: clock)
+    }
+
+    /// What `tctl tokens add` tells nodes to dial: the first `public_addr`, else the listen
+    /// address with an unspecified host replaced by this machine's address.
+    private func advertiseAddress(listen: AuthAddress) -> String {
+        if let first = config.authService.publicAddr.first {
+            return (try? AuthAddress(parsing: first).description) ?? first
+        }
+        if listen.host == "0.0.0.0" || listen.host == "::" {
+            return AuthAddress(host: HostName.primaryAddress ?? "127.0.0.1", port: listen.port).description
+        }
+        return listen.description
+    }
+
+    /// The Auth host's own SSH service: listed in `tctl nodes ls` under a host ID kept in
+    /// `data_dir/host_uuid`.
+    private func heartbeatLocalNode(server: AuthServer, dataDirectory: URL, nodeName: String) async throws {
+        let file = dataDirectory.appendingPathComponent("host_uuid")
+        let hostID: String
+        if let stored = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !stored.isEmpty {
+            hostID = stored
+        } else {
+            hostID = UUID().uuidString.lowercased()
+            try Data((hostID + "\n").utf8).write(to: file, options: .atomic)
+        }
+        while !Task.isCancelled {
+            do {
+                _ = try await server.nodes.heartbeat(
+                    hostID: hostID, hostname: nodeName, address: config.sshService.publicAddr.first ?? "",
+                    version: JoineryVersion.current, labels: config.sshService.labels, roles: ["Node"])
+            } catch {
+                logger.warning("local node heartbeat failed", metadata: ["error": "\(error)"])
+            }
+            try await Task.sleep(for: .seconds(60))
+        }
+    }
+}

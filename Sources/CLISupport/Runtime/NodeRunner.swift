@@ -1,0 +1,62 @@
+import Agent
+import Foundation
+import JoinCore
+import Logging
+
+/// Runs a joining process described by a teleport.yaml (after command-line overrides): joins
+/// with the configured token and method unless `data_dir` already holds an identity, then
+/// heartbeats so `tctl nodes ls` lists it.
+public struct NodeRunner: Sendable {
+    let config: FileConfig
+    let roles: [SystemRole]
+    let insecure: Bool
+    let logger: Logger
+
+    /// How often a node heartbeats; `JOINERY_HEARTBEAT_INTERVAL` (seconds) overrides it.
+    static var heartbeatInterval: Duration {
+        if let text = ProcessInfo.processInfo.environment["JOINERY_HEARTBEAT_INTERVAL"], let seconds = Double(text), seconds > 0 {
+            return .seconds(seconds)
+        }
+        return .seconds(30)
+    }
+
+    public init(config: FileConfig, roles: [SystemRole], insecure: Bool, logger: Logger) {
+        self.config = config
+        self.roles = roles
+        self.insecure = insecure
+        self.logger = logger
+    }
+
+    public func makeAgent() throws -> NodeAgent {
+        guard config.teleport.proxyServer == nil else {
+            throw JoinError.notImplemented(
+                "joining through the Proxy Service (proxy_server) is not supported yet; set teleport.auth_server to the Auth server's address (port 3025)")
+        }
+        guard let server = config.teleport.authServer ?? config.teleport.authServers.first else {
+            throw JoinError.badParameter("\(config.fileName): no auth server set: set teleport.auth_server or pass --auth-server")
+        }
+        guard let token = try config.resolvedJoinToken(), !token.isEmpty else {
+            throw JoinError.badParameter(
+                "\(config.fileName): no join token set: set teleport.join_params.token_name or pass --token")
+        }
+        let nodeName = config.teleport.nodeName ?? HostName.current
+        let role: SystemRole = roles.count == 1 ? roles[0] : .instance
+        let parameters = JoinParameters(
+            authServer: try AuthAddress(parsing: server), tokenName: token, method: config.joinMethod, role: role,
+            nodeName: nodeName, caPins: config.teleport.caPins, insecure: insecure,
+            additionalPrincipals: config.sshService.publicAddr.compactMap { try? AuthAddress(parsing: $0).host })
+        let dataDirectory = URL(fileURLWithPath: config.teleport.dataDir)
+        let proverContext = ProverContext(logger: logger, joinParams: config.teleport.joinParams?.raw ?? .object([:]),
+                                          dataDirectory: dataDirectory)
+        return NodeAgent(
+            store: IdentityStore(dataDirectory: dataDirectory),
+            client: JoinClient(registry: BuiltInJoinMethods.registry, logger: logger, proverContext: proverContext),
+            parameters: parameters, labels: config.sshService.labels,
+            advertiseAddress: config.sshService.publicAddr.first ?? "",
+            heartbeatInterval: NodeRunner.heartbeatInterval, logger: logger)
+    }
+
+    public func run() async throws {
+        try await makeAgent().run()
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import CLISupport
+import Foundation
+import JoinCore
+import JoineryProto
+
+/// `tctl nodes add|ls`.
+struct NodesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nodes", abstract: "Manage nodes.", subcommands: [NodesAddCommand.self, NodesListCommand.self])
+}
+
+struct NodesAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a join token for new nodes.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Roles the token allows (default node).")
+    var roles = "node"
+    @Option(help: "How long the token is valid (default 30m).")
+    var ttl: String = "30m"
+    @Option(help: "The token value (default: random).")
+    var token: String?
+    @Option(help: "Output: text, json or yaml.")
+    var format: String?
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            try await TokenCreation(global: global, rolesText: roles, value: token, ttl: ttl, labels: nil, format: format).run()
+        }
+    }
+}
+
+struct NodesListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List nodes that are heartbeating.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Output: text (table), json or yaml.")
+    var format: String?
+    @Flag(help: "Show labels in full.")
+    var verbose = false
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            let nodes = try await global.connection().withAdmin { admin in
+                try await admin.listNodes(Joinery_V1_ListNodesRequest()).nodes
+            }
+            let summaries = nodes.map {
+                NodeSummary(hostname: $0.hostname, hostID: $0.hostID, address: $0.addr, labels: $0.labels, version: $0.version)
+            }
+            switch try OutputFormat(parsing: format) {
+            case .human, .text:
+                print(NodeListing.table(summaries, labelsWidth: verbose ? nil : 60), terminator: "")
+            case .json:
+                print(try NodeDocuments.json(nodes), terminator: "")
+            case .yaml:
+                print(try NodeDocuments.yaml(nodes), terminator: "")
+            }
+        }
+    }
+}
+
+/// Nodes as `kind: node` documents for `--format json|yaml`.
+enum NodeDocuments {
+    struct Document: Encodable {
+        struct Metadata: Encodable { var name: String; var labels: [String: String] }
+        struct Spec: Encodable { var hostname: String; var addr: String; var version: String }
+        var kind = "node"
+        var version = "v2"
+        var metadata: Metadata
+        var spec: Spec
+    }
+
+    static func documents(_ nodes: [Joinery_V1_Node]) -> [Document] {
+        nodes.map {
+            Document(metadata: .init(name: $0.hostID, labels: $0.labels), spec: .init(hostname: $0.hostname, addr: $0.addr, version: $0.version))
+        }
+    }
+
+    static func json(_ nodes: [Joinery_V1_Node]) throws -> String { try ResourceDocuments.json(documents(nodes)) }
+
+    static func yaml(_ nodes: [Joinery_V1_Node]) throws -> String { try ResourceDocuments.yaml(documents(nodes)) }
+}

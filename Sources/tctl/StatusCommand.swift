@@ -1,0 +1,71 @@
+import ArgumentParser
+import CLISupport
+import Foundation
+import JoinCore
+import JoineryProto
+
+/// `tctl status`: the cluster, its version, its CAs and the CA pins.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the cluster's status and CA pins.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            let status = try await global.connection().withAdmin { admin in
+                try await admin.getStatus(Joinery_V1_StatusRequest())
+            }
+            let report = ClusterStatus(
+                clusterName: status.clusterName, version: status.serverVersion,
+                authorities: status.authorities.map { AuthorityStatus(type: $0.type, rotation: $0.rotation) },
+                pins: status.authorities.flatMap(\.pins))
+            print(ClusterStatusOutput.table(report), terminator: "")
+        }
+    }
+}
+
+/// `tctl audit ls`: the join audit trail, oldest first.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Read the audit log.", subcommands: [AuditListCommand.self])
+}
+
+struct AuditListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List recent audit events.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How many of the newest events.")
+    var limit: Int32 = 100
+    @Option(help: "text (table) or json (one event per line).")
+    var format: String?
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            let requested = limit
+            let events = try await global.connection().withAdmin { admin in
+                try await admin.listAuditEvents(.with { $0.limit = requested }).eventsJson
+            }
+            if format?.lowercased() == "json" {
+                for event in events { print(String(decoding: event, as: UTF8.self)) }
+                return
+            }
+            print(try AuditTable.render(events), terminator: "")
+        }
+    }
+}
+
+/// The audit events as a table: time, event, code, method, token, role, host, address, result.
+enum AuditTable {
+    static func render(_ events: [Data]) throws -> String {
+        let rows = try events.map { data -> [String] in
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+            func field(_ key: String) -> String { (object[key] as? String) ?? "" }
+            let success = (object["success"] as? Bool) == true
+            return [field("time"), field("type"), field("code"), field("method"), field("token_name"), field("role"),
+                    field("host_id"), field("remote_address"), success ? "success" : "failure: " + field("reason")]
+        }
+        guard !rows.isEmpty else { return "No audit events found.\n" }
+        return TextTable(headers: ["Time", "Event", "Code", "Method", "Token", "Role", "Host ID", "Remote Address", "Result"],
+                         rows: rows).render()
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import CLISupport
+import Foundation
+import JoinCore
+import Logging
+
+/// `teleport start`: runs the services teleport.yaml enables, with Teleport's flags on top.
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Start the Auth service, or join this machine to a cluster and keep it listed.")
+
+    @Option(name: [.short, .customLong("config")], help: "Path to teleport.yaml (default /etc/teleport.yaml if it exists).")
+    var config: String?
+    @Option(help: "Comma-separated roles to run: auth, node, proxy, ...")
+    var roles: String?
+    @Option(help: "Join token, or an absolute path to a file holding it.")
+    var token: String?
+    @Option(name: .customLong("ca-pin"), help: "CA pin to verify the Auth server with (repeatable).")
+    var caPins: [String] = []
+    @Option(name: .customLong("auth-server"), help: "Address of the Auth server, host:port.")
+    var authServer: String?
+    @Option(name: .customLong("join-method"), help: "Join method (default: token).")
+    var joinMethod: String?
+    @Option(help: "Name of this node (default: the hostname).")
+    var nodename: String?
+    @Option(name: .customLong("data-dir"), help: "Where to keep state (default /var/lib/teleport).")
+    var dataDir: String?
+    @Option(help: "Labels for this node: k=v,k2=v2.")
+    var labels: String?
+    @Flag(help: "Do not verify the Auth server's certificate (dangerous).")
+    var insecure = false
+    @Flag(name: [.short, .long], help: "Debug logging.")
+    var debug = false
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            var file = try loadConfig()
+            let requestedRoles = try roles.map(SystemRole.parseList)
+            try applyFlags(to: &file, roles: requestedRoles)
+            try LoggingSetup.bootstrap(file.teleport.log, debug: debug)
+            let logger = Logger(label: "teleport")
+            let runsAuth = requestedRoles.map { $0.contains(.auth) }
+                ?? (file.authService.enabled && (file.authService.isConfigured || file.teleport.authServer == nil))
+            let settled = file
+            let insecure = self.insecure
+            try await SignalHandling.runUntilTerminated {
+                if runsAuth {
+                    try await AuthServiceRunner(config: settled, logger: logger).run()
+                } else {
+                    let agentRoles = requestedRoles?.filter { $0 != .auth } ?? [.node]
+                    try await NodeRunner(config: settled, roles: agentRoles.isEmpty ? [.node] : agentRoles,
+                                         insecure: insecure, logger: logger).run()
+                }
+            }
+        }
+    }
+
+    private func loadConfig() throws -> FileConfig {
+        let keys = BuiltInJoinMethods.registry.authServiceKeys
+        if let config {
+            return try FileConfig.load(path: config, pluginAuthServiceKeys: keys)
+        }
+        if FileManager.default.fileExists(atPath: ConfigOutputTarget.defaultFilePath) {
+            return try FileConfig.load(path: ConfigOutputTarget.defaultFilePath, pluginAuthServiceKeys: keys)
+        }
+        return FileConfig()
+    }
+
+    /// Flags win over the file, as in Teleport.
+    private func applyFlags(to file: inout FileConfig, roles: [SystemRole]?) throws {
+        if let nodename { file.teleport.nodeName = nodename }
+        if let dataDir { file.teleport.dataDir = dataDir }
+        if let authServer {
+            file.teleport.authServer = authServer
+            file.teleport.proxyServer = nil
+        }
+        if !caPins.isEmpty { file.teleport.caPins = try caPins.map(CAPin.init(parsing:)) }
+        if token != nil || joinMethod != nil {
+            var params = file.teleport.joinParams ?? JoinParamsConfig()
+            if let token { params.tokenName = token }
+            if let joinMethod { params.method = joinMethod }
+            file.teleport.joinParams = params
+        }
+        if let labels { file.sshService.labels = try LabelsText.parse(labels) }
+        if let roles, roles.contains(.node), roles.contains(.auth) {
+            file.sshService.enabled = true
+            file.sshService.isConfigured = true
+        }
+    }
+}
