@@ -58,6 +58,7 @@ let package = Package(
                 "JoinCore", "JoineryProto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -108,6 +109,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "teleport", "tctl"], swiftSettings: swiftSettings),
     ]
 )

@@ -131,6 +131,12 @@ public nonisolated struct Joinery_V1_CertAuthorityStatus: Sendable {
 
   public var pins: [String] = []
 
+  /// The CA's SSH public keys, authorized_keys format (for @cert-authority lines).
+  public var sshPublicKeys: [String] = []
+
+  /// The CA's TLS certificates, PEM.
+  public var tlsCertificatesPem: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -473,7 +479,7 @@ nonisolated extension Joinery_V1_StatusRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Joinery_V1_CertAuthorityStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CertAuthorityStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}rotation\0\u{1}pins\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}rotation\0\u{1}pins\0\u{3}ssh_public_keys\0\u{3}tls_certificates_pem\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -484,6 +490,8 @@ nonisolated extension Joinery_V1_CertAuthorityStatus: SwiftProtobuf.Message, Swi
       case 1: try { try decoder.decodeSingularStringField(value: &self.type) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.rotation) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.pins) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.sshPublicKeys) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.tlsCertificatesPem) }()
       default: break
       }
     }
@@ -499,6 +507,12 @@ nonisolated extension Joinery_V1_CertAuthorityStatus: SwiftProtobuf.Message, Swi
     if !self.pins.isEmpty {
       try visitor.visitRepeatedStringField(value: self.pins, fieldNumber: 3)
     }
+    if !self.sshPublicKeys.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.sshPublicKeys, fieldNumber: 4)
+    }
+    if !self.tlsCertificatesPem.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.tlsCertificatesPem, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -506,6 +520,8 @@ nonisolated extension Joinery_V1_CertAuthorityStatus: SwiftProtobuf.Message, Swi
     if lhs.type != rhs.type {return false}
     if lhs.rotation != rhs.rotation {return false}
     if lhs.pins != rhs.pins {return false}
+    if lhs.sshPublicKeys != rhs.sshPublicKeys {return false}
+    if lhs.tlsCertificatesPem != rhs.tlsCertificatesPem {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -70,8 +70,14 @@ public struct ClusterAuthorities: Sendable {
 
     /// One row per CA for `tctl status`.
     public var statuses: [CertificateAuthorityStatus] {
-        [CertificateAuthorityStatus(type: "host", rotation: "never updated", pins: hostCAPins),
-         CertificateAuthorityStatus(type: "user", rotation: "never updated", pins: [])]
+        [Self.status(of: host, pins: hostCAPins), Self.status(of: user, pins: [])]
+    }
+
+    private static func status(of authority: CertificateAuthority, pins: [String]) -> CertificateAuthorityStatus {
+        CertificateAuthorityStatus(
+            type: authority.kind.rawValue, rotation: "never updated", pins: pins,
+            sshPublicKeys: ((try? authority.trustedSSHKeys) ?? []).map(\.authorizedKey),
+            tlsCertificatesPEM: authority.trustedTLSCertificates.compactMap { try? $0.serializeAsPEM().pemString + "\n" })
     }
 
     func issueHostCertificates(_ request: HostIdentityRequest) throws -> Joinery_V1_Certificates {
@@ -112,6 +118,8 @@ public struct CertificateAuthorityStatus: Sendable, Equatable {
     public var type: String
     public var rotation: String
     public var pins: [String]
+    public var sshPublicKeys: [String]
+    public var tlsCertificatesPEM: [String]
 }
 
 /// What the pipeline asks of the host CA for one join.

@@ -72,6 +72,8 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
                         $0.type = status.type
                         $0.rotation = status.rotation
                         $0.pins = status.pins
+                        $0.sshPublicKeys = status.sshPublicKeys
+                        $0.tlsCertificatesPem = status.tlsCertificatesPEM
                     }
                 }
             }

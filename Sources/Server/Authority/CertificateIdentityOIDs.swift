@@ -1,0 +1,23 @@
+import SwiftASN1
+
+/// The object identifiers Joinery writes into X.509 subject names to carry identity that
+/// X.509 has no field for.
+///
+/// The first two are Teleport's (spec §4.4), so tools that know Teleport certificates read
+/// ours. The bot attributes are our own, under the same private arc `1.3.9999.1`, numbered
+/// from 100 to stay clear of the numbers Teleport uses there:
+///
+/// | OID | meaning |
+/// |---|---|
+/// | `1.3.9999.1.7` | cluster name (Teleport) |
+/// | `1.3.9999.2.11` | one system role of a multi-role Instance certificate (Teleport) |
+/// | `1.3.9999.1.100` | bot name (Joinery) |
+/// | `1.3.9999.1.101` | bot instance ID (Joinery) |
+/// | `1.3.9999.1.102` | bot certificate generation, decimal (Joinery) |
+public enum CertificateIdentityOIDs {
+    public static let clusterName: ASN1ObjectIdentifier = [1, 3, 9999, 1, 7]
+    public static let systemRole: ASN1ObjectIdentifier = [1, 3, 9999, 2, 11]
+    public static let botName: ASN1ObjectIdentifier = [1, 3, 9999, 1, 100]
+    public static let botInstanceID: ASN1ObjectIdentifier = [1, 3, 9999, 1, 101]
+    public static let botGeneration: ASN1ObjectIdentifier = [1, 3, 9999, 1, 102]
+}

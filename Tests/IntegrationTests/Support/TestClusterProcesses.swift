@@ -1,0 +1,108 @@
+import Foundation
+import XCTest
+
+/// A cluster made of the real binaries: an Auth server process on 127.0.0.1 with its own
+/// scratch directory, plus helpers to run tctl and start nodes. `stop()` ends every process.
+final class ClusterProcesses: @unchecked Sendable {
+    static let binaries: URL = {
+        if let explicit = ProcessInfo.processInfo.environment["JOINERY_BIN_DIR"] { return URL(fileURLWithPath: explicit) }
+        // The test bundle sits in the build products directory next to the executables.
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }()
+    static var teleport: URL { binaries.appendingPathComponent("teleport") }
+    static var tctl: URL { binaries.appendingPathComponent("tctl") }
+
+    let directory: URL
+    let port: Int
+    let configFile: URL
+    private(set) var auth: ManagedProcess?
+    private var others: [ManagedProcess] = []
+
+    init(staticTokens: [String] = [], extraAuthYAML: String = "") throws {
+        guard FileManager.default.isExecutableFile(atPath: ClusterProcesses.teleport.path) else {
+            throw XCTSkip("teleport binary not found at \(ClusterProcesses.teleport.path); run `swift build` first")
+        }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("joinery-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        port = FreePort.next()
+        configFile = directory.appendingPathComponent("auth.yaml")
+        let tokens = staticTokens.isEmpty ? "" : "  tokens:\n" + staticTokens.map { "    - \"\($0)\"\n" }.joined()
+        try """
+        version: v3
+        teleport:
+          nodename: auth-host
+          data_dir: \(directory.path)/auth
+          log:
+            severity: DEBUG
+        auth_service:
+          enabled: yes
+          cluster_name: it.example.com
+          listen_addr: 127.0.0.1:\(port)
+        \(tokens)\(extraAuthYAML)ssh_service:
+          enabled: no
+        proxy_service:
+          enabled: no
+
+        """.write(to: configFile, atomically: true, encoding: .utf8)
+    }
+
+    var authAddress: String { "127.0.0.1:\(port)" }
+
+    func startAuth() async throws {
+        let process = try ManagedProcess(ClusterProcesses.teleport, ["start", "-c", configFile.path],
+                                         logDirectory: directory, name: "auth")
+        auth = process
+        guard await process.waitForOutput("Auth service is listening") else {
+            throw XCTSkip("auth server did not start: \(process.output)")
+        }
+    }
+
+    func tctl(_ arguments: [String]) throws -> CommandResult {
+        try Command.run(ClusterProcesses.tctl, ["-c", configFile.path] + arguments)
+    }
+
+    /// The CA pin `tctl status` prints.
+    func caPin() throws -> String {
+        let status = try tctl(["status"])
+        guard let line = status.stdout.split(separator: "\n").first(where: { $0.hasPrefix("CA pin") }),
+              let pin = line.split(separator: " ").last else {
+            throw XCTSkip("tctl status printed no CA pin: \(status.combined)")
+        }
+        return String(pin)
+    }
+
+    func addToken(type: String = "node", ttl: String = "5m") throws -> String {
+        let result = try tctl(["tokens", "add", "--type=\(type)", "--ttl=\(ttl)", "--format=text"])
+        let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard result.status == 0, !token.isEmpty else { throw XCTSkip("tctl tokens add failed: \(result.combined)") }
+        return token
+    }
+
+    /// Starts `teleport start` with `arguments`; the caller waits on its output.
+    func startNode(_ name: String, _ arguments: [String]) throws -> ManagedProcess {
+        let process = try ManagedProcess(ClusterProcesses.teleport, ["start"] + arguments,
+                                         environment: ["JOINERY_HEARTBEAT_INTERVAL": "1"], logDirectory: directory, name: name)
+        others.append(process)
+        return process
+    }
+
+    func nodeDataDirectory(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// Polls `tctl nodes ls` (bounded) until a line contains `text`.
+    func waitForNode(_ text: String, seconds: Double = 20) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try tctl(["nodes", "ls"]).stdout
+            if last.contains(text) { return last }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return last
+    }
+
+    func stop() async {
+        for process in others { await process.stop() }
+        await auth?.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
