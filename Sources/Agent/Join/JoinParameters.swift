@@ -6,7 +6,7 @@ import JoinCore
 public struct JoinParameters: Sendable {
     public var authServer: AuthAddress
     public var tokenName: String
-    /// `join_params.method`; the token method when not configured.
+    /// `join_params.method` (the config layer supplies the default).
     public var method: String
     public var role: SystemRole
     public var nodeName: String
@@ -16,7 +16,7 @@ public struct JoinParameters: Sendable {
     public var additionalPrincipals: [String]
     public var dnsNames: [String]
 
-    public init(authServer: AuthAddress, tokenName: String, method: String = "token", role: SystemRole,
+    public init(authServer: AuthAddress, tokenName: String, method: String, role: SystemRole,
                 nodeName: String, caPins: [CAPin] = [], insecure: Bool = false,
                 additionalPrincipals: [String] = [], dnsNames: [String] = []) {
         self.authServer = authServer

@@ -1,3 +1,4 @@
+import JoinCore
 import Foundation
 
 /// Expiry times as `tctl tokens ls` prints them: `30 Mar 23 18:15 UTC (2m8s)` — Go's
@@ -33,16 +34,6 @@ public enum ExpiryText {
 public enum GoDurationText {
     /// Rounds to the nearest second (halves away from zero, as Go's `Round(time.Second)`).
     public static func format(seconds: Double) -> String {
-        let total = Int(seconds.rounded(.toNearestOrAwayFromZero))
-        if total == 0 { return "0s" }
-        let sign = total < 0 ? "-" : ""
-        var remaining = abs(total)
-        let hours = remaining / 3600
-        remaining %= 3600
-        let minutes = remaining / 60
-        let secs = remaining % 60
-        if hours > 0 { return "\(sign)\(hours)h\(minutes)m\(secs)s" }
-        if minutes > 0 { return "\(sign)\(minutes)m\(secs)s" }
-        return "\(sign)\(secs)s"
+        GoDuration(seconds: seconds).description
     }
 }

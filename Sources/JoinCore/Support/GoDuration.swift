@@ -46,17 +46,19 @@ public struct GoDuration: Sendable, Equatable, Hashable, Codable, CustomStringCo
         try container.encode(description)
     }
 
-    /// Go's canonical spelling: `5m0s`, `1h0m0s`, `90s` → `1m30s`.
+    /// Go's canonical spelling, rounded to seconds: `5m0s`, `1h0m0s`, `90s` → `1m30s`, `-2s`.
     public var description: String {
-        if seconds == 0 { return "0s" }
-        var remaining = Int(seconds.rounded())
+        let total = Int(seconds.rounded())
+        if total == 0 { return "0s" }
+        let sign = total < 0 ? "-" : ""
+        var remaining = abs(total)
         let hours = remaining / 3600
         remaining %= 3600
         let minutes = remaining / 60
         let secs = remaining % 60
-        if hours > 0 { return "\(hours)h\(minutes)m\(secs)s" }
-        if minutes > 0 { return "\(minutes)m\(secs)s" }
-        return "\(secs)s"
+        if hours > 0 { return "\(sign)\(hours)h\(minutes)m\(secs)s" }
+        if minutes > 0 { return "\(sign)\(minutes)m\(secs)s" }
+        return "\(sign)\(secs)s"
     }
 }
 

@@ -75,7 +75,7 @@ public struct JoinPipeline: Sendable {
         record.nodeName = request.displayName
         record.role = request.role.rawValue
 
-        try limiter.admit(address: Self.host(of: record.remoteAddress), method: request.requestedMethod)
+        try limiter.admit(address: HostCertificateNames.host(of: record.remoteAddress), method: request.requestedMethod)
 
         let found = try await tokens.findForJoin(name: request.tokenName)
         guard let method = methods.method(named: found.token.spec.joinMethod) else {
@@ -122,7 +122,7 @@ public struct JoinPipeline: Sendable {
                 systemRoles: RoleAuthorization.systemRoles(token: found.token, requested: request.role),
                 sshPublicKey: request.sshPublicKey, tlsPublicKey: request.tlsPublicKey,
                 additionalPrincipals: additionalPrincipals, dnsNames: dnsNames,
-                remoteHost: Self.host(of: record.remoteAddress), now: clock.now))
+                remoteHost: HostCertificateNames.host(of: record.remoteAddress), now: clock.now))
         case .bot(let requestedExpiry):
             record.nodeName = UntrustedString.sanitize(found.token.spec.botName)
             result.certificates = try authorities.issueBotCertificates(BotIdentityRequest(
@@ -132,16 +132,5 @@ public struct JoinPipeline: Sendable {
         var response = Joinery_V1_JoinResponse()
         response.result = result
         try await stream.send(response)
-    }
-
-    /// The host part of `ip:port`, `[v6]:port` or a bare address.
-    static func host(of address: String) -> String {
-        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<close])
-        }
-        if address.filter({ $0 == ":" }).count == 1, let colon = address.lastIndex(of: ":") {
-            return String(address[..<colon])
-        }
-        return address
     }
 }

@@ -24,7 +24,7 @@ final class JoinOverGRPCTests: XCTestCase {
     }
 
     private func parameters(token: String, pins: [CAPin]? = nil, role: SystemRole = .node) -> JoinParameters {
-        JoinParameters(authServer: address, tokenName: token, role: role, nodeName: "node-1",
+        JoinParameters(authServer: address, tokenName: token, method: "token", role: role, nodeName: "node-1",
                        caPins: pins ?? cluster.pins())
     }
 
