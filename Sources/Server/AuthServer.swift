@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+
 import GRPCNIOTransportHTTP2
 import JoinCore
 import Logging
@@ -84,6 +85,7 @@ public struct AuthServer: Sendable {
             LocalTLSIdentity.admin(hostCA: authorities.host, hostID: "admin-" + UUID().uuidString.lowercased(), now: clock.now),
             authServer: localAddress, dataDirectory: settings.dataDirectory)
 
+        try ListenAddressCheck.ensureAvailable(host: settings.listenHost, port: settings.listenPort)
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = settings.maximumMessageBytes
         let transport = HTTP2ServerTransport.Posix(
@@ -105,7 +107,13 @@ public struct AuthServer: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask {
-                let address = try await transport.listeningAddress
+                let address: GRPCNIOTransportHTTP2.SocketAddress
+                do {
+                    address = try await transport.listeningAddress
+                } catch {
+                    server.beginGracefulShutdown()
+                    throw JoinError.unavailable("the Auth server could not listen on \(settings.listenHost):\(settings.listenPort): \(error)")
+                }
                 let text = address.ipv4.map { "\($0.host):\($0.port)" } ?? "\(address)"
                 logger.info("Auth service is listening", metadata: ["addr": "\(text)", "cluster": "\(settings.clusterName)"])
                 onListening(text)

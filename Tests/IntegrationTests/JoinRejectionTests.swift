@@ -99,4 +99,10 @@ final class JoinRejectionTests: XCTestCase {
         let tokens = try cluster.tctl(["tokens", "ls"])
         XCTAssertEqual(tokens.stdout, "No active tokens found.\n")
     }
+
+    func testSecondAuthServerOnTheSamePortFailsWithAClearMessage() throws {
+        let result = try Command.run(ClusterProcesses.teleport, ["start", "-c", cluster.configFile.path], timeout: 20)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("already in use"), result.stderr)
+    }
 }
