@@ -31,7 +31,8 @@ struct StaticTokenSpec {
             do {
                 content = try readFile(value)
             } catch {
-                throw JoinError.badParameter("cannot read the static token file \(value) named at \(place): \(error.localizedDescription)")
+                let reason = FileManager.default.fileExists(atPath: value) ? "it is not readable UTF-8 text" : "no such file"
+                throw JoinError.badParameter("cannot read the static token file \(value) named at \(place): \(reason)")
             }
             values = content.trimmingCharacters(in: .whitespacesAndNewlines)
                 .split(separator: "\n")

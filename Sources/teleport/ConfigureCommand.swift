@@ -38,9 +38,7 @@ struct ConfigureCommand: ParsableCommand {
                 roles: try roles.map(SystemRole.parseList) ?? [], publicAddr: publicAddr,
                 connection: AgentConnectionSettings(token: token, joinMethod: joinMethod, authServer: authServer,
                                                     proxyServer: proxy, caPins: caPins))
-            let target = try ConfigOutputTarget(parsing: output)
-            try target.write(try SampleConfigWriter.yaml(options))
-            if case .file(let path) = target { print("Wrote config to file \"\(path)\". Now you can start the server.") }
+            try ConfigOutputTarget(parsing: output).write(try SampleConfigWriter.yaml(options))
         }
     }
 }
@@ -83,8 +81,12 @@ struct NodeConfigureCommand: ParsableCommand {
                 connection: AgentConnectionSettings(token: token, joinMethod: joinMethod, authServer: authServer,
                                                     proxyServer: proxy, caPins: caPins))
             let target = try ConfigOutputTarget(parsing: output)
-            try target.write(try NodeConfigWriter.yaml(options))
-            if case .file(let path) = target, !silent { print("Wrote config to file \"\(path)\". Now you can start the node with `teleport start`.") }
+            let yaml = try NodeConfigWriter.yaml(options)
+            if silent, case .file = target {
+                try target.write(yaml) { _ in }
+            } else {
+                try target.write(yaml)
+            }
         }
     }
 }

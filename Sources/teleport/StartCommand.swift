@@ -37,6 +37,9 @@ struct StartCommand: AsyncParsableCommand {
         try await CommandErrors.reporting {
             var file = try loadConfig()
             let requestedRoles = try roles.map(SystemRole.parseList)
+            if requestedRoles?.contains(.bot) == true {
+                throw JoinError.badParameter("bots join with tbot, not teleport start; --roles takes service roles such as node, proxy, auth")
+            }
             try applyFlags(to: &file, roles: requestedRoles)
             try LoggingSetup.bootstrap(file.teleport.log, debug: debug)
             let logger = Logger(label: "teleport")

@@ -23,7 +23,12 @@ public struct AuthServiceRunner: Sendable {
         let clock = SystemClock()
         let backend = try openBackend(dataDirectory: dataDirectory, clock: clock)
         let context = PluginContext(clock: clock, logger: logger, authService: config.authServiceRaw, dataDirectory: dataDirectory)
-        let methods = try BuiltInJoinMethods.registry.makeMethods(enabled: config.authService.joinMethods, context: context)
+        let methods: JoinMethodSet
+        do {
+            methods = try BuiltInJoinMethods.registry.makeMethods(enabled: config.authService.joinMethods, context: context)
+        } catch let error as JoinError {
+            throw JoinError(error.kind, "\(config.fileName): \(error.message)")
+        }
         let listen = try AuthAddress(parsing: config.authService.listenAddr)
         let nodeName = config.teleport.nodeName ?? HostName.current
         let settings = AuthServerSettings(

@@ -35,9 +35,14 @@ public struct NodeRunner: Sendable {
         guard let server = config.teleport.authServer ?? config.teleport.authServers.first else {
             throw JoinError.badParameter("\(config.fileName): no auth server set: set teleport.auth_server or pass --auth-server")
         }
-        guard let token = try config.resolvedJoinToken(), !token.isEmpty else {
+        let dataDirectory = URL(fileURLWithPath: config.teleport.dataDir)
+        let store = IdentityStore(dataDirectory: dataDirectory)
+        // A process that has joined before needs no token: it reuses its identity.
+        let hasIdentity = try store.load() != nil
+        let token = try config.resolvedJoinToken() ?? ""
+        guard hasIdentity || !token.isEmpty else {
             throw JoinError.badParameter(
-                "\(config.fileName): no join token set: set teleport.join_params.token_name or pass --token")
+                "no join token set: pass --token or set teleport.join_params.token_name in \(config.fileName)")
         }
         let nodeName = config.teleport.nodeName ?? HostName.current
         let role: SystemRole = roles.count == 1 ? roles[0] : .instance
@@ -45,11 +50,10 @@ public struct NodeRunner: Sendable {
             authServer: try AuthAddress(parsing: server), tokenName: token, method: config.joinMethod, role: role,
             nodeName: nodeName, caPins: config.teleport.caPins, insecure: insecure,
             additionalPrincipals: config.sshService.publicAddr.compactMap { try? AuthAddress(parsing: $0).host })
-        let dataDirectory = URL(fileURLWithPath: config.teleport.dataDir)
         let proverContext = ProverContext(logger: logger, joinParams: config.teleport.joinParams?.raw ?? .object([:]),
                                           dataDirectory: dataDirectory)
         return NodeAgent(
-            store: IdentityStore(dataDirectory: dataDirectory),
+            store: store,
             client: JoinClient(registry: BuiltInJoinMethods.registry, logger: logger, proverContext: proverContext),
             parameters: parameters, labels: config.sshService.labels,
             advertiseAddress: config.sshService.publicAddr.first ?? "",

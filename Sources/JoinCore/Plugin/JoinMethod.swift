@@ -64,9 +64,14 @@ public struct JoinAttempt: Sendable {
     public var initialPayload: Data
     /// The time the pipeline started this attempt (from the server's clock).
     public var startedAt: Date
+    /// Live processes in the cluster (for one-process-per-host checks).
+    public var presence: any HostPresence
+    /// Where the method records verified facts for the audit event, success or failure.
+    public let facts: AttemptFacts
 
     public init(token: ProvisionToken, tokenRevision: Int64?, requestedRole: SystemRole, nodeName: String,
-                remoteAddress: String, initialPayload: Data, startedAt: Date) {
+                remoteAddress: String, initialPayload: Data, startedAt: Date,
+                presence: any HostPresence = NoHostPresence(), facts: AttemptFacts = AttemptFacts()) {
         self.token = token
         self.tokenRevision = tokenRevision
         self.requestedRole = requestedRole
@@ -74,6 +79,8 @@ public struct JoinAttempt: Sendable {
         self.remoteAddress = remoteAddress
         self.initialPayload = initialPayload
         self.startedAt = startedAt
+        self.presence = presence
+        self.facts = facts
     }
 }
 

@@ -28,8 +28,9 @@ public struct NodeRecord: Sendable, Codable, Equatable {
 }
 
 /// Live nodes, kept under `/nodes/<hostID>` and expiring unless heartbeats keep them alive,
-/// so `tctl nodes ls` shows what is running now and a dead node drops out by itself.
-public struct NodeRegistry: Sendable {
+/// so `tctl nodes ls` shows what is running now and a dead node drops out by itself. It is
+/// also the ``HostPresence`` methods consult.
+public struct NodeRegistry: HostPresence {
     /// How long a node stays listed after its last heartbeat (Teleport: about 10 minutes).
     public static let defaultTTL: TimeInterval = 600
     static let prefix = "/nodes/"
@@ -69,9 +70,15 @@ public struct NodeRegistry: Sendable {
             .sorted { ($0.hostname, $0.hostID) < ($1.hostname, $1.hostID) }
     }
 
-    /// The live node with this host ID, if any (used by methods' one-process-per-host checks).
+    /// The live node with this host ID, if any.
     public func node(hostID: String) async throws -> NodeRecord? {
         guard let item = try await backend.get(NodeRegistry.prefix + hostID) else { return nil }
         return try? JSONDecoder().decode(NodeRecord.self, from: item.value)
+    }
+
+    public func isLive(hostID: String, role: SystemRole?) async throws -> Bool {
+        guard let node = try await node(hostID: hostID) else { return false }
+        guard let role else { return true }
+        return node.roles.contains(role.rawValue)
     }
 }

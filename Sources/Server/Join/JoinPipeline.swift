@@ -41,10 +41,13 @@ public struct JoinPipeline: Sendable {
     /// the transport can turn it into a status.
     public func run(_ stream: any JoinStream, remoteAddress: String) async throws {
         var record = JoinAuditRecord(remoteAddress: remoteAddress)
+        let facts = AttemptFacts()
         do {
-            try await join(stream, record: &record)
+            try await join(stream, record: &record, facts: facts)
+            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitize)) { attested, _ in attested }
             await audit.record(record, at: clock.now, failure: nil)
         } catch {
+            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitize)) { attested, _ in attested }
             let reason: String
             if let error = error as? JoinError {
                 reason = error.message
@@ -58,7 +61,7 @@ public struct JoinPipeline: Sendable {
         }
     }
 
-    private func join(_ stream: any JoinStream, record: inout JoinAuditRecord) async throws {
+    private func join(_ stream: any JoinStream, record: inout JoinAuditRecord, facts: AttemptFacts) async throws {
         guard let first = try await stream.receive() else {
             throw JoinError.badParameter("the client closed the stream before sending ClientInit")
         }
@@ -103,7 +106,7 @@ public struct JoinPipeline: Sendable {
         let attempt = JoinAttempt(
             token: found.token, tokenRevision: found.revision, requestedRole: request.role,
             nodeName: request.displayName, remoteAddress: record.remoteAddress,
-            initialPayload: request.methodPayload, startedAt: clock.now)
+            initialPayload: request.methodPayload, startedAt: clock.now, presence: nodes, facts: facts)
         let exchange = StreamChallengeExchange(stream: stream, maximumPayloadBytes: JoinPipeline.maximumPayloadBytes)
         let attestation = try await method.attest(attempt, over: exchange)
         record.attributes = attestation.attributes.mapValues(UntrustedString.sanitize)
