@@ -35,7 +35,7 @@ struct StaticTokenSpec {
                 throw JoinError.badParameter("cannot read the static token file \(value) named at \(place): \(reason)")
             }
             values = content.trimmingCharacters(in: .whitespacesAndNewlines)
-                .split(separator: "\n")
+                .split(whereSeparator: \.isNewline)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
         } else {

@@ -14,12 +14,26 @@ public struct AuthAddress: Sendable, Equatable, CustomStringConvertible {
 
     public init(parsing text: String) throws {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
-        for scheme in ["https://", "tcp://"] where rest.hasPrefix(scheme) { rest = rest.dropFirst(scheme.count) }
+        if let scheme = rest.range(of: "://") {
+            guard ["https", "tcp"].contains(rest[..<scheme.lowerBound].lowercased()) else {
+                throw JoinError.badParameter("the auth server address \"\(text)\" must be host:port (no URL scheme other than https://)")
+            }
+            rest = rest[scheme.upperBound...]
+        }
         guard !rest.isEmpty else { throw JoinError.badParameter("the auth server address is empty") }
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else {
+                throw JoinError.badParameter("the auth server address \"\(text)\" has an unclosed [")
+            }
             host = String(rest[rest.index(after: rest.startIndex)..<close])
             let after = rest[rest.index(after: close)...]
-            port = after.hasPrefix(":") ? try AuthAddress.port(after.dropFirst(), text) : AuthAddress.defaultPort
+            if after.isEmpty {
+                port = AuthAddress.defaultPort
+            } else if after.hasPrefix(":") {
+                port = try AuthAddress.port(after.dropFirst(), text)
+            } else {
+                throw JoinError.badParameter("the auth server address \"\(text)\" has text after the ] that is not :port")
+            }
         } else if let colon = rest.lastIndex(of: ":"), rest.filter({ $0 == ":" }).count == 1 {
             host = String(rest[..<colon])
             port = try AuthAddress.port(rest[rest.index(after: colon)...], text)
@@ -27,11 +41,13 @@ public struct AuthAddress: Sendable, Equatable, CustomStringConvertible {
             host = String(rest)
             port = AuthAddress.defaultPort
         }
-        guard !host.isEmpty else { throw JoinError.badParameter("the auth server address \"\(text)\" has no host") }
+        guard !host.isEmpty, !host.contains("/"), !host.contains(" ") else {
+            throw JoinError.badParameter("the auth server address \"\(text)\" has no host")
+        }
     }
 
     private static func port(_ text: Substring, _ whole: String) throws -> Int {
-        guard let port = Int(text), (1...65535).contains(port) else {
+        guard text.allSatisfy(\.isNumber), let port = Int(text), (1...65535).contains(port) else {
             throw JoinError.badParameter("the auth server address \"\(whole)\" has an invalid port")
         }
         return port

@@ -60,7 +60,7 @@ enum PEMBundle {
     static func split(_ text: String) -> [String] {
         var blocks: [String] = []
         var current: [Substring] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        for line in text.split(whereSeparator: \.isNewline) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("-----BEGIN ") { current = [] }
             current.append(Substring(trimmed))

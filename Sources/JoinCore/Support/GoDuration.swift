@@ -43,7 +43,32 @@ public struct GoDuration: Sendable, Equatable, Hashable, Codable, CustomStringCo
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try container.encode(exactDescription)
+    }
+
+    /// Go's spelling without rounding, for storage: `300ms`, `1.5s`, `1m30.25s`, `5m0s`.
+    public var exactDescription: String {
+        let nanoseconds = Int64((abs(seconds) * 1e9).rounded())
+        if nanoseconds == 0 { return "0s" }
+        let sign = seconds < 0 ? "-" : ""
+        if nanoseconds < 1_000_000_000 {
+            for (unit, size) in [("ms", Int64(1_000_000)), ("µs", Int64(1_000))] where nanoseconds % size == 0 {
+                return "\(sign)\(nanoseconds / size)\(unit)"
+            }
+            return "\(sign)\(nanoseconds)ns"
+        }
+        let wholeSeconds = nanoseconds / 1_000_000_000
+        let fraction = nanoseconds % 1_000_000_000
+        var secondsText = "\(wholeSeconds % 60)"
+        if fraction > 0 {
+            var digits = String(format: "%09lld", fraction)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            secondsText += "." + digits
+        }
+        let hours = wholeSeconds / 3600, minutes = (wholeSeconds % 3600) / 60
+        if hours > 0 { return "\(sign)\(hours)h\(minutes)m\(secondsText)s" }
+        if minutes > 0 { return "\(sign)\(minutes)m\(secondsText)s" }
+        return "\(sign)\(secondsText)s"
     }
 
     /// Go's canonical spelling, rounded to seconds: `5m0s`, `1h0m0s`, `90s` → `1m30s`, `-2s`.

@@ -1,0 +1,146 @@
+import Foundation
+import JoinCore
+import XCTest
+
+/// The validation table of spec §1.3, through ``JoinMethodSet/validate(_:)`` and
+/// ``ProvisionToken/checkedCommonFields()``.
+final class TokenValidationTests: XCTestCase {
+    private func token(roles: [SystemRole] = [.node], method: String = "", allow: [TokenRule] = [],
+                       botName: String = "") -> ProvisionToken {
+        var token = ProvisionToken(name: "a-token-name-0123456789", roles: roles, joinMethod: method)
+        token.spec.allow = allow
+        token.spec.botName = botName
+        return token
+    }
+
+    // MARK: Common rules
+
+    func testKindAndVersionAreForced() throws {
+        var input = token()
+        input.kind = "something"
+        input.version = "v1"
+        let checked = try input.checkedCommonFields()
+        XCTAssertEqual(checked.kind, "token")
+        XCTAssertEqual(checked.version, "v2")
+    }
+
+    func testMissingNameIsRejected() {
+        var input = token()
+        input.metadata.name = ""
+        XCTAssertEqual(joinErrorMessage { _ = try input.checkedCommonFields() }, "missing parameter metadata.name")
+    }
+
+    func testMissingRolesAreRejected() {
+        XCTAssertEqual(joinErrorMessage { _ = try self.token(roles: []).checkedCommonFields() },
+                       "provisioning token is missing roles")
+    }
+
+    func testDuplicateRolesAreRejected() {
+        XCTAssertEqual(joinErrorMessage { _ = try self.token(roles: [.node, .proxy, .node]).checkedCommonFields() },
+                       "duplicate role \"Node\"")
+    }
+
+    func testBotRoleWithoutBotNameIsRejected() {
+        let message = joinErrorMessage { _ = try self.token(roles: [.bot]).checkedCommonFields() }
+        XCTAssertEqual(message, "token with role \"Bot\" must set bot_name")
+    }
+
+    func testBotNameWithoutBotRoleIsRejected() {
+        let message = joinErrorMessage { _ = try self.token(roles: [.node], botName: "robot").checkedCommonFields() }
+        XCTAssertEqual(message, "can only set bot_name on token with role \"Bot\"")
+    }
+
+    func testBotRoleWithBotNameIsAccepted() throws {
+        let checked = try token(roles: [.bot], botName: "robot").checkedCommonFields()
+        XCTAssertEqual(checked.spec.botName, "robot")
+    }
+
+    func testJoinMethodDefaultsToTokenWithoutAllowRules() throws {
+        XCTAssertEqual(try token().checkedCommonFields().spec.joinMethod, "token")
+    }
+
+    func testJoinMethodDefaultsToEC2WithAllowRules() throws {
+        let checked = try token(allow: [TokenRule(awsAccount: "123456789012")]).checkedCommonFields()
+        XCTAssertEqual(checked.spec.joinMethod, "ec2")
+    }
+
+    func testExplicitJoinMethodIsKept() throws {
+        let checked = try token(method: "iam", allow: [TokenRule(awsAccount: "123456789012")]).checkedCommonFields()
+        XCTAssertEqual(checked.spec.joinMethod, "iam")
+    }
+
+    // MARK: Through the enabled methods
+
+    func testCommonRulesRunBeforeTheMethod() throws {
+        let set = try FakePlugins.methods()
+        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(roles: [], method: "token")) },
+                       "provisioning token is missing roles")
+    }
+
+    func testMethodValidationIsCalled() throws {
+        let set = try FakePlugins.methods()
+        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(method: "ec2")) },
+                       "the ec2 join method requires defined allow rules")
+    }
+
+    func testMethodDefaultsAreReturned() throws {
+        let set = try FakePlugins.methods()
+        let validated = try set.validate(token(allow: [TokenRule(awsAccount: "123456789012")]))
+        XCTAssertEqual(validated.spec.joinMethod, "ec2")
+        XCTAssertEqual(validated.spec.awsIIDTTL, GoDuration(seconds: 300))
+    }
+
+    func testDefaultedTokenMethodRejectsNothingElse() throws {
+        let set = try FakePlugins.methods()
+        let validated = try set.validate(token())
+        XCTAssertEqual(validated.spec.joinMethod, "token")
+        XCTAssertEqual(validated.spec.roles, [.node])
+    }
+
+    func testUnknownJoinMethodIsRejected() throws {
+        let set = try FakePlugins.methods()
+        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(method: "github")) },
+                       "unknown join method \"github\"")
+    }
+
+    func testRegisteredButDisabledJoinMethodIsRejected() throws {
+        let set = try FakePlugins.methods(enabled: ["token"])
+        let message = joinErrorMessage {
+            _ = try set.validate(self.token(method: "ec2", allow: [TokenRule(awsAccount: "123456789012")]))
+        }
+        XCTAssertEqual(message, "join method \"ec2\" is not enabled on this Auth server; enabled: token")
+    }
+
+    func testDisabledMethodIsNotReportedAsUnknown() throws {
+        let set = try FakePlugins.methods(enabled: ["token"])
+        let message = joinErrorMessage { _ = try set.validate(self.token(method: "bound_keypair")) } ?? ""
+        XCTAssertFalse(message.hasPrefix("unknown join method"), message)
+    }
+
+    func testSpecSectionNoEnabledMethodOwnsIsRejected() throws {
+        var input = token(method: "token")
+        input.spec.methodSections["github"] = .object(["repository": .string("org/repo")])
+        let set = try FakePlugins.methods()
+        XCTAssertEqual(joinErrorMessage { _ = try set.validate(input) }, "unknown field \"spec.github\"")
+    }
+
+    func testSpecSectionOfADisabledMethodIsRejected() throws {
+        var input = token(method: "token")
+        input.spec.methodSections["bound_keypair"] = .object([:])
+        let set = try FakePlugins.methods(enabled: ["token"])
+        XCTAssertEqual(joinErrorMessage { _ = try set.validate(input) }, "unknown field \"spec.bound_keypair\"")
+    }
+
+    func testSpecSectionOwnedByTheTokensMethodIsAccepted() throws {
+        var input = token(method: "bound_keypair")
+        input.spec.methodSections["bound_keypair"] = .object(["recovery": .object(["mode": .string("standard")])])
+        let validated = try FakePlugins.methods().validate(input)
+        XCTAssertEqual(validated.spec.methodSections["bound_keypair"]?["recovery"]?["mode"], .string("standard"))
+    }
+
+    func testMissingSectionIsReportedByItsMethod() throws {
+        let set = try FakePlugins.methods()
+        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(method: "bound_keypair")) },
+                       "spec.bound_keypair: field is required")
+    }
+}
