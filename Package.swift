@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The plugin contract and shared vocabulary: tokens, roles, errors, pins, SSH wire format.
@@ -81,13 +82,40 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // AWS plumbing shared by the EC2 and IAM methods: SigV4, credentials, query APIs, IMDSv2.
+        .target(
+            name: "AWSKit",
+            dependencies: [
+                "JoinCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // System OpenSSL, for PKCS#7 verification of EC2 identity documents (LIBRARIES.md).
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "StaticJoin", dependencies: ["JoinCore"], path: "Plugins/Static", swiftSettings: swiftSettings),
+        .target(
+            name: "EC2Join",
+            dependencies: ["JoinCore", "AWSKit", "COpenSSL"],
+            path: "Plugins/EC2",
+            resources: [.copy("Resources/rsa2048")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "TokenJoin", dependencies: ["JoinCore"], path: "Plugins/Token", swiftSettings: swiftSettings),
         // Shared by the executables: config files, the built-in plugin list, output formatting.
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin",
+                "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,6 +129,8 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin"], swiftSettings: swiftSettings),
         // The backend behaviour every backend must show; run unchanged by each backend's tests.
         .target(
             name: "BackendTestSuite",

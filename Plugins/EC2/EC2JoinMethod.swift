@@ -1,0 +1,70 @@
+import Foundation
+import JoinCore
+
+/// The `ec2` join method (spec §6): an EC2 instance proves who it is with the rsa2048
+/// instance identity document AWS signs for it, fetched from IMDSv2 by the client half.
+///
+/// The checks run in Teleport's order: the document's PKCS#7 signature against AWS's
+/// certificate for its region (every fact is taken from the verified content); its age
+/// against `aws_iid_ttl`; one joined process per instance; the first allow rule matching the
+/// account and region; and `DescribeInstances` (through `aws_role` when the rule names one)
+/// showing the instance `running`. The host ID is `<accountId>-<instanceId>`.
+public struct EC2JoinMethod: JoinMethod {
+    public static let methodName = "ec2"
+
+    public let name = EC2JoinMethod.methodName
+    let verifier: IdentityDocumentVerifier
+    let instances: any InstanceDirectory
+    let clock: any JoinClock
+
+    public init(context: PluginContext, instances: any InstanceDirectory) throws {
+        let settings = try EC2Settings(authService: context.authService)
+        verifier = IdentityDocumentVerifier(certificates: try RegionCertificates(overrideDirectory: settings.certificatesDirectory))
+        self.instances = instances
+        clock = context.clock
+    }
+
+    public func validate(_ token: ProvisionToken) throws -> ProvisionToken {
+        try EC2TokenRules.validate(token)
+    }
+
+    public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
+        guard !attempt.initialPayload.isEmpty else {
+            throw JoinError.accessDenied("the client sent no instance identity document")
+        }
+        let document = try verifier.verify(attempt.initialPayload)
+        attempt.facts.record("aws_account", document.accountId)
+        attempt.facts.record("aws_region", document.region)
+        attempt.facts.record("instance_id", document.instanceId)
+        let hostID = document.hostID
+
+        try IdentityDocumentFreshness.check(document, clock: clock, awsIIDTTL: attempt.token.spec.awsIIDTTL)
+        try await InstanceUniqueness.check(hostID: hostID, attempt: attempt)
+
+        guard let rule = attempt.token.spec.allow.first(where: { rule in
+            (rule.awsAccount == nil || rule.awsAccount == document.accountId)
+                && (rule.awsRegions == nil || rule.awsRegions?.contains(document.region) == true)
+        }) else {
+            throw JoinError.accessDenied(
+                "instance \(hostID) did not match any allow rules in token \(attempt.token.metadata.name)")
+        }
+        let state: String?
+        do {
+            state = try await instances.state(ofInstance: document.instanceId, region: document.region, assumingRole: rule.awsRole)
+        } catch let error as JoinError {
+            throw JoinError.accessDenied("failed to get instance state: \(error.message)")
+        } catch {
+            throw JoinError.accessDenied("failed to get instance state: \(error)")
+        }
+        guard let state else {
+            throw JoinError.accessDenied("failed to get instance state: instance \(document.instanceId) was not found in account \(document.accountId), region \(document.region)")
+        }
+        attempt.facts.record("instance_state", state)
+        guard state == "running" else {
+            throw JoinError.accessDenied("instance \(document.instanceId) is not running (state: \(state))")
+        }
+        return Attestation(hostID: hostID, attributes: [
+            "aws_account": document.accountId, "aws_region": document.region, "instance_id": document.instanceId,
+        ])
+    }
+}
