@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin"], swiftSettings: swiftSettings),
+        .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
         // The backend behaviour every backend must show; run unchanged by each backend's tests.
         .target(
             name: "BackendTestSuite",
@@ -138,7 +138,9 @@ let package = Package(
             path: "Tests/BackendTestSuite",
             swiftSettings: swiftSettings
         ),
+        // Test helpers shared by suites that run real processes: spawning, free ports, moto, a fake IMDS.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "teleport", "tctl"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
     ]
 )

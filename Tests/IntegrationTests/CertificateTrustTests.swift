@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What we issue is accepted by the real tools: `ssh-keygen -L` reads the host certificate,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every way a join should fail, through the real binaries: each with a clear message, and

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The first seed guide ("joining services with a secure token"), command by command, against

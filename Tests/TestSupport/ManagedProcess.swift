@@ -5,13 +5,13 @@ import Glibc
 
 /// A child process a test starts and always stops: output captured to files, bounded waits,
 /// SIGTERM then SIGKILL on `stop()`.
-final class ManagedProcess: @unchecked Sendable {
-    let outputFile: URL
+public final class ManagedProcess: @unchecked Sendable {
+    public let outputFile: URL
     private let child: SpawnedChild
     private var exitStatus: Int32?
     private let lock = NSLock()
 
-    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], logDirectory: URL, name: String) throws {
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], logDirectory: URL, name: String) throws {
         outputFile = logDirectory.appendingPathComponent("\(name).log")
         FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         child = try SpawnedChild(executable.path, arguments,
@@ -19,20 +19,20 @@ final class ManagedProcess: @unchecked Sendable {
                                  outputPath: outputFile.path)
     }
 
-    var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
 
     /// The exit status once the process has ended.
-    var status: Int32? {
+    public var status: Int32? {
         lock.lock()
         defer { lock.unlock() }
         if exitStatus == nil { exitStatus = child.poll() }
         return exitStatus
     }
 
-    var isRunning: Bool { status == nil }
+    public var isRunning: Bool { status == nil }
 
     /// Waits up to `seconds` for `text` to appear in the output; false if it never did.
-    func waitForOutput(_ text: String, seconds: Double = 20) async -> Bool {
+    public func waitForOutput(_ text: String, seconds: Double = 20) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if output.contains(text) { return true }
@@ -43,7 +43,7 @@ final class ManagedProcess: @unchecked Sendable {
     }
 
     /// Waits up to `seconds` for the process to exit by itself; its status, or nil.
-    func waitForExit(seconds: Double = 20) async -> Int32? {
+    public func waitForExit(seconds: Double = 20) async -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let status { return status }
@@ -52,7 +52,7 @@ final class ManagedProcess: @unchecked Sendable {
         return nil
     }
 
-    func stop() async {
+    public func stop() async {
         guard isRunning else { return }
         kill(child.pid, SIGTERM)
         if await waitForExit(seconds: 5) == nil {
@@ -63,16 +63,16 @@ final class ManagedProcess: @unchecked Sendable {
 }
 
 /// Runs a short command to completion (bounded) and returns its status and output.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var combined: String { stdout + stderr }
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var combined: String { stdout + stderr }
 }
 
-enum Command {
+public enum Command {
     /// Runs `executable` to completion, killing it after `timeout` seconds.
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
                     timeout: Double = 60) throws -> CommandResult {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -99,14 +99,14 @@ enum Command {
     }
 
     /// Runs a shell pipeline (for openssl and ssh-keygen checks).
-    static func shell(_ script: String, timeout: Double = 60) throws -> CommandResult {
+    public static func shell(_ script: String, timeout: Double = 60) throws -> CommandResult {
         try run(URL(fileURLWithPath: "/bin/bash"), ["-c", script], timeout: timeout)
     }
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
-enum FreePort {
-    static func next() -> Int {
+public enum FreePort {
+    public static func next() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

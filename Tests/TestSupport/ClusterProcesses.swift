@@ -3,22 +3,27 @@ import XCTest
 
 /// A cluster made of the real binaries: an Auth server process on 127.0.0.1 with its own
 /// scratch directory, plus helpers to run tctl and start nodes. `stop()` ends every process.
-final class ClusterProcesses: @unchecked Sendable {
-    static let binaries: URL = {
+public final class ClusterProcesses: @unchecked Sendable {
+    public static let binaries: URL = {
         if let explicit = ProcessInfo.processInfo.environment["JOINERY_BIN_DIR"] { return URL(fileURLWithPath: explicit) }
         // The test bundle sits in the build products directory next to the executables.
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }()
-    static var teleport: URL { binaries.appendingPathComponent("teleport") }
-    static var tctl: URL { binaries.appendingPathComponent("tctl") }
+    public static var teleport: URL { binaries.appendingPathComponent("teleport") }
+    public static var tctl: URL { binaries.appendingPathComponent("tctl") }
 
-    let directory: URL
-    let port: Int
-    let configFile: URL
-    private(set) var auth: ManagedProcess?
+    public let directory: URL
+    public let port: Int
+    public let configFile: URL
+    public private(set) var auth: ManagedProcess?
+    private let authEnvironment: [String: String]
     private var others: [ManagedProcess] = []
 
-    init(staticTokens: [String] = [], extraAuthYAML: String = "") throws {
+    /// - Parameters:
+    ///   - extraAuthYAML: lines appended inside `auth_service:` (indented two spaces).
+    ///   - authEnvironment: extra environment for the Auth server process (e.g. AWS endpoints).
+    public init(staticTokens: [String] = [], extraAuthYAML: String = "", authEnvironment: [String: String] = [:]) throws {
+        self.authEnvironment = authEnvironment
         guard FileManager.default.isExecutableFile(atPath: ClusterProcesses.teleport.path) else {
             throw XCTSkip("teleport binary not found at \(ClusterProcesses.teleport.path); run `swift build` first")
         }
@@ -46,23 +51,23 @@ final class ClusterProcesses: @unchecked Sendable {
         """.write(to: configFile, atomically: true, encoding: .utf8)
     }
 
-    var authAddress: String { "127.0.0.1:\(port)" }
+    public var authAddress: String { "127.0.0.1:\(port)" }
 
-    func startAuth() async throws {
+    public func startAuth() async throws {
         let process = try ManagedProcess(ClusterProcesses.teleport, ["start", "-c", configFile.path],
-                                         logDirectory: directory, name: "auth")
+                                         environment: authEnvironment, logDirectory: directory, name: "auth")
         auth = process
         guard await process.waitForOutput("Auth service is listening") else {
             throw XCTSkip("auth server did not start: \(process.output)")
         }
     }
 
-    func tctl(_ arguments: [String]) throws -> CommandResult {
+    public func tctl(_ arguments: [String]) throws -> CommandResult {
         try Command.run(ClusterProcesses.tctl, ["-c", configFile.path] + arguments)
     }
 
     /// The CA pin `tctl status` prints.
-    func caPin() throws -> String {
+    public func caPin() throws -> String {
         let status = try tctl(["status"])
         guard let line = status.stdout.split(separator: "\n").first(where: { $0.hasPrefix("CA pin") }),
               let pin = line.split(separator: " ").last else {
@@ -71,7 +76,7 @@ final class ClusterProcesses: @unchecked Sendable {
         return String(pin)
     }
 
-    func addToken(type: String = "node", ttl: String = "5m") throws -> String {
+    public func addToken(type: String = "node", ttl: String = "5m") throws -> String {
         let result = try tctl(["tokens", "add", "--type=\(type)", "--ttl=\(ttl)", "--format=text"])
         let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard result.status == 0, !token.isEmpty else { throw XCTSkip("tctl tokens add failed: \(result.combined)") }
@@ -79,17 +84,18 @@ final class ClusterProcesses: @unchecked Sendable {
     }
 
     /// Starts `teleport start` with `arguments`; the caller waits on its output.
-    func startNode(_ name: String, _ arguments: [String]) throws -> ManagedProcess {
+    public func startNode(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ManagedProcess {
         let process = try ManagedProcess(ClusterProcesses.teleport, ["start"] + arguments,
-                                         environment: ["JOINERY_HEARTBEAT_INTERVAL": "1"], logDirectory: directory, name: name)
+                                         environment: ["JOINERY_HEARTBEAT_INTERVAL": "1"].merging(environment) { $1 },
+                                         logDirectory: directory, name: name)
         others.append(process)
         return process
     }
 
-    func nodeDataDirectory(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    public func nodeDataDirectory(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// Polls `tctl nodes ls` (bounded) until a line contains `text`.
-    func waitForNode(_ text: String, seconds: Double = 20) async throws -> String {
+    public func waitForNode(_ text: String, seconds: Double = 20) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {
@@ -100,7 +106,7 @@ final class ClusterProcesses: @unchecked Sendable {
         return last
     }
 
-    func stop() async {
+    public func stop() async {
         for process in others { await process.stop() }
         await auth?.stop()
         try? FileManager.default.removeItem(at: directory)

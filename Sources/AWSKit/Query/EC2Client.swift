@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Foundation
+import JoinCore
+
+/// The EC2 API calls joining needs: DescribeInstances, for one instance or a batch.
+public struct EC2Client: Sendable {
+    public static let apiVersion = "2016-11-15"
+    /// EC2 accepts at most 200 values in one filter; batches are split well below that.
+    static let idsPerRequest = 100
+    /// NextToken pages followed before giving up (a bound, not an expected count).
+    static let maximumPages = 50
+
+    public let query: AWSQueryClient
+
+    public init(query: AWSQueryClient) {
+        self.query = query
+    }
+
+    /// A client for `region`, at the endpoint `environment` configures (``AWSEndpointResolver``).
+    public init(httpClient: HTTPClient, region: String, credentials: any AWSCredentialProvider,
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                options: AWSRequestOptions = .init()) throws {
+        let endpoint = try AWSEndpointResolver(environment: environment).endpoint(for: .ec2, region: region)
+        self.init(query: AWSQueryClient(httpClient: httpClient, service: .ec2, endpoint: endpoint, region: region,
+                                        credentials: credentials, options: options))
+    }
+
+    /// The instance's state, or nil when EC2 does not know the instance.
+    public func describeInstance(id: String) async throws -> EC2InstanceState? {
+        try Self.validateInstanceID(id)
+        let response: AWSXMLElement
+        do {
+            response = try await query.call(action: "DescribeInstances", version: Self.apiVersion,
+                                            parameters: [("InstanceId.1", id)])
+        } catch let error as AWSServiceError where error.code == "InvalidInstanceID.NotFound" {
+            return nil
+        }
+        return EC2InstanceState.all(in: response).first { $0.instanceID == id }
+    }
+
+    /// The states of those of `ids` that EC2 knows, keyed by instance ID; unknown IDs are absent.
+    ///
+    /// Uses the `instance-id` filter rather than `InstanceId.N`, because EC2 fails a whole
+    /// `InstanceId.N` call when any one ID is unknown.
+    public func describeInstances(ids: [String]) async throws -> [String: EC2InstanceState] {
+        for id in ids { try Self.validateInstanceID(id) }
+        let unique = Array(Set(ids)).sorted()
+        var states: [String: EC2InstanceState] = [:]
+        for start in stride(from: 0, to: unique.count, by: Self.idsPerRequest) {
+            let chunk = unique[start..<min(start + Self.idsPerRequest, unique.count)]
+            var nextToken: String?
+            var pages = 0
+            repeat {
+                var parameters: [(name: String, value: String)] = [("Filter.1.Name", "instance-id")]
+                parameters += chunk.enumerated().map { ("Filter.1.Value.\($0.offset + 1)", $0.element) }
+                if let nextToken { parameters.append(("NextToken", nextToken)) }
+                let response = try await query.call(action: "DescribeInstances", version: Self.apiVersion, parameters: parameters)
+                for state in EC2InstanceState.all(in: response) where chunk.contains(state.instanceID) {
+                    states[state.instanceID] = state
+                }
+                nextToken = response.text(at: "nextToken").flatMap { $0.isEmpty ? nil : $0 }
+                pages += 1
+            } while nextToken != nil && pages < Self.maximumPages
+        }
+        return states
+    }
+
+    /// Instance IDs are `i-` and 8 or 17 hex digits; anything else is refused before it is sent.
+    static func validateInstanceID(_ id: String) throws {
+        let digits = id.dropFirst(2)
+        guard id.hasPrefix("i-"), (8...17).contains(digits.count),
+              digits.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+            throw JoinError.badParameter("\"\(id.prefix(40))\" is not an EC2 instance ID (expected i- followed by 8 or 17 hex digits)")
+        }
+    }
+}

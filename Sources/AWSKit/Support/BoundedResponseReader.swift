@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import JoinCore
+import NIOCore
+
+/// Sends a request with a deadline and reads the answer up to a size limit, turning
+/// transport failures into `JoinError`s that name the peer.
+///
+/// Every AWS read in Joinery goes through here so that no endpoint (a real one, a proxy or
+/// a misconfigured URL) can make us wait or buffer without bound.
+struct BoundedResponseReader {
+    let httpClient: HTTPClient
+    let timeout: TimeAmount
+    let maximumBytes: Int
+
+    struct Response {
+        let status: Int
+        let headers: [(String, String)]
+        let body: [UInt8]
+    }
+
+    /// - Parameters:
+    ///   - peer: how to name the other side in messages, e.g. `AWS EC2 at https://…`.
+    ///   - unreachableHint: appended to the message when the peer cannot be reached.
+    func send(_ request: HTTPClientRequest, peer: String, unreachableHint: String = "") async throws -> Response {
+        let deadline = NIODeadline.now() + timeout
+        do {
+            let response = try await httpClient.execute(request, deadline: deadline)
+            if let declared = response.headers.first(name: "content-length").flatMap(Int.init), declared > maximumBytes {
+                throw JoinError.unavailable("\(peer) sent a response of \(declared) bytes, more than the \(Self.describe(maximumBytes)) Joinery reads: check that the endpoint is the right service")
+            }
+            let buffer: ByteBuffer
+            do {
+                buffer = try await response.body.collect(upTo: maximumBytes)
+            } catch is NIOTooManyBytesError {
+                throw JoinError.unavailable("\(peer) sent a response larger than the \(Self.describe(maximumBytes)) Joinery reads: check that the endpoint is the right service")
+            }
+            return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                            body: Array(buffer.readableBytesView))
+        } catch let error as JoinError {
+            throw error
+        } catch {
+            let reason = Self.reason(for: error, timeout: timeout)
+            throw JoinError.unavailable("cannot reach \(peer): \(reason)\(unreachableHint)")
+        }
+    }
+
+    static func reason(for error: any Error, timeout: TimeAmount) -> String {
+        if let clientError = error as? HTTPClientError {
+            if clientError == .deadlineExceeded || clientError == .readTimeout || clientError == .connectTimeout {
+                return "no answer within \(Double(timeout.nanoseconds) / 1e9) s"
+            }
+            return String(describing: clientError)
+        }
+        return String(describing: error)
+    }
+
+    static func describe(_ bytes: Int) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes % 1024 == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
+    }
+}
