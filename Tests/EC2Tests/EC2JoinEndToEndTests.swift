@@ -53,7 +53,7 @@ final class EC2JoinEndToEndTests: XCTestCase {
                                                            instanceId: instance, pendingTime: pendingTime))
     }
 
-    private func startNode(_ name: String) throws -> ManagedProcess {
+    private func startNode(_ name: String, imdsEndpoint: String? = nil) throws -> ManagedProcess {
         let config = cluster.directory.appendingPathComponent("\(name).yaml")
         try """
         version: v3
@@ -70,7 +70,8 @@ final class EC2JoinEndToEndTests: XCTestCase {
         ssh_service:
           enabled: yes
         """.write(to: config, atomically: true, encoding: .utf8)
-        return try cluster.startNode(name, ["-c", config.path], environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.endpoint])
+        return try cluster.startNode(name, ["-c", config.path],
+                                     environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": imdsEndpoint ?? imds.endpoint])
     }
 
     private func audit() throws -> String { try cluster.tctl(["audit", "ls", "--format=json"]).stdout }
@@ -122,5 +123,13 @@ final class EC2JoinEndToEndTests: XCTestCase {
         let node = try startNode("stale-node")
         _ = await node.waitForExit(seconds: 30)
         XCTAssertTrue(node.output.contains("older than the configured TTL"), node.output)
+    }
+
+    func testUnreachableMetadataServiceGivesAClearErrorAndNoAttempt() async throws {
+        let node = try startNode("no-imds-node", imdsEndpoint: "http://127.0.0.1:\(FreePort.next())")
+        let status = await node.waitForExit(seconds: 30)
+        XCTAssertNotEqual(status ?? 0, 0)
+        XCTAssertTrue(node.output.contains("cannot reach the EC2 instance metadata service"), node.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cluster.nodeDataDirectory("no-imds-node") + "/identity.json"))
     }
 }
