@@ -104,6 +104,18 @@ let package = Package(
         ),
         .target(name: "StaticJoin", dependencies: ["JoinCore"], path: "Plugins/Static", swiftSettings: swiftSettings),
         .target(
+            name: "IAMJoin",
+            dependencies: [
+                "JoinCore", "AWSKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Plugins/IAM",
+            resources: [.copy("Resources/sts-endpoints.txt")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EC2Join",
             dependencies: ["JoinCore", "AWSKit", "COpenSSL"],
             path: "Plugins/EC2",
@@ -125,11 +137,12 @@ let package = Package(
         .executableTarget(name: "teleport", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
         .executableTarget(name: "tctl", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
         .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "BackendTestSuite"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "BackendTestSuite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "JoinCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
         // The backend behaviour every backend must show; run unchanged by each backend's tests.
         .target(

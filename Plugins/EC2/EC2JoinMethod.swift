@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 import JoinCore
 
@@ -18,7 +19,7 @@ public struct EC2JoinMethod: JoinMethod {
     let clock: any JoinClock
 
     public init(context: PluginContext, instances: any InstanceDirectory) throws {
-        let settings = try EC2Settings(authService: context.authService)
+        let settings = try AWSJoinSettings(authService: context.authService)
         verifier = IdentityDocumentVerifier(certificates: try RegionCertificates(overrideDirectory: settings.certificatesDirectory))
         self.instances = instances
         clock = context.clock

@@ -17,7 +17,7 @@ enum EC2TokenRules {
             if rule.awsAccount == nil && rule.awsRole == nil {
                 throw JoinError.badParameter("spec.allow[\(index)]: allow rule for \"ec2\" join method must include aws_account or aws_role")
             }
-            if let account = rule.awsAccount, !(account.count == 12 && account.allSatisfy(\.isNumber)) {
+            if let account = rule.awsAccount, !(account.count == 12 && account.allSatisfy({ $0.isASCII && $0.isWholeNumber })) {
                 throw JoinError.badParameter("spec.allow[\(index)].aws_account: \"\(account)\" is not a 12-digit AWS account ID")
             }
         }

@@ -2,25 +2,23 @@
 import AsyncHTTPClient
 import Foundation
 import JoinCore
+import TestSupport
 import XCTest
 
 /// The IMDSv2 client against a small HTTP server that, like the real service, refuses GETs
 /// without a valid session token.
 final class IMDSClientTests: XCTestCase {
-    private var directory: URL!
     private var peer: FakeHTTPPeer!
     private var httpClient: HTTPClient!
 
     override func setUp() async throws {
-        directory = try TestPaths.temporaryDirectory("imds")
-        peer = try await FakeHTTPPeer(directory: directory)
+        peer = try await FakeHTTPPeer()
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
     }
 
     override func tearDown() async throws {
-        peer?.stop()
+        await peer?.stop()
         try? await httpClient?.shutdown()
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private var environment: [String: String] { ["AWS_EC2_METADATA_SERVICE_ENDPOINT": peer.url.absoluteString] }
@@ -84,7 +82,7 @@ final class IMDSClientTests: XCTestCase {
     }
 
     func testAnUnreachableServiceFailsQuicklyWithAClearMessage() async throws {
-        let closedPort = try ChildProcess.freeLocalPort()
+        let closedPort = FreePort.next()
         let imds = try IMDSClient(httpClient: httpClient, environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(closedPort)"])
         let started = Date()
         do {
@@ -115,7 +113,7 @@ final class IMDSClientTests: XCTestCase {
     }
 
     func testAnUnreachableMetadataServiceLeavesTheChainEmptyWithTheReason() async throws {
-        let closedPort = try ChildProcess.freeLocalPort()
+        let closedPort = FreePort.next()
         let imds = IMDSClient(httpClient: httpClient, endpoint: URL(string: "http://127.0.0.1:\(closedPort)")!)
         let home = try TestPaths.temporaryDirectory("imds-home")
         defer { try? FileManager.default.removeItem(at: home) }

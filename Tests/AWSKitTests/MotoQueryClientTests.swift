@@ -2,32 +2,31 @@ import AWSKit
 import AsyncHTTPClient
 import Foundation
 import JoinCore
+import TestSupport
 import XCTest
 
 /// EC2 and STS clients against a real `moto_server` that checks SigV4 signatures and IAM
 /// permissions (`INITIAL_NO_AUTH_ACTION_COUNT`): after the three bootstrap calls that create an
-/// IAM user and its keys, every request must be correctly signed with those keys, so moto is an
+/// IAM user and its keys (TestSupport's `MotoServer.createIAMUser`), every request must be
+/// correctly signed with those keys, so moto is an
 /// independent oracle for the signer. Clients find moto through `AWS_ENDPOINT_URL`.
 final class MotoQueryClientTests: XCTestCase {
-    private var directory: URL!
     private var moto: MotoServer!
     private var httpClient: HTTPClient!
     private var account: MotoAccount!
     private var userKeys: AWSCredentials!
 
     override func setUp() async throws {
-        directory = try TestPaths.temporaryDirectory("moto")
-        moto = try MotoServer(initialNoAuthActionCount: MotoAccount.bootstrapActionCount, logDirectory: directory)
+        moto = try await MotoServer(checkSignaturesAfter: MotoServer.iamUserBootstrapActionCount)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        try await moto.waitUntilListening()
         account = MotoAccount(httpClient: httpClient, motoURL: moto.url)
-        userKeys = try await account.createUserWithKeys(named: "joinery-auth")
+        let keys = try moto.createIAMUser(named: "joinery-auth")
+        userKeys = AWSCredentials(accessKeyID: keys.accessKeyID, secretAccessKey: keys.secretAccessKey)
     }
 
     override func tearDown() async throws {
-        moto?.stop()
+        await moto?.stop()
         try? await httpClient?.shutdown()
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private func ec2(_ credentials: AWSCredentials) throws -> EC2Client {

@@ -2,28 +2,26 @@ import AWSKit
 import AsyncHTTPClient
 import Foundation
 import JoinCore
+import TestSupport
 import XCTest
 
 /// What the query client does with answers that are not a clean AWS response: malformed XML,
 /// bodies over the size limit, error pages that are not AWS error documents, and an error
 /// that echoes the request's secrets.
 final class QueryResponseHandlingTests: XCTestCase {
-    private var directory: URL!
     private var peer: FakeHTTPPeer!
     private var httpClient: HTTPClient!
     private let credentials = AWSCredentials(accessKeyID: "AKIDRESPONSETEST", secretAccessKey: "response-test-secret",
                                              sessionToken: "response-test-session-token")
 
     override func setUp() async throws {
-        directory = try TestPaths.temporaryDirectory("responses")
-        peer = try await FakeHTTPPeer(directory: directory)
+        peer = try await FakeHTTPPeer()
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
     }
 
     override func tearDown() async throws {
-        peer?.stop()
+        await peer?.stop()
         try? await httpClient?.shutdown()
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private func ec2(path: String) throws -> EC2Client {
@@ -86,7 +84,7 @@ final class QueryResponseHandlingTests: XCTestCase {
     }
 
     func testAnUnreachableEndpointNamesTheService() async throws {
-        let closedPort = try ChildProcess.freeLocalPort()
+        let closedPort = FreePort.next()
         let ec2 = try EC2Client(httpClient: httpClient, region: "us-east-1", credentials: credentials,
                                 environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(closedPort)"],
                                 options: AWSRequestOptions(timeout: .seconds(2)))

@@ -1,45 +1,43 @@
 import Foundation
 import XCTest
 
-/// A small IMDSv2 on a free port of 127.0.0.1 for tests: `PUT /latest/api/token` issues a
+/// A small IMDSv2 on a port of 127.0.0.1 for tests: `PUT /latest/api/token` issues a
 /// token, and GETs must carry it (`X-aws-ec2-metadata-token`) or get 401, as on EC2. It serves
 /// `/latest/dynamic/instance-identity/rsa2048` from a file the test writes, so the test can
 /// change the document while the server runs.
 public final class FakeIMDSServer: @unchecked Sendable {
-    public let port: Int
     public let directory: URL
     public let documentFile: URL
-    private let process: ManagedProcess
+    private let server: PythonHTTPServer
 
     public init(rsa2048Document: Data) async throws {
-        port = FreePort.next()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("imds-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         documentFile = directory.appendingPathComponent("rsa2048")
         try rsa2048Document.write(to: documentFile)
-        let script = directory.appendingPathComponent("imds.py")
-        try FakeIMDSServer.script.write(to: script, atomically: true, encoding: .utf8)
-        process = try ManagedProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, String(port), documentFile.path],
-                                     logDirectory: directory, name: "imds")
-        guard await process.waitForOutput("serving", seconds: 20) else {
-            await process.stop()
-            throw XCTSkip("fake IMDS did not start: \(process.output)")
+        do {
+            server = try await PythonHTTPServer(name: "imds", script: FakeIMDSServer.script, arguments: [documentFile.path],
+                                                directory: directory)
+        } catch let failure as TestFailure {
+            throw XCTSkip("fake IMDS did not start: \(failure)")
         }
     }
+
+    public var port: Int { server.port }
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     public func serve(_ document: Data) throws { try document.write(to: documentFile) }
 
     public func stop() async {
-        await process.stop()
+        await server.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 
     private static let script = #"""
     import secrets, sys
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    port, document = int(sys.argv[1]), sys.argv[2]
+    document = sys.argv[1]
     tokens = set()
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args): pass
@@ -61,8 +59,8 @@ public final class FakeIMDSServer: @unchecked Sendable {
                 with open(document, "rb") as f:
                     return self.reply(200, f.read())
             self.reply(404)
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    print("serving", flush=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print("serving", server.server_address[1], flush=True)
     server.serve_forever()
     """#
 }

@@ -13,7 +13,7 @@ public final class ManagedProcess: @unchecked Sendable {
 
     public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], logDirectory: URL, name: String) throws {
         outputFile = logDirectory.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         child = try SpawnedChild(executable.path, arguments,
                                  environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
                                  outputPath: outputFile.path)
@@ -98,6 +98,12 @@ public enum Command {
                              stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 
+    /// ``run(_:_:environment:timeout:)`` for a tool given by its path, e.g. `/usr/bin/ssh-keygen`.
+    public static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:],
+                           timeout: Double = 60) throws -> CommandResult {
+        try run(URL(fileURLWithPath: path), arguments, environment: environment, timeout: timeout)
+    }
+
     /// Runs a shell pipeline (for openssl and ssh-keygen checks).
     public static func shell(_ script: String, timeout: Double = 60) throws -> CommandResult {
         try run(URL(fileURLWithPath: "/bin/bash"), ["-c", script], timeout: timeout)
@@ -117,5 +123,21 @@ public enum FreePort {
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension FreePort {
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    public static func isListening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 }

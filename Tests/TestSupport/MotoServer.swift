@@ -8,8 +8,10 @@ public final class MotoServer: @unchecked Sendable {
     public let directory: URL
     private let process: ManagedProcess
 
-    /// Starts moto; with `checkSignaturesAfter`, moto enforces IAM auth and SigV4 signatures
-    /// after that many unauthenticated calls (`INITIAL_NO_AUTH_ACTION_COUNT`).
+    /// Starts moto and waits (at most 30 s) until it accepts connections. With
+    /// `checkSignaturesAfter`, moto answers that many actions without checking them
+    /// (`INITIAL_NO_AUTH_ACTION_COUNT`) and then enforces IAM: every request must carry a valid
+    /// SigV4 signature from a known user, so the first calls must create that user and its keys.
     public init(checkSignaturesAfter: Int? = nil) async throws {
         guard let executable = MotoServer.locate() else {
             throw XCTSkip("moto_server is not installed (pip install 'moto[server]')")
@@ -21,10 +23,10 @@ public final class MotoServer: @unchecked Sendable {
         if let count = checkSignaturesAfter { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = String(count) }
         process = try ManagedProcess(executable, ["-H", "127.0.0.1", "-p", String(port)], environment: environment,
                                      logDirectory: directory, name: "moto")
-        for _ in 0..<150 {
-            if (try? Command.run(URL(fileURLWithPath: "/bin/bash"), ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"], timeout: 2))?.status == 0 {
-                return
-            }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if FreePort.isListening(port) { return }
+            guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         await process.stop()
@@ -33,6 +35,9 @@ public final class MotoServer: @unchecked Sendable {
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
+    /// ``endpoint`` as a URL.
+    public var url: URL { URL(string: endpoint)! }
+
     /// Environment for an AWS client talking to this moto with the given keys.
     public func awsEnvironment(accessKey: String = "testing", secretKey: String = "testing", region: String = "us-east-1") -> [String: String] {
         ["AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey,
@@ -40,8 +45,16 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// Runs a boto3 snippet against moto (`client(name)` makes a client) and returns its stdout.
+    /// A snippet that fails skips the test.
     public func python(_ body: String, accessKey: String = "testing", secretKey: String = "testing",
                        sessionToken: String? = nil, region: String = "us-east-1") throws -> String {
+        let result = try runPython(body, accessKey: accessKey, secretKey: secretKey, sessionToken: sessionToken, region: region)
+        guard result.status == 0 else { throw XCTSkip("boto3 snippet failed: \(result.combined)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func runPython(_ body: String, accessKey: String = "testing", secretKey: String = "testing",
+                           sessionToken: String? = nil, region: String = "us-east-1") throws -> CommandResult {
         let token = sessionToken.map { "'\($0)'" } ?? "None"
         let script = """
         import boto3
@@ -53,9 +66,34 @@ public final class MotoServer: @unchecked Sendable {
         """
         let file = directory.appendingPathComponent("snippet-\(UUID().uuidString).py")
         try script.write(to: file, atomically: true, encoding: .utf8)
-        let result = try Command.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", file.path], timeout: 60)
-        guard result.status == 0 else { throw XCTSkip("boto3 snippet failed: \(result.combined)") }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try Command.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", file.path], timeout: 60)
+    }
+
+    /// How many unauthenticated actions ``createIAMUser(named:)`` makes (CreateUser,
+    /// PutUserPolicy, CreateAccessKey). Start moto with
+    /// `checkSignaturesAfter: MotoServer.iamUserBootstrapActionCount` and create the user first:
+    /// every later request must then be signed with its keys (or keys obtained with them).
+    public static let iamUserBootstrapActionCount = 3
+
+    /// Creates IAM user `name` with an inline allow-all policy, as a real account's operator
+    /// would, and returns its new access keys. Unlike ``python(_:accessKey:secretKey:sessionToken:region:)``
+    /// a failure here fails the test (``TestFailure``) rather than skipping it.
+    public func createIAMUser(named name: String) throws -> (accessKeyID: String, secretAccessKey: String) {
+        let result = try runPython("""
+        import json
+        iam = client('iam')
+        iam.create_user(UserName='\(name)')
+        iam.put_user_policy(UserName='\(name)', PolicyName='allow-all', PolicyDocument=json.dumps(
+            {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))
+        key = iam.create_access_key(UserName='\(name)')['AccessKey']
+        print(key['AccessKeyId'])
+        print(key['SecretAccessKey'])
+        """)
+        let lines = result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard result.status == 0, lines.count == 2 else {
+            throw TestFailure("moto did not create IAM user \(name) with access keys: \(result.combined)")
+        }
+        return (lines[0], lines[1])
     }
 
     /// Launches an EC2 instance and returns its ID.

@@ -1,6 +1,7 @@
 import Foundation
+import TestSupport
 
-/// A small HTTP server (Python's `http.server`, a script written to a temp file) on 127.0.0.1
+/// A small HTTP server (a ``PythonHTTPServer`` from TestSupport) on 127.0.0.1
 /// that plays an IMDSv2 service requiring session tokens, and a broken AWS endpoint for the
 /// error paths (malformed XML, oversized bodies, non-XML error pages, an echoing error).
 ///
@@ -13,37 +14,28 @@ final class FakeHTTPPeer: @unchecked Sendable {
     static let roleSecret = "imds-role-secret-value-0123456789"
     static let roleToken = "imds-role-session-token-abcdef"
 
-    let port: Int
-    let child: ChildProcess
-    var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    private let directory: URL
+    private let server: PythonHTTPServer
+    var url: URL { server.url }
 
-    init(directory: URL) async throws {
-        let script = directory.appendingPathComponent("fake_peer.py")
-        let portFile = directory.appendingPathComponent("fake_peer.port")
-        try Self.script.write(to: script, atomically: true, encoding: .utf8)
-        child = try ChildProcess(executable: "python3", arguments: [script.path, portFile.path],
-                                 logFile: directory.appendingPathComponent("fake_peer.log"))
-        let deadline = Date().addingTimeInterval(15)
-        var found: Int?
-        while Date() < deadline, found == nil {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8), text.hasSuffix("\n") {
-                found = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            } else {
-                guard child.process.isRunning else { break }
-                try await Task.sleep(nanoseconds: 50_000_000)
-            }
+    /// Starts the peer in a temporary directory of its own, removed by ``stop()``.
+    init() async throws {
+        directory = try TestPaths.temporaryDirectory("fake-peer")
+        do {
+            server = try await PythonHTTPServer(name: "fake_peer", script: Self.script, directory: directory, seconds: 15)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
         }
-        guard let found else {
-            child.stop()
-            throw TestFailure("the fake HTTP peer did not start; log:\n\(child.log)")
-        }
-        port = found
     }
 
-    func stop() { child.stop() }
+    func stop() async {
+        await server.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
 
     static let script = """
-    import http.server, json, sys, threading
+    import http.server, json, threading
 
     state = {"token": "imds-session-token-1", "refused_without_token": 0, "token_requests": 0}
     lock = threading.Lock()
@@ -130,10 +122,7 @@ final class FakeHTTPPeer: @unchecked Sendable {
             return self.reply(404, "")
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(sys.argv[1] + ".tmp", "w") as f:
-        f.write("%d\\n" % server.server_address[1])
-    import os
-    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    print("serving", server.server_address[1], flush=True)
     server.serve_forever()
     """
 }

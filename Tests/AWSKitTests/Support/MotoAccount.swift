@@ -1,17 +1,17 @@
 import AWSKit
 import AsyncHTTPClient
 import Foundation
+import TestSupport
 
-/// Sets moto up as a real account would be: an IAM user with access keys and an allow-all
-/// policy, a role to assume; and launches, stops and terminates instances. These calls go
-/// through ``AWSQueryClient``, so they are signed by the signer under test too.
+/// Sets moto up as a real account would be, beyond the IAM user TestSupport's
+/// `MotoServer.createIAMUser` makes: a role to assume; and launches, stops and terminates
+/// instances. These calls go through ``AWSQueryClient`` with the user's keys, so moto checks
+/// the signatures of the signer under test on them too.
 struct MotoAccount {
     static let region = "us-east-1"
     static let iam = AWSService(signingName: "iam", endpointPrefix: "iam", environmentSuffix: "IAM", displayName: "IAM")
     static let allowAllPolicy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
     static let trustAnyonePolicy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
-    /// The three actions moto must let through unauthenticated: CreateUser, PutUserPolicy, CreateAccessKey.
-    static let bootstrapActionCount = 3
 
     let httpClient: HTTPClient
     let motoURL: URL
@@ -22,21 +22,6 @@ struct MotoAccount {
     func client(_ service: AWSService, credentials: AWSCredentials) -> AWSQueryClient {
         AWSQueryClient(httpClient: httpClient, service: service, endpoint: motoURL, region: Self.region,
                        credentials: credentials, options: AWSRequestOptions(timeout: .seconds(20)))
-    }
-
-    /// Creates user `name` with an allow-all inline policy and returns its new access keys.
-    /// The placeholder keys only work while moto's unauthenticated allowance lasts.
-    func createUserWithKeys(named name: String) async throws -> AWSCredentials {
-        let bootstrap = client(Self.iam, credentials: AWSCredentials(accessKeyID: "AKIABOOTSTRAPEXAMPLE", secretAccessKey: "bootstrap-secret"))
-        _ = try await bootstrap.call(action: "CreateUser", version: "2010-05-08", parameters: [("UserName", name)])
-        _ = try await bootstrap.call(action: "PutUserPolicy", version: "2010-05-08",
-                                     parameters: [("UserName", name), ("PolicyName", "allow-all"), ("PolicyDocument", Self.allowAllPolicy)])
-        let response = try await bootstrap.call(action: "CreateAccessKey", version: "2010-05-08", parameters: [("UserName", name)])
-        guard let key = response.element(at: "CreateAccessKeyResult", "AccessKey"),
-              let id = key.text(at: "AccessKeyId"), let secret = key.text(at: "SecretAccessKey") else {
-            throw TestFailure("moto's CreateAccessKey answer has no AccessKey")
-        }
-        return AWSCredentials(accessKeyID: id, secretAccessKey: secret)
     }
 
     /// Creates role `name`, assumable by anyone in the account, allowed to do anything; returns its ARN.

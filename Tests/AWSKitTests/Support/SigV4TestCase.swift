@@ -1,6 +1,7 @@
 import AWSKit
 import Foundation
 import NIOHTTP1
+import TestSupport
 
 /// One case of the official AWS SigV4 test suite, read in place: the `.req` to sign and the
 /// expected `.creq`, `.sts` and `.authz`.

@@ -5,83 +5,6 @@ import Server
 import SwiftASN1
 import X509
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The result of running a real tool.
-struct ToolOutput {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-    var combined: String { stdout + stderr }
-}
-
-/// Runs real command-line tools (ssh-keygen, sshd, ssh, openssl) with bounded waits.
-enum Tool {
-    /// Runs `executable` to completion, killing it after `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 20) throws -> ToolOutput {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let process = try start(executable, arguments, stdout: scratch.url("stdout"), stderr: scratch.url("stderr"))
-        guard let status = waitForExit(process, timeout: timeout) else {
-            stop(process)
-            throw JoinError.unavailable("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s")
-        }
-        return ToolOutput(
-            status: status,
-            stdout: (try? String(contentsOf: scratch.url("stdout"), encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: scratch.url("stderr"), encoding: .utf8)) ?? "")
-    }
-
-    /// Waits at most `timeout` for `process` to exit and returns its exit status (128 + signal
-    /// if killed). Besides Foundation's own bookkeeping this reaps the child with `waitpid`,
-    /// because while another child (sshd) runs, Foundation on Linux was seen to leave an
-    /// exited `ssh` as a zombie and report it running forever.
-    static func waitForExit(_ process: Process, timeout: TimeInterval) -> Int32? {
-        let deadline = Date() + timeout
-        let pid = process.processIdentifier
-        while Date() < deadline {
-            if !process.isRunning { return process.terminationStatus }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                let signal = status & 0x7f
-                return signal == 0 ? (status >> 8) & 0xff : 128 + signal
-            }
-            usleep(20_000)
-        }
-        return nil
-    }
-
-    /// Terminates `process` (SIGTERM, then SIGKILL after 5 s) and reaps it.
-    static func stop(_ process: Process) {
-        guard process.processIdentifier > 0 else { return }
-        process.terminate()
-        if waitForExit(process, timeout: 5) == nil {
-            kill(process.processIdentifier, SIGKILL)
-            _ = waitForExit(process, timeout: 5)
-        }
-    }
-
-    /// A shell pipeline, for the openssl CA-pin recipe.
-    static func shell(_ command: String, timeout: TimeInterval = 20) throws -> ToolOutput {
-        try run("/bin/sh", ["-c", command], timeout: timeout)
-    }
-
-    /// Starts a process with output sent to files (pipes could fill and block it).
-    static func start(_ executable: String, _ arguments: [String], stdout: URL, stderr: URL) throws -> Process {
-        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: stdout)
-        process.standardError = try FileHandle(forWritingTo: stderr)
-        try process.run()
-        return process
-    }
-}
 
 /// A fresh directory under the system temporary directory, removed by the test.
 struct ScratchDirectory {
@@ -168,24 +91,4 @@ func assertJoinError<T>(
         XCTFail("expected a JoinError, got \(error)", file: file, line: line)
     }
     return nil
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw JoinError.unavailable("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-            guard bind(fd, pointer, length) == 0 else { return -1 }
-            return getsockname(fd, pointer, &length)
-        }
-    }
-    guard bound == 0 else { throw JoinError.unavailable("could not bind a loopback port") }
-    return UInt16(bigEndian: address.sin_port)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JoinCore
 import Server
+import TestSupport
 import X509
 import XCTest
 
@@ -29,7 +30,7 @@ final class OpenSSLCertificateTests: XCTestCase {
         let leafPath = try writeHostCertificate(from: ca)
 
         for purpose in ["sslserver", "sslclient"] {
-            let output = try Tool.run(Self.openssl, ["verify", "-purpose", purpose, "-CAfile", caPath, leafPath])
+            let output = try Command.run(Self.openssl, ["verify", "-purpose", purpose, "-CAfile", caPath, leafPath])
             XCTAssertEqual(output.status, 0, "openssl verify (\(purpose)): \(output.combined)")
             XCTAssertTrue(output.stdout.contains("leaf.pem: OK"), output.combined)
         }
@@ -40,13 +41,13 @@ final class OpenSSLCertificateTests: XCTestCase {
         let caPath = try scratch.write(try trusted.tlsCertificatePEM + "\n", to: "ca.pem", permissions: 0o644)
         let leafPath = try writeHostCertificate(from: try AuthorityFixtures.hostCA())
 
-        let output = try Tool.run(Self.openssl, ["verify", "-CAfile", caPath, leafPath])
+        let output = try Command.run(Self.openssl, ["verify", "-CAfile", caPath, leafPath])
         XCTAssertNotEqual(output.status, 0, output.combined)
     }
 
     func testOpenSSLShowsClusterAttributeAndRoleInSubject() throws {
         let leafPath = try writeHostCertificate(from: try AuthorityFixtures.hostCA())
-        let output = try Tool.run(Self.openssl, ["x509", "-noout", "-subject", "-in", leafPath])
+        let output = try Command.run(Self.openssl, ["x509", "-noout", "-subject", "-in", leafPath])
         XCTAssertEqual(output.status, 0, output.combined)
         let subject = output.stdout.replacingOccurrences(of: " ", with: "")
         XCTAssertTrue(subject.contains("1.3.9999.1.7=example.com"), output.stdout)
@@ -59,7 +60,7 @@ final class OpenSSLCertificateTests: XCTestCase {
     func testOpenSSLShowsCAProfile() throws {
         let ca = try AuthorityFixtures.hostCA()
         let caPath = try scratch.write(try ca.tlsCertificatePEM + "\n", to: "ca.pem", permissions: 0o644)
-        let output = try Tool.run(Self.openssl, ["x509", "-noout", "-text", "-in", caPath])
+        let output = try Command.run(Self.openssl, ["x509", "-noout", "-text", "-in", caPath])
         XCTAssertEqual(output.status, 0, output.combined)
         XCTAssertTrue(output.stdout.contains("CA:TRUE"), output.stdout)
         XCTAssertTrue(output.stdout.contains("Certificate Sign, CRL Sign"), output.stdout)
@@ -70,7 +71,7 @@ final class OpenSSLCertificateTests: XCTestCase {
     func testCAPinEqualsOpenSSLDigestOfSubjectPublicKeyInfo() throws {
         let ca = try AuthorityFixtures.hostCA()
         let caPath = try scratch.write(try ca.tlsCertificatePEM + "\n", to: "ca.pem", permissions: 0o644)
-        let output = try Tool.shell(
+        let output = try Command.shell(
             "\(Self.openssl) x509 -in '\(caPath)' -pubkey -noout | \(Self.openssl) pkey -pubin -outform DER | \(Self.openssl) dgst -sha256")
         XCTAssertEqual(output.status, 0, output.combined)
         let hex = try XCTUnwrap(output.stdout.split(whereSeparator: \.isWhitespace).last.map(String.init))

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JoinCore
 import Server
+import TestSupport
 import XCTest
 
 /// A real `sshd` presents a host key and certificate we wrote, and a real `ssh` that trusts
@@ -23,25 +24,25 @@ final class SSHDHostCertificateTests: XCTestCase {
         scratch?.remove()
     }
 
-    func testSSHTrustingOurHostCAAcceptsSSHDPresentingOurCertificate() throws {
+    func testSSHTrustingOurHostCAAcceptsSSHDPresentingOurCertificate() async throws {
         let ca = try AuthorityFixtures.hostCA()
-        let stderr = try connect(presentingCertificateFrom: ca, trusting: ca)
+        let stderr = try await connect(presentingCertificateFrom: ca, trusting: ca)
         XCTAssertFalse(stderr.contains("Host key verification failed"), stderr)
         XCTAssertFalse(stderr.contains("REMOTE HOST IDENTIFICATION"), stderr)
         XCTAssertTrue(stderr.contains("matches the ED25519-CERT host certificate"), stderr)
         XCTAssertTrue(stderr.contains("Permission denied") || stderr.contains("Authentications that can continue"), stderr)
     }
 
-    func testSSHRejectsCertificateFromAnotherCA() throws {
+    func testSSHRejectsCertificateFromAnotherCA() async throws {
         let trusted = try AuthorityFixtures.hostCA()
         let other = try AuthorityFixtures.hostCA()
-        let stderr = try connect(presentingCertificateFrom: other, trusting: trusted)
+        let stderr = try await connect(presentingCertificateFrom: other, trusting: trusted)
         XCTAssertTrue(stderr.contains("Host key verification failed"), stderr)
     }
 
     /// Starts sshd with a host certificate issued by `issuingCA`, runs ssh trusting
     /// `trustedCA`, and returns ssh's stderr.
-    private func connect(presentingCertificateFrom issuingCA: CertificateAuthority, trusting trustedCA: CertificateAuthority) throws -> String {
+    private func connect(presentingCertificateFrom issuingCA: CertificateAuthority, trusting trustedCA: CertificateAuthority) async throws -> String {
         let hostKey = Curve25519.Signing.PrivateKey()
         let request = AuthorityFixtures.hostRequest(sshKey: SSHPublicKey(hostKey.publicKey))
         let certificate = try HostCertificateIssuer(hostCA: issuingCA).sshCertificate(for: request)
@@ -49,7 +50,7 @@ final class SSHDHostCertificateTests: XCTestCase {
         let keyPath = try scratch.write(OpenSSHPrivateKeyFile.encode(hostKey), to: "ssh_host_ed25519_key")
         let certificatePath = try scratch.write(certificate.authorizedKey + "\n", to: "ssh_host_ed25519_key-cert.pub", permissions: 0o644)
         let knownHostsPath = try scratch.write("@cert-authority * \(try trustedCA.sshPublicKey.authorizedKey)\n", to: "known_hosts", permissions: 0o644)
-        let port = try freeLoopbackPort()
+        let port = FreePort.next()
         let configPath = try scratch.write("""
             Port \(port)
             ListenAddress 127.0.0.1
@@ -64,38 +65,31 @@ final class SSHDHostCertificateTests: XCTestCase {
 
             """, to: "sshd_config")
 
-        let sshdLog = scratch.url("sshd.log")
-        let sshd = try Tool.start(Self.sshd, ["-D", "-e", "-f", configPath], stdout: scratch.url("sshd.out"), stderr: sshdLog)
-        defer { Tool.stop(sshd) }
-        try waitUntilListening(sshd, log: sshdLog, port: port)
-
-        let ssh = try Tool.run("/usr/bin/ssh", [
-            "-v", "-F", "/dev/null",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "UserKnownHostsFile=\(knownHostsPath)",
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com",
-            "-o", "BatchMode=yes",
-            "-o", "ConnectTimeout=5",
-            "-o", "IdentitiesOnly=yes",
-            "-o", "IdentityFile=/dev/null",
-            "-p", String(port),
-            "nobody@127.0.0.1", "true",
-        ], timeout: 20)
-        XCTAssertNotEqual(ssh.status, 0, "nobody must not be able to log in")
-        return ssh.stderr
-    }
-
-    /// Waits (at most 10 s) for sshd to report that it listens; fails with its log otherwise.
-    private func waitUntilListening(_ sshd: Process, log: URL, port: UInt16) throws {
-        let deadline = Date() + 10
-        while Date() < deadline {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if text.contains("Server listening on 127.0.0.1 port \(port)") { return }
-            guard sshd.isRunning else { break }
-            usleep(50_000)
+        let sshd = try ManagedProcess(URL(fileURLWithPath: Self.sshd), ["-D", "-e", "-f", configPath],
+                                      logDirectory: scratch.root, name: "sshd")
+        do {
+            guard await sshd.waitForOutput("Server listening on 127.0.0.1 port \(port)", seconds: 10) else {
+                throw JoinError.unavailable("sshd did not start listening on port \(port): \(sshd.output)")
+            }
+            let ssh = try Command.run("/usr/bin/ssh", [
+                "-v", "-F", "/dev/null",
+                "-o", "StrictHostKeyChecking=yes",
+                "-o", "UserKnownHostsFile=\(knownHostsPath)",
+                "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com",
+                "-o", "BatchMode=yes",
+                "-o", "ConnectTimeout=5",
+                "-o", "IdentitiesOnly=yes",
+                "-o", "IdentityFile=/dev/null",
+                "-p", String(port),
+                "nobody@127.0.0.1", "true",
+            ], timeout: 20)
+            await sshd.stop()
+            XCTAssertNotEqual(ssh.status, 0, "nobody must not be able to log in")
+            return ssh.stderr
+        } catch {
+            await sshd.stop()
+            throw error
         }
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        throw JoinError.unavailable("sshd did not start listening on port \(port): \(text)")
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JoinCore
 import Server
+import TestSupport
 import XCTest
 
 /// `ssh-keygen` (OpenSSH's own parser, which also checks the CA signature) reads what we write.
@@ -26,7 +27,7 @@ final class SSHKeygenCertificateTests: XCTestCase {
 
     private func listCertificate(_ certificate: SSHCertificate) throws -> String {
         let path = try scratch.write(certificate.authorizedKey + "\n", to: "key-cert.pub")
-        let output = try Tool.run("/usr/bin/ssh-keygen", ["-L", "-f", path])
+        let output = try Command.run("/usr/bin/ssh-keygen", ["-L", "-f", path])
         XCTAssertEqual(output.status, 0, "ssh-keygen -L failed: \(output.stderr)")
         return output.stdout
     }
@@ -77,7 +78,7 @@ final class SSHKeygenCertificateTests: XCTestCase {
     func testFingerprintMatchesSSHKeygen() throws {
         for key in [SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey), SSHPublicKey(P256.Signing.PrivateKey().publicKey)] {
             let path = try scratch.write(key.authorizedKey(comment: "test") + "\n", to: "key.pub")
-            let output = try Tool.run("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", path])
+            let output = try Command.run("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", path])
             XCTAssertEqual(output.status, 0, output.stderr)
             XCTAssertTrue(output.stdout.contains(" \(key.fingerprint) "), "\(output.stdout) vs \(key.fingerprint)")
         }
@@ -86,7 +87,7 @@ final class SSHKeygenCertificateTests: XCTestCase {
     func testSSHKeygenReadsOurOpenSSHPrivateKeyFile() throws {
         let key = Curve25519.Signing.PrivateKey()
         let path = try scratch.write(OpenSSHPrivateKeyFile.encode(key, comment: "host key"), to: "id_ed25519")
-        let output = try Tool.run("/usr/bin/ssh-keygen", ["-y", "-f", path])
+        let output = try Command.run("/usr/bin/ssh-keygen", ["-y", "-f", path])
         XCTAssertEqual(output.status, 0, output.stderr)
         let derived = try SSHPublicKey(authorizedKey: output.stdout)
         XCTAssertEqual(derived, SSHPublicKey(key.publicKey))
@@ -94,7 +95,7 @@ final class SSHKeygenCertificateTests: XCTestCase {
 
     func testWeReadAPrivateKeyFileWrittenBySSHKeygen() throws {
         let path = scratch.url("generated").path
-        let generated = try Tool.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "made by ssh-keygen", "-f", path])
+        let generated = try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "made by ssh-keygen", "-f", path])
         XCTAssertEqual(generated.status, 0, generated.stderr)
         let key = try OpenSSHPrivateKeyFile.decode(String(contentsOfFile: path, encoding: .utf8))
         let publicLine = try String(contentsOfFile: path + ".pub", encoding: .utf8)
@@ -105,9 +106,9 @@ final class SSHKeygenCertificateTests: XCTestCase {
         let caPath = scratch.url("ca").path
         let hostPath = scratch.url("host").path
         for path in [caPath, hostPath] {
-            XCTAssertEqual(try Tool.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path]).status, 0)
+            XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path]).status, 0)
         }
-        let signed = try Tool.run("/usr/bin/ssh-keygen", [
+        let signed = try Command.run("/usr/bin/ssh-keygen", [
             "-q", "-s", caPath, "-h", "-I", "host-id", "-n", "a.example.com,b", "-O", "extension:x-teleport-role=Node",
             "-z", "42", hostPath + ".pub",
         ])

@@ -1,0 +1,56 @@
+import AWSKit
+import JoinCore
+
+/// The checks of spec §7.3 steps 2–8 on a parsed request, in Teleport's order, before the
+/// Auth server makes any connection: path `/`, `Host` on the allow-list (the FIPS set when
+/// required), `POST`, the challenge header equal to this attempt's challenge (constant time)
+/// and covered by the SigV4 signature, and the exact GetCallerIdentity body.
+///
+/// The Auth server does not verify the signature itself (it has no key): AWS does, when the
+/// request is forwarded. These checks make sure what AWS verifies is the question we mean —
+/// "who signed *this* challenge?" — asked of AWS and nobody else.
+struct STSIdentityRequestChecks {
+    static let expectedBody = "Action=GetCallerIdentity&Version=2011-06-15"
+    static let challengeHeader = "X-Teleport-Challenge"
+
+    /// What the checks established: the allow-listed host to forward to, and the values that
+    /// must never appear in a message (signature, session token).
+    struct Passed {
+        let host: String
+        let secrets: [String]
+    }
+
+    let allowList: STSHostAllowList
+    let fipsOnly: Bool
+
+    func check(_ request: SignedHTTPRequest, challenge: IAMChallenge) throws -> Passed {
+        guard request.target == "/" else { throw IAMErrors.unexpectedURI(request.target) }
+
+        let host = request.header("Host") ?? ""
+        guard allowList.isListed(host) else { throw IAMErrors.unknownHost(host, valid: allowList.hosts) }
+        guard allowList.allows(host, fipsOnly: fipsOnly) else { throw IAMErrors.nonFIPSHost(host, valid: allowList.fipsHosts) }
+
+        guard request.method == "POST" else { throw IAMErrors.wrongMethod(request.method) }
+
+        guard let sent = request.header(Self.challengeHeader),
+              ConstantTime.equals(Array(sent.utf8), Array(challenge.value.utf8)) else {
+            throw IAMErrors.challengeMismatch
+        }
+        guard let authorizationText = request.header("Authorization") else { throw IAMErrors.missingAuthorization }
+        let authorization: SigV4Authorization
+        do {
+            authorization = try SigV4Authorization(parsing: authorizationText)
+        } catch let error as JoinError {
+            throw IAMErrors.unreadableAuthorization(error.message)
+        }
+        guard authorization.signedHeaderNames.contains(Self.challengeHeader.lowercased()) else {
+            throw IAMErrors.challengeNotSigned
+        }
+
+        guard request.body == Array(Self.expectedBody.utf8) else { throw IAMErrors.unexpectedBody(request.body) }
+
+        var secrets = [authorization.signature]
+        if let token = request.header(SigV4Signer.securityTokenHeader) { secrets.append(token) }
+        return Passed(host: host, secrets: secrets)
+    }
+}
