@@ -127,7 +127,7 @@ let package = Package(
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join",
+                "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,10 +4,21 @@ public enum UntrustedString {
     public static let maximumLength = 512
 
     public static func sanitize(_ value: String) -> String {
+        sanitize(value, allowing: ".,:;-+@")
+    }
+
+    /// For values a method verified (an ARN from STS, IDs from a signed document): the same
+    /// bound, but `/`, `_` and `=` survive so an ARN such as
+    /// `arn:aws:sts::123456789012:assumed-role/role/session` is recorded as it is.
+    public static func sanitizeVerified(_ value: String) -> String {
+        sanitize(value, allowing: ".,:;-+@/_=")
+    }
+
+    private static func sanitize(_ value: String, allowing punctuation: String) -> String {
         var out = ""
         out.reserveCapacity(min(value.count, maximumLength))
         for character in value.prefix(maximumLength) {
-            if character.isASCII && (character.isLetter || character.isNumber) || ".,:;-+@".contains(character) {
+            if character.isASCII && (character.isLetter || character.isNumber) || punctuation.contains(character) {
                 out.append(character)
             } else {
                 out.append("_")

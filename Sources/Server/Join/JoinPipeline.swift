@@ -44,10 +44,10 @@ public struct JoinPipeline: Sendable {
         let facts = AttemptFacts()
         do {
             try await join(stream, record: &record, facts: facts)
-            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitize)) { attested, _ in attested }
+            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
             await audit.record(record, at: clock.now, failure: nil)
         } catch {
-            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitize)) { attested, _ in attested }
+            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
             let reason: String
             if let error = error as? JoinError {
                 reason = error.message
@@ -109,7 +109,7 @@ public struct JoinPipeline: Sendable {
             initialPayload: request.methodPayload, startedAt: clock.now, presence: nodes, facts: facts)
         let exchange = StreamChallengeExchange(stream: stream, maximumPayloadBytes: JoinPipeline.maximumPayloadBytes)
         let attestation = try await method.attest(attempt, over: exchange)
-        record.attributes = attestation.attributes.mapValues(UntrustedString.sanitize)
+        record.attributes = attestation.attributes.mapValues(UntrustedString.sanitizeVerified)
 
         try await tokens.commit(attestation.tokenChange, for: found)
 
