@@ -152,7 +152,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test helpers shared by suites that run real processes: spawning, free ports, moto, a fake IMDS.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport",
+            dependencies: ["JoinCore", "JoineryProto", "Server", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
     ]

@@ -6,6 +6,7 @@ import JoinCore
 import JoineryProto
 import Server
 import X509
+import TestSupport
 import XCTest
 
 /// Joins over real gRPC and TLS on 127.0.0.1: CA pins, the identity that comes back, heartbeats

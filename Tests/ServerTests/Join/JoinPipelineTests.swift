@@ -3,6 +3,7 @@ import JoinCore
 import JoineryProto
 import Server
 import X509
+import TestSupport
 import XCTest
 
 /// The core pipeline driven without a network: token lookup, method and role checks,

@@ -1,6 +1,7 @@
 import Foundation
 import JoinCore
 import Server
+import TestSupport
 import XCTest
 
 /// Unauthenticated join attempts are limited per source address.
