@@ -10,10 +10,12 @@ let package = Package(
     products: [
         .executable(name: "teleport", targets: ["teleport"]),
         .executable(name: "tctl", targets: ["tctl"]),
+        .executable(name: "tbot", targets: ["tbot"]),
         .library(name: "JoinCore", targets: ["JoinCore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -123,11 +125,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "TokenJoin", dependencies: ["JoinCore"], path: "Plugins/Token", swiftSettings: swiftSettings),
+        .target(
+            name: "BoundKeypairJoin",
+            dependencies: [
+                "JoinCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/BoundKeypair",
+            swiftSettings: swiftSettings
+        ),
         // Shared by the executables: config files, the built-in plugin list, output formatting.
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin",
+                "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,11 +148,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "teleport", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "tbot", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
         .executableTarget(name: "tctl", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
         .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "BackendTestSuite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore"], swiftSettings: swiftSettings),
         .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
         .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "JoinCore", "TestSupport"], swiftSettings: swiftSettings),
@@ -158,7 +173,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Server", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "TestSupport", "teleport", "tctl", "tbot"], swiftSettings: swiftSettings),
     ]
 )

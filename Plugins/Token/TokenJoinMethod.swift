@@ -25,8 +25,13 @@ public struct TokenJoinMethod: JoinMethod {
     }
 
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
-        let singleUse = attempt.token.spec.roles.contains(.bot)
-        return Attestation(tokenChange: singleUse ? .consume : .none)
+        // Bot tokens are single use; the bot's certificates are renewable instead (spec §2.5),
+        // and a token join always starts a new bot instance.
+        let isBot = attempt.token.spec.roles.contains(.bot)
+        return Attestation(
+            tokenChange: isBot ? .consume : .none,
+            botInstance: isBot ? .new(previousInstanceID: nil) : .automatic,
+            renewable: isBot)
     }
 }
 

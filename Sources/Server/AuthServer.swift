@@ -46,6 +46,9 @@ public struct AuthServer: Sendable {
     public let authorities: ClusterAuthorities
     public let tokens: TokenStore
     public let nodes: NodeRegistry
+    public let bots: BotStore
+    public let botInstances: BotInstanceStore
+    public let locks: LockStore
     let pipeline: JoinPipeline
     let clock: any JoinClock
     let logger: Logger
@@ -60,8 +63,12 @@ public struct AuthServer: Sendable {
             backend: backend, clusterName: settings.clusterName, clock: clock, logger: logger)
         tokens = TokenStore(backend: backend, methods: methods, clock: clock)
         nodes = NodeRegistry(backend: backend, clock: clock, ttl: settings.nodeTTL)
+        bots = BotStore(backend: backend)
+        botInstances = BotInstanceStore(backend: backend)
+        locks = LockStore(backend: backend, clock: clock)
         pipeline = JoinPipeline(
             clusterName: settings.clusterName, methods: methods, tokens: tokens, authorities: authorities, nodes: nodes,
+            bots: bots, instances: botInstances, locks: locks,
             audit: AuditLog(backend: backend, logger: logger), limiter: JoinRateLimiter(limits: settings.rateLimits, clock: clock),
             clock: clock, logger: logger)
     }
@@ -75,6 +82,11 @@ public struct AuthServer: Sendable {
 
     /// The pipeline, for driving joins without a network (tests, benchmarks).
     public var joinPipeline: JoinPipeline { pipeline }
+
+    /// Renewal of token-method bots' certificates.
+    var botRenewal: BotRenewal {
+        BotRenewal(bots: bots, issuance: pipeline.botIssuance, locks: locks, audit: pipeline.audit, clock: clock)
+    }
 
     /// Serves until the task is cancelled. `onListening` receives the bound `host:port` once
     /// the port is open (useful with port 0).
@@ -96,10 +108,12 @@ public struct AuthServer: Sendable {
         let services: [any RegistrableRPCService] = [
             JoinServiceHandler(pipeline: pipeline, authorities: authorities, clusterName: settings.clusterName,
                                version: settings.version, joinTimeoutSeconds: settings.joinTimeoutSeconds),
-            AdminServiceHandler(tokens: tokens, nodes: nodes, backend: backend, authorities: authorities,
+            AdminServiceHandler(tokens: tokens, nodes: nodes, bots: bots, instances: botInstances, locks: locks,
+                                backend: backend, authorities: authorities,
                                 authentication: authentication, clusterName: settings.clusterName,
                                 version: settings.version, advertiseAddress: settings.advertiseAddress),
             InventoryServiceHandler(nodes: nodes, authentication: authentication),
+            BotServiceHandler(renewal: botRenewal, authentication: authentication),
         ]
         let server = GRPCServer(transport: transport, services: services)
         let logger = self.logger

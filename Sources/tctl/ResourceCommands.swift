@@ -4,19 +4,24 @@ import Foundation
 import JoinCore
 import JoineryProto
 
-/// A `kind/name` reference as tctl takes it (`token/abc`, `tokens`).
+/// A `kind/name` reference as tctl takes it (`token/abc`, `tokens`, `bot/example`, `locks`).
 struct ResourceReference {
+    /// Singular and plural spellings of each kind.
+    static let kinds: [String: String] = [
+        "token": "token", "tokens": "token", "bot": "bot", "bots": "bot", "lock": "lock", "locks": "lock",
+        "bot_instance": "bot_instance", "bot_instances": "bot_instance",
+    ]
+
     let kind: String
     let name: String?
 
     init(parsing text: String) throws {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-        let kind = parts.first?.lowercased() ?? ""
-        switch kind {
-        case "token", "tokens": self.kind = "token"
-        default:
-            throw JoinError.badParameter("unsupported resource \"\(text)\"; supported: token/NAME, tokens")
+        guard let kind = ResourceReference.kinds[parts.first?.lowercased() ?? ""] else {
+            throw JoinError.badParameter(
+                "unsupported resource \"\(text)\"; supported: token/NAME, tokens, bot/NAME, bots, lock/NAME, locks, bot_instance/BOT/ID, bot_instances")
         }
+        self.kind = kind
         name = parts.count > 1 ? parts[1] : nil
     }
 }
@@ -32,27 +37,32 @@ struct CreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandErrors.reporting {
-            let tokens = try ResourceDocuments.tokens(fromFile: file)
-            // Check locally first so mistakes name the file; the Auth server checks again.
+            let documents = try ResourceDocuments.documents(fromFile: file)
+            // Check tokens locally first so mistakes name the file; the Auth server checks again.
             let localMethods = try BuiltInJoinMethods.registry.makeMethods(context: PluginContext())
-            for token in tokens {
+            for document in documents {
+                guard let token = document.token else { continue }
                 do {
                     _ = try localMethods.validate(token)
                 } catch let error as JoinError where error.kind == .badParameter {
-                    throw JoinError.badParameter("\(file): \(error.message)")
+                    throw JoinError.badParameter("\(document.place): \(error.message)")
                 }
             }
             let connection = try global.connection()
-            for token in tokens {
-                let json = try JSONEncoder().encode(token)
+            for document in documents {
                 let upsert = force
-                _ = try await connection.withAdmin { admin in
-                    try await admin.createResource(.with {
-                        $0.resourceJson = json
-                        $0.upsert = upsert
-                    })
+                do {
+                    _ = try await connection.withAdmin { admin in
+                        try await admin.createResource(.with {
+                            $0.resourceJson = document.json
+                            $0.upsert = upsert
+                        })
+                    }
+                } catch let error as JoinError where error.kind == .badParameter {
+                    throw JoinError.badParameter("\(document.place): \(error.message)")
                 }
-                print("provision_token \"\(token.metadata.name)\" has been \(force ? "created or updated" : "created")")
+                let label = document.kind == "token" ? "provision_token" : document.kind
+                print("\(label) \"\(document.name)\" has been \(force ? "created or updated" : "created")")
             }
         }
     }
@@ -66,7 +76,7 @@ struct GetCommand: AsyncParsableCommand {
     var format: String = "yaml"
     @Flag(name: .customLong("with-secrets"), help: "Accepted for compatibility; tctl get prints token names in full.")
     var withSecrets = false
-    @Argument(help: "token/NAME or tokens.")
+    @Argument(help: "token/NAME, tokens, bot/NAME, bots, lock/NAME, locks, bot_instances.")
     var resource: String
 
     func run() async throws {
@@ -81,11 +91,17 @@ struct GetCommand: AsyncParsableCommand {
                 }
                 return try await admin.listResources(.with { $0.kind = reference.kind }).resources
             }
-            let tokens = try responses.map { try JSONDecoder().decode(ProvisionToken.self, from: $0.resourceJson) }
-            switch format.lowercased() {
-            case "json": print(try ResourceDocuments.json(tokens), terminator: "")
-            case "yaml", "": print(try ResourceDocuments.yaml(tokens), terminator: "")
-            default: throw JoinError.badParameter("--format \(format): use yaml or json")
+            guard ["json", "yaml", ""].contains(format.lowercased()) else {
+                throw JoinError.badParameter("--format \(format): use yaml or json")
+            }
+            let asJSON = format.lowercased() == "json"
+            if reference.kind == "token" {
+                // Tokens print in Teleport's field order.
+                let tokens = try responses.map { try JSONDecoder().decode(ProvisionToken.self, from: $0.resourceJson) }
+                print(try asJSON ? ResourceDocuments.json(tokens) : ResourceDocuments.yaml(tokens), terminator: "")
+            } else {
+                let values = try responses.map { try JSONDecoder().decode(JSONValue.self, from: $0.resourceJson) }
+                print(try asJSON ? ResourceDocuments.json(values) : ResourceDocuments.yaml(values), terminator: "")
             }
         }
     }
@@ -95,7 +111,7 @@ struct RemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a resource.", aliases: ["del"])
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "token/NAME.")
+    @Argument(help: "token/NAME, bot/NAME or lock/NAME.")
     var resource: String
 
     func run() async throws {

@@ -36,38 +36,77 @@ public struct JoinClient: Sendable {
 
         let sshKey = Curve25519.Signing.PrivateKey()
         let tlsKey = P256.Signing.PrivateKey()
-        let proof = ProofRequest(tokenName: parameters.tokenName, role: parameters.role, nodeName: parameters.nodeName)
+        var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver.initialPayload(for: proof(parameters)))
+        clientInit.hostParams = .with {
+            $0.publicKeys = .with {
+                $0.publicTlsKey = tlsKey.publicKey.derRepresentation
+                $0.publicSshKey = Data(SSHPublicKey(sshKey.publicKey).wireBytes)
+            }
+            $0.hostName = parameters.nodeName
+            $0.additionalPrincipals = parameters.additionalPrincipals
+            $0.dnsNames = parameters.dnsNames
+        }
+        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport)
+        return try IdentityAssembly.make(
+            result: result.result, serverInit: result.serverInit, parameters: parameters,
+            sshKey: sshKey, tlsKey: tlsKey)
+    }
+
+    /// Joins as a bot. With `presenting`, a bot identity whose certificates are still valid,
+    /// the connection authenticates with it (an authenticated re-join: the Auth server
+    /// continues that bot instance) and trusts the CAs it holds; without, trust is established
+    /// as for any join (CA pins). One P-256 key is certified for both SSH and TLS.
+    public func joinBot(_ parameters: JoinParameters, certificateTTL: TimeInterval? = nil,
+                        presenting: BotIdentity? = nil) async throws -> BotIdentity {
+        let configuredProver = try registry.makeProver(named: parameters.method, context: proverContext)
+        let transport: HTTP2ClientTransport.Posix
+        if let presenting {
+            transport = try AuthTransports.authenticated(
+                parameters.authServer, certificatePEM: presenting.tlsCertificatePEM, keyPEM: presenting.privateKeyPEM,
+                trustedCAsPEM: presenting.tlsCACertificatesPEM)
+        } else {
+            let trusted = try await ClusterTrust.establish(parameters, clock: clock, logger: logger)
+            transport = try trusted.map { try AuthTransports.pinned(parameters.authServer, trustedCAsPEM: $0) }
+                ?? AuthTransports.unverified(parameters.authServer)
+        }
+        let key = P256.Signing.PrivateKey()
+        var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver.initialPayload(for: proof(parameters)))
+        clientInit.botParams = .with {
+            $0.publicKeys = .with {
+                $0.publicTlsKey = key.publicKey.derRepresentation
+                $0.publicSshKey = Data(SSHPublicKey(key.publicKey).wireBytes)
+            }
+            if let certificateTTL { $0.expiresUnix = Int64(clock.now.timeIntervalSince1970 + certificateTTL) }
+        }
+        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport)
+        return try BotIdentityAssembly.make(
+            certificates: result.result.certificates, key: key, joinMethod: result.serverInit.joinMethod,
+            authServer: parameters.authServer.description)
+    }
+
+    private func proof(_ parameters: JoinParameters) -> ProofRequest {
+        ProofRequest(tokenName: parameters.tokenName, role: parameters.role, nodeName: parameters.nodeName)
+    }
+
+    private func makeClientInit(_ parameters: JoinParameters, initialPayload: Data) -> Joinery_V1_ClientInit {
         var clientInit = Joinery_V1_ClientInit()
         clientInit.tokenName = parameters.tokenName
         clientInit.joinMethod = parameters.method
         clientInit.systemRole = parameters.role.rawValue
         clientInit.clientVersion = JoinClient.version
-        clientInit.methodPayload = try await configuredProver.initialPayload(for: proof)
-        let keys = Joinery_V1_PublicKeys.with {
-            $0.publicTlsKey = tlsKey.publicKey.derRepresentation
-            $0.publicSshKey = Data(SSHPublicKey(sshKey.publicKey).wireBytes)
-        }
-        if parameters.role == .bot {
-            clientInit.botParams = .with { $0.publicKeys = keys }
-        } else {
-            clientInit.hostParams = .with {
-                $0.publicKeys = keys
-                $0.hostName = parameters.nodeName
-                $0.additionalPrincipals = parameters.additionalPrincipals
-                $0.dnsNames = parameters.dnsNames
-            }
-        }
+        clientInit.methodPayload = initialPayload
+        return clientInit
+    }
 
+    private func converse(_ parameters: JoinParameters, clientInit: Joinery_V1_ClientInit, prover: any JoinProver,
+                          transport: HTTP2ClientTransport.Posix) async throws -> JoinConversation.Outcome {
         let conversation = JoinConversation(
-            initial: clientInit, configuredProver: configuredProver, registry: registry,
-            proverContext: proverContext, proof: proof)
-        let result = try await RPCErrorTranslation.translating(parameters.authServer) {
+            initial: clientInit, configuredProver: prover, registry: registry,
+            proverContext: proverContext, proof: proof(parameters))
+        return try await RPCErrorTranslation.translating(parameters.authServer) {
             try await withGRPCClient(transport: transport) { client in
                 try await conversation.run(Joinery_V1_JoinService.Client(wrapping: client), timeout: JoinClient.joinTimeout)
             }
         }
-        return try IdentityAssembly.make(
-            result: result.result, serverInit: result.serverInit, parameters: parameters,
-            sshKey: sshKey, tlsKey: tlsKey)
     }
 }

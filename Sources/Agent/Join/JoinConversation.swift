@@ -44,6 +44,7 @@ struct JoinConversation: Sendable {
                 case .result(let result)?:
                     guard let serverInit else { throw JoinError.badParameter("the Auth server sent a result before ServerInit") }
                     continuation.finish()
+                    try await prover.finish(methodResult: result.methodResult, for: proof)
                     return Outcome(serverInit: serverInit, result: result)
                 case nil:
                     throw JoinError.badParameter("the Auth server sent an empty join message")

@@ -3,11 +3,12 @@ import StaticJoin
 import TokenJoin
 import EC2Join
 import IAMJoin
+import BoundKeypairJoin
 
 /// The join methods compiled into these binaries: the one list of built-ins handed to the
 /// registry. Adding a built-in method means adding its plugin here and nothing else.
 public enum BuiltInJoinMethods {
-    public static let plugins: [JoinMethodPlugin] = [.staticTokens, .storedTokens, .ec2, .iam]
+    public static let plugins: [JoinMethodPlugin] = [.staticTokens, .storedTokens, .ec2, .iam, .boundKeypair]
 
     public static let registry = JoinMethodRegistry(plugins: plugins)
 }

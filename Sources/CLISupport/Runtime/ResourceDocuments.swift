@@ -7,37 +7,68 @@ import Yams
 public enum ResourceDocuments {
     private struct Envelope: Decodable { var kind: String? }
 
-    /// Parses every document of a YAML (or JSON) file into tokens, naming the file and the
-    /// field in any error. Only `kind: token` is supported so far.
-    public static func tokens(fromFile path: String) throws -> [ProvisionToken] {
+    /// The kinds `tctl create` accepts.
+    public static let supportedKinds = ["bot", "lock", "token"]
+
+    /// One document of a resource file, in the JSON form the Auth server takes.
+    public struct Document: Sendable {
+        public var kind: String
+        public var name: String
+        public var json: Data
+        /// Set for `kind: token`, which tctl checks locally before sending.
+        public var token: ProvisionToken?
+        /// Where it came from, for error messages (`file (document 2)`).
+        public var place: String
+    }
+
+    /// Parses every document of a YAML (or JSON) file, naming the file and the field in any
+    /// error. Tokens are decoded strictly here; other kinds are checked by the Auth server.
+    public static func documents(fromFile path: String) throws -> [Document] {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw JoinError.badParameter("\(path): cannot read the file")
         }
-        var tokens: [ProvisionToken] = []
+        var result: [Document] = []
         let documents = try splitDocuments(text, path: path)
         guard !documents.isEmpty else { throw JoinError.badParameter("\(path): the file holds no resource") }
         for (index, document) in documents.enumerated() {
             let place = documents.count > 1 ? "\(path) (document \(index + 1))" : path
-            let kind: String?
+            let value: JSONValue
             do {
-                kind = try YAMLDecoder().decode(Envelope.self, from: document).kind
+                value = try YAMLDecoder().decode(JSONValue.self, from: document)
             } catch {
                 throw JoinError.badParameter("\(place): \(DecodingErrorDescription.describe(error))")
             }
-            guard let kind else { throw JoinError.badParameter("\(place): missing field \"kind\"") }
-            guard kind == "token" else {
-                throw JoinError.badParameter("\(place): resource kind \"\(kind)\" is not supported; supported kinds: token")
+            guard let kind = value["kind"]?.stringValue else { throw JoinError.badParameter("\(place): missing field \"kind\"") }
+            guard supportedKinds.contains(kind) else {
+                throw JoinError.badParameter(
+                    "\(place): resource kind \"\(kind)\" is not supported; supported kinds: \(supportedKinds.joined(separator: ", "))")
             }
-            do {
-                tokens.append(try YAMLDecoder().decode(ProvisionToken.self, from: document))
-            } catch {
-                throw JoinError.badParameter("\(place): \(DecodingErrorDescription.describe(error))")
+            var token: ProvisionToken?
+            if kind == "token" {
+                do {
+                    token = try YAMLDecoder().decode(ProvisionToken.self, from: document)
+                } catch {
+                    throw JoinError.badParameter("\(place): \(DecodingErrorDescription.describe(error))")
+                }
             }
+            let json = token.map { try? JSONEncoder().encode($0) } ?? (try? JSONEncoder().encode(value))
+            result.append(Document(
+                kind: kind, name: value["metadata"]?["name"]?.stringValue ?? "", json: json ?? Data(), token: token, place: place))
         }
-        return tokens
+        return result
+    }
+
+    /// The tokens of a resource file (every document must be a token).
+    public static func tokens(fromFile path: String) throws -> [ProvisionToken] {
+        try documents(fromFile: path).map { document in
+            guard let token = document.token else {
+                throw JoinError.badParameter("\(document.place): expected kind token, found \(document.kind)")
+            }
+            return token
+        }
     }
 
     /// Splits on `---` lines; YAML syntax errors name the line.

@@ -29,6 +29,11 @@ public protocol JoinMethod: Sendable {
     /// Whether a token name is itself the secret (so logs and listings must mask it).
     var tokenNameIsSecret: Bool { get }
 
+    /// Prepares a validated token for storage by `tctl create`: fills server-owned `status`
+    /// (e.g. a generated registration secret), keeping `existing`'s status when the method
+    /// decides a re-applied token is the same one. Defaults to storing the token as given.
+    func prepareForStorage(_ token: ProvisionToken, replacing existing: ProvisionToken?) throws -> ProvisionToken
+
     /// Proves the client may use `attempt.token`, running zero or more challenge rounds over
     /// `exchange`. Throws a ``JoinError`` (usually `accessDenied`) on any failure.
     func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation
@@ -39,6 +44,9 @@ extension JoinMethod {
     public func accepts(requestedMethod: String) -> Bool { requestedMethod == name }
     public var tokenSource: (any TokenSource)? { nil }
     public var tokenNameIsSecret: Bool { false }
+    public func prepareForStorage(_ token: ProvisionToken, replacing existing: ProvisionToken?) throws -> ProvisionToken {
+        token
+    }
 }
 
 /// Lets a method write its challenge rounds as straight-line code:
@@ -68,10 +76,19 @@ public struct JoinAttempt: Sendable {
     public var presence: any HostPresence
     /// Where the method records verified facts for the audit event, success or failure.
     public let facts: AttemptFacts
+    /// The bot identity the caller proved with a current certificate on this connection, if any.
+    public var caller: BotCaller?
+    /// The cluster's name and signing services.
+    public var cluster: ClusterServices
+    /// Locks and audit events the method asks for; applied when the attempt ends.
+    public let effects: AttemptEffects
 
     public init(token: ProvisionToken, tokenRevision: Int64?, requestedRole: SystemRole, nodeName: String,
                 remoteAddress: String, initialPayload: Data, startedAt: Date,
-                presence: any HostPresence = NoHostPresence(), facts: AttemptFacts = AttemptFacts()) {
+                presence: any HostPresence = NoHostPresence(), facts: AttemptFacts = AttemptFacts(),
+                caller: BotCaller? = nil,
+                cluster: ClusterServices = ClusterServices(clusterName: "", jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"),
+                effects: AttemptEffects = AttemptEffects()) {
         self.token = token
         self.tokenRevision = tokenRevision
         self.requestedRole = requestedRole
@@ -81,6 +98,9 @@ public struct JoinAttempt: Sendable {
         self.startedAt = startedAt
         self.presence = presence
         self.facts = facts
+        self.caller = caller
+        self.cluster = cluster
+        self.effects = effects
     }
 }
 
@@ -95,13 +115,70 @@ public struct Attestation: Sendable {
     public var tokenChange: TokenChange
     /// Method-defined bytes returned to the client in `JoinResult.method_result`.
     public var methodResult: Data
+    /// For bot joins: which bot instance the certificates belong to.
+    public var botInstance: BotInstanceChoice
+    /// Builds `methodResult` once the token change is committed, from the committed token and
+    /// the bot instance (the bound-keypair join state is signed over both). Overrides
+    /// ``methodResult`` when set.
+    public var finish: (@Sendable (CommittedJoin) throws -> Data)?
+    /// Bot joins only: whether the bot may renew these certificates without joining again
+    /// (token-method bots, spec §2.5); renewals are held to the generation counter.
+    public var renewable: Bool
 
     public init(hostID: String? = nil, attributes: [String: String] = [:], tokenChange: TokenChange = .none,
-                methodResult: Data = Data()) {
+                methodResult: Data = Data(), botInstance: BotInstanceChoice = .automatic, renewable: Bool = false,
+                finish: (@Sendable (CommittedJoin) throws -> Data)? = nil) {
         self.hostID = hostID
         self.attributes = attributes
         self.tokenChange = tokenChange
         self.methodResult = methodResult
+        self.botInstance = botInstance
+        self.renewable = renewable
+        self.finish = finish
+    }
+}
+
+/// What the core committed for a join, handed to ``Attestation/finish``.
+public struct CommittedJoin: Sendable {
+    /// The token as stored after the change (`nil` when it was consumed).
+    public var token: ProvisionToken?
+    /// The bot instance the certificates were issued for (bot joins only).
+    public var botInstanceID: String?
+    public var now: Date
+
+    public init(token: ProvisionToken?, botInstanceID: String?, now: Date) {
+        self.token = token
+        self.botInstanceID = botInstanceID
+        self.now = now
+    }
+}
+
+/// A change to a token's state computed against the freshest stored copy: the core reads the
+/// token, calls ``apply`` (which must re-check every precondition the attestation relied on and
+/// throw when one no longer holds), and writes the result with a compare-and-swap, retrying a
+/// few times if the token changed in between.
+public struct TokenPatch: Sendable, Equatable {
+    /// What the patch does, for logs and equality in tests.
+    public let summary: String
+    public let apply: @Sendable (_ fresh: ProvisionToken, _ context: PatchContext) throws -> ProvisionToken
+
+    public init(_ summary: String, apply: @escaping @Sendable (ProvisionToken, PatchContext) throws -> ProvisionToken) {
+        self.summary = summary
+        self.apply = apply
+    }
+
+    public static func == (lhs: TokenPatch, rhs: TokenPatch) -> Bool { lhs.summary == rhs.summary }
+}
+
+/// What a ``TokenPatch`` knows besides the fresh token.
+public struct PatchContext: Sendable {
+    /// The bot instance this join will issue certificates for (already chosen by the core).
+    public var botInstanceID: String?
+    public var now: Date
+
+    public init(botInstanceID: String?, now: Date) {
+        self.botInstanceID = botInstanceID
+        self.now = now
     }
 }
 
@@ -114,4 +191,6 @@ public enum TokenChange: Sendable, Equatable {
     case consume
     /// Replace the token with this one (e.g. updated `status`).
     case update(ProvisionToken)
+    /// Re-apply a change to the freshest copy, re-checking its preconditions.
+    case patch(TokenPatch)
 }

@@ -18,6 +18,10 @@ public protocol JoinProver: Sendable {
 
     /// The solution to one server challenge.
     func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data
+
+    /// Receives `JoinResult.method_result` once the join succeeded (e.g. to store a new join
+    /// state); called before the caller stores the new identity.
+    func finish(methodResult: Data, for request: ProofRequest) async throws
 }
 
 extension JoinProver {
@@ -26,6 +30,7 @@ extension JoinProver {
     public func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data {
         throw JoinError.badParameter("join method \(name) does not expect a challenge")
     }
+    public func finish(methodResult: Data, for request: ProofRequest) async throws {}
 }
 
 /// What the join client tells a prover about the join it is making.

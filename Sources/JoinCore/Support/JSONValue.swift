@@ -68,3 +68,16 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
         return nil
     }
 }
+
+extension JSONValue {
+    /// The string, when this is one.
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// Encodes `value` (any `Encodable`) as a `JSONValue`.
+    public init<T: Encodable>(encoding value: T) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(value))
+    }
+}

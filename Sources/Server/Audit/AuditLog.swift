@@ -22,7 +22,7 @@ public struct AuditLog: Sendable {
         self.logger = logger
     }
 
-    func record(_ attempt: JoinAuditRecord, at time: Date, failure: String?) async {
+    func record(_ attempt: JoinAuditRecord, at time: Date, failure: String?, type: String? = nil) async {
         let isBot = attempt.role == SystemRole.bot.rawValue
         let code = switch (isBot, failure == nil) {
         case (true, true): Code.botJoin
@@ -31,7 +31,7 @@ public struct AuditLog: Sendable {
         case (false, false): Code.instanceJoinFailure
         }
         let event = AuditEvent(
-            time: time, type: isBot ? "bot.join" : "instance.join", code: code, success: failure == nil,
+            time: time, type: type ?? (isBot ? "bot.join" : "instance.join"), code: code, success: failure == nil,
             method: attempt.method, tokenName: attempt.tokenName, role: attempt.role, hostID: attempt.hostID,
             nodeName: attempt.nodeName, remoteAddress: attempt.remoteAddress, reason: failure,
             attributes: attempt.attributes)
@@ -47,6 +47,27 @@ public struct AuditLog: Sendable {
         }
         do {
             try await backend.appendAuditEvent(event)
+        } catch {
+            logger.error("failed to write audit event", metadata: ["error": .string(String(describing: error))])
+        }
+    }
+}
+
+extension AuditLog {
+    /// Writes an event a method (or the pipeline) raised during an attempt, next to the join
+    /// event, with the attempt's method, token, role and address.
+    func recordEvent(_ event: AttemptEffects.Event, record: JoinAuditRecord, at time: Date) async {
+        let stored = AuditEvent(
+            time: time, type: event.type, code: event.code, success: event.success, method: record.method,
+            tokenName: record.tokenName, role: record.role, hostID: record.hostID, nodeName: record.nodeName,
+            remoteAddress: record.remoteAddress, reason: event.failure,
+            attributes: event.fields.mapValues(UntrustedString.sanitizeVerified))
+        var metadata: Logger.Metadata = ["type": .string(event.type), "token": .string(record.tokenName),
+                                         "remote_addr": .string(record.remoteAddress)]
+        if let failure = event.failure { metadata["reason"] = .string(failure) }
+        if event.success { logger.info("security event", metadata: metadata) } else { logger.warning("security event", metadata: metadata) }
+        do {
+            try await backend.appendAuditEvent(stored)
         } catch {
             logger.error("failed to write audit event", metadata: ["error": .string(String(describing: error))])
         }

@@ -15,11 +15,14 @@ public struct PeerIdentity: Sendable, Equatable {
         public let name: String
         public let instanceID: String
         public let generation: UInt64
+        /// Whether the certificate may be renewed without joining again.
+        public let renewable: Bool
 
-        public init(name: String, instanceID: String, generation: UInt64) {
+        public init(name: String, instanceID: String, generation: UInt64, renewable: Bool = false) {
             self.name = name
             self.instanceID = instanceID
             self.generation = generation
+            self.renewable = renewable
         }
     }
 
@@ -81,7 +84,8 @@ public struct PeerIdentity: Sendable, Equatable {
             bot = Bot(
                 name: name,
                 instanceID: values(CertificateIdentityOIDs.botInstanceID).first ?? "",
-                generation: values(CertificateIdentityOIDs.botGeneration).first.flatMap { UInt64($0) } ?? 0)
+                generation: values(CertificateIdentityOIDs.botGeneration).first.flatMap { UInt64($0) } ?? 0,
+                renewable: values(CertificateIdentityOIDs.botRenewable).first == "true")
         } else {
             bot = nil
         }

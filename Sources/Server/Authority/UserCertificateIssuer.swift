@@ -17,11 +17,13 @@ public struct BotCertificateRequest: Sendable {
     /// Requested lifetime; `nil` means ``UserCertificateIssuer/defaultTTL``, and anything
     /// above ``UserCertificateIssuer/maximumTTL`` is cut down to it.
     public var ttl: TimeInterval?
+    /// Whether the bot may renew these certificates without joining again.
+    public var renewable: Bool
     public var now: Date
 
     public init(
         botName: String, botInstanceID: String, generation: UInt64, sshPublicKey: SSHPublicKey,
-        tlsPublicKeyDER: [UInt8], ttl: TimeInterval? = nil, now: Date
+        tlsPublicKeyDER: [UInt8], ttl: TimeInterval? = nil, renewable: Bool = false, now: Date
     ) {
         self.botName = botName
         self.botInstanceID = botInstanceID
@@ -29,6 +31,7 @@ public struct BotCertificateRequest: Sendable {
         self.sshPublicKey = sshPublicKey
         self.tlsPublicKeyDER = tlsPublicKeyDER
         self.ttl = ttl
+        self.renewable = renewable
         self.now = now
     }
 
@@ -69,12 +72,14 @@ public struct UserCertificateIssuer: Sendable {
         return min(requested, maximumTTL)
     }
 
-    public func issue(_ request: BotCertificateRequest) throws -> IssuedCertificates {
+    /// Issues both certificates. `serverCAs` (the host CA's certificates) are returned with the
+    /// user CA's so the bot can verify the Auth server it renews with.
+    public func issue(_ request: BotCertificateRequest, serverCAs: [Certificate] = []) throws -> IssuedCertificates {
         let ssh = try sshCertificate(for: request)
         let tls = try tlsCertificate(for: request)
         return IssuedCertificates(
             tlsCertificateDER: try CertificateAuthority.derBytes(of: tls),
-            tlsCACertificatesDER: try userCA.trustedTLSCertificates.map(CertificateAuthority.derBytes(of:)),
+            tlsCACertificatesDER: try (userCA.trustedTLSCertificates + serverCAs).map(CertificateAuthority.derBytes(of:)),
             sshCertificate: ssh.wireBytes,
             sshCAKeys: try userCA.trustedSSHKeys.map(\.wireBytes))
     }
@@ -85,6 +90,7 @@ public struct UserCertificateIssuer: Sendable {
         extensions["teleport-bot-name"] = request.botName
         extensions["teleport-bot-instance-id"] = request.botInstanceID
         extensions["teleport-bot-generation"] = String(request.generation)
+        if request.renewable { extensions["teleport-bot-renewable"] = "" }
         return try userCA.sshSigner.sign(SSHCertificateTemplate(
             kind: .user,
             publicKey: request.sshPublicKey,
@@ -105,7 +111,8 @@ public struct UserCertificateIssuer: Sendable {
             RelativeDistinguishedName(.init(type: CertificateIdentityOIDs.botName, utf8String: request.botName)),
             RelativeDistinguishedName(.init(type: CertificateIdentityOIDs.botInstanceID, utf8String: request.botInstanceID)),
             RelativeDistinguishedName(.init(type: CertificateIdentityOIDs.botGeneration, utf8String: String(request.generation))),
-        ])
+        ] + (request.renewable
+            ? [RelativeDistinguishedName(.init(type: CertificateIdentityOIDs.botRenewable, utf8String: "true"))] : []))
         return try userCA.signLeafCertificate(
             subject: subject,
             publicKey: publicKey,

@@ -17,13 +17,16 @@ public struct ClusterAuthorities: Sendable {
     public let clusterName: String
     public let host: CertificateAuthority
     public let user: CertificateAuthority
+    /// The bound-keypair CA: signs and verifies join-state documents.
+    public let jwt: JWTAuthority
     let hostIssuer: HostCertificateIssuer
     let userIssuer: UserCertificateIssuer
 
-    init(clusterName: String, host: CertificateAuthority, user: CertificateAuthority) throws {
+    init(clusterName: String, host: CertificateAuthority, user: CertificateAuthority, jwt: JWTAuthority) throws {
         self.clusterName = clusterName
         self.host = host
         self.user = user
+        self.jwt = jwt
         self.hostIssuer = try HostCertificateIssuer(hostCA: host)
         self.userIssuer = try UserCertificateIssuer(userCA: user)
     }
@@ -55,7 +58,26 @@ public struct ClusterAuthorities: Sendable {
                 "the stored certificate authorities belong to cluster \"\(authority.clusterName)\", but auth_service.cluster_name is \"\(clusterName)\"; " +
                 "the cluster name cannot change once the CAs exist")
         }
-        return try ClusterAuthorities(clusterName: clusterName, host: host, user: user)
+        let jwt = try await loadOrCreateJWTAuthority(backend: backend, clusterName: clusterName, logger: logger)
+        guard jwt.clusterName == clusterName else {
+            throw JoinError.badParameter(
+                "the stored bound-keypair CA belongs to cluster \"\(jwt.clusterName)\", but auth_service.cluster_name is \"\(clusterName)\"")
+        }
+        return try ClusterAuthorities(clusterName: clusterName, host: host, user: user, jwt: jwt)
+    }
+
+    private static func loadOrCreateJWTAuthority(backend: any Backend, clusterName: String, logger: Logger) async throws -> JWTAuthority {
+        let key = keyPrefix + "bound_keypair"
+        if let item = try await backend.get(key) { return try JWTAuthority(json: item.value) }
+        let fresh = JWTAuthority.generate(clusterName: clusterName)
+        do {
+            _ = try await backend.create(key, value: try fresh.encodedJSON(), expires: nil)
+            logger.info("created the cluster's bound_keypair certificate authority", metadata: ["cluster": "\(clusterName)"])
+            return fresh
+        } catch let error as JoinError where error.kind == .alreadyExists {
+            guard let item = try await backend.get(key) else { throw error }
+            return try JWTAuthority(json: item.value)
+        }
     }
 
     /// The host CA's TLS certificates as one PEM bundle, for `GetClusterCACert`.
@@ -70,7 +92,9 @@ public struct ClusterAuthorities: Sendable {
 
     /// One row per CA for `tctl status`.
     public var statuses: [CertificateAuthorityStatus] {
-        [Self.status(of: host, pins: hostCAPins), Self.status(of: user, pins: [])]
+        [Self.status(of: host, pins: hostCAPins), Self.status(of: user, pins: []),
+         CertificateAuthorityStatus(type: "bound_keypair", rotation: "never updated", pins: [], sshPublicKeys: [],
+                                    tlsCertificatesPEM: [])]
     }
 
     private static func status(of authority: CertificateAuthority, pins: [String]) -> CertificateAuthorityStatus {
@@ -90,11 +114,11 @@ public struct ClusterAuthorities: Sendable {
     }
 
     func issueBotCertificates(_ request: BotIdentityRequest) throws -> Joinery_V1_Certificates {
-        let ttl = request.requestedExpiry.map { $0.timeIntervalSince(request.now) }
         let issued = try userIssuer.issue(BotCertificateRequest(
-            botName: request.botName, botInstanceID: UUID().uuidString.lowercased(), generation: 1,
+            botName: request.botName, botInstanceID: request.instanceID, generation: request.generation,
             sshPublicKey: try SSHPublicKey(wireBytes: request.sshPublicKey),
-            tlsPublicKeyDER: Array(request.tlsPublicKey), ttl: ttl, now: request.now))
+            tlsPublicKeyDER: Array(request.tlsPublicKey), ttl: request.ttl, renewable: request.renewable,
+            now: request.now), serverCAs: host.trustedTLSCertificates)
         return Self.wire(issued)
     }
 
@@ -136,11 +160,15 @@ struct HostIdentityRequest: Sendable {
     var now: Date
 }
 
-/// What the pipeline asks of the user CA for one bot join.
+/// What the pipeline asks of the user CA for one bot join or renewal.
 struct BotIdentityRequest: Sendable {
     var botName: String
+    var instanceID: String
+    var generation: UInt64
     var sshPublicKey: Data
     var tlsPublicKey: Data
-    var requestedExpiry: Date?
+    /// Already checked with ``UserCertificateIssuer/effectiveTTL(_:)``.
+    var ttl: TimeInterval
+    var renewable: Bool
     var now: Date
 }

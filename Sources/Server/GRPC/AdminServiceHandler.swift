@@ -15,47 +15,61 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
     let version: String
     let advertiseAddress: String
 
-    /// Resource kinds this server stores.
-    static let tokenKind = "token"
+    let resources: [String: any AdminResourceCollection]
+
+    init(tokens: TokenStore, nodes: NodeRegistry, bots: BotStore, instances: BotInstanceStore, locks: LockStore,
+         backend: any Backend, authorities: ClusterAuthorities, authentication: CallerAuthentication,
+         clusterName: String, version: String, advertiseAddress: String) {
+        self.tokens = tokens
+        self.nodes = nodes
+        self.backend = backend
+        self.authorities = authorities
+        self.authentication = authentication
+        self.clusterName = clusterName
+        self.version = version
+        self.advertiseAddress = advertiseAddress
+        let collections: [any AdminResourceCollection] = [
+            TokenResources(tokens: tokens), BotResources(bots: bots), LockResources(locks: locks),
+            BotInstanceResources(instances: instances),
+        ]
+        resources = Dictionary(uniqueKeysWithValues: collections.map { ($0.kind, $0) })
+    }
+
+    private func collection(_ kind: String) throws -> any AdminResourceCollection {
+        guard let collection = resources[kind] else {
+            throw JoinError.badParameter(
+                "resource kind \"\(UntrustedString.sanitize(kind))\" is not supported; supported kinds: \(resources.keys.sorted().joined(separator: ", "))")
+        }
+        return collection
+    }
 
     func createResource(request: Joinery_V1_CreateResourceRequest, context: ServerContext) async throws -> Joinery_V1_ResourceResponse {
         try await RPCErrorMapping.mapping {
             _ = try authentication.requireAdmin(context)
             let kind = try ResourceKind.peek(request.resourceJson)
-            guard kind == Self.tokenKind else { throw ResourceKind.unsupported(kind) }
-            let token: ProvisionToken
-            do {
-                token = try JSONDecoder().decode(ProvisionToken.self, from: request.resourceJson)
-            } catch {
-                throw JoinError.badParameter(DecodingErrorDescription.describe(error))
-            }
-            let stored = try await tokens.create(token, upsert: request.upsert)
-            return try response(TokenStore.Found(token: stored, revision: 0))
+            return response(try await collection(kind).create(json: request.resourceJson, upsert: request.upsert))
         }
     }
 
     func getResource(request: Joinery_V1_ResourceRef, context: ServerContext) async throws -> Joinery_V1_ResourceResponse {
         try await RPCErrorMapping.mapping {
             _ = try authentication.requireAdmin(context)
-            guard request.kind == Self.tokenKind else { throw ResourceKind.unsupported(request.kind) }
-            return try response(try await tokens.get(name: request.name))
+            return response(try await collection(request.kind).get(name: request.name))
         }
     }
 
     func listResources(request: Joinery_V1_ListResourcesRequest, context: ServerContext) async throws -> Joinery_V1_ListResourcesResponse {
         try await RPCErrorMapping.mapping {
             _ = try authentication.requireAdmin(context)
-            guard request.kind == Self.tokenKind else { throw ResourceKind.unsupported(request.kind) }
-            let all = try await tokens.list()
-            return try .with { $0.resources = try all.map(response) }
+            let all = try await collection(request.kind).list()
+            return .with { $0.resources = all.map(response) }
         }
     }
 
     func deleteResource(request: Joinery_V1_ResourceRef, context: ServerContext) async throws -> Joinery_V1_DeleteResourceResponse {
         try await RPCErrorMapping.mapping {
             _ = try authentication.requireAdmin(context)
-            guard request.kind == Self.tokenKind else { throw ResourceKind.unsupported(request.kind) }
-            try await tokens.delete(name: request.name)
+            try await collection(request.kind).delete(name: request.name)
             return Joinery_V1_DeleteResourceResponse()
         }
     }
@@ -111,14 +125,11 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
         }
     }
 
-    private func response(_ found: TokenStore.Found) throws -> Joinery_V1_ResourceResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = try encoder.encode(found.token)
-        return .with {
-            $0.resourceJson = json
-            $0.nameIsSecret = tokens.nameIsSecret(found.token)
-            $0.readOnly = found.isReadOnly
+    private func response(_ resource: AdminResource) -> Joinery_V1_ResourceResponse {
+        .with {
+            $0.resourceJson = resource.json
+            $0.nameIsSecret = resource.nameIsSecret
+            $0.readOnly = resource.readOnly
         }
     }
 }
@@ -137,7 +148,4 @@ enum ResourceKind {
         return kind
     }
 
-    static func unsupported(_ kind: String) -> JoinError {
-        .badParameter("resource kind \"\(UntrustedString.sanitize(kind))\" is not supported; supported kinds: token")
-    }
 }

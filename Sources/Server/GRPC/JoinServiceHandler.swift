@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
 
@@ -17,13 +18,14 @@ struct JoinServiceHandler: Joinery_V1_JoinService.SimpleServiceProtocol {
               response: RPCWriter<Joinery_V1_JoinResponse>, context: ServerContext) async throws {
         let stream = GRPCJoinStream(requests: request, responses: response)
         let remote = PeerAddress.from(context.remotePeer)
+        let presented = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
         let pipeline = self.pipeline
         try await RPCErrorMapping.mapping {
             try await withDeadline(
                 seconds: joinTimeoutSeconds,
                 onTimeout: JoinError.accessDenied("join attempt timed out after \(Int(joinTimeoutSeconds))s")
             ) {
-                try await pipeline.run(stream, remoteAddress: remote)
+                try await pipeline.run(stream, remoteAddress: remote, presentedCertificate: presented)
             }
         }
     }

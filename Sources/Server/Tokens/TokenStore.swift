@@ -55,9 +55,13 @@ public struct TokenStore: Sendable {
         return Found(token: try decode(item.value), revision: item.revision)
     }
 
-    /// Validates and stores a token. `upsert` replaces an existing one.
+    /// Validates and stores a token. `upsert` replaces an existing one; its method may carry
+    /// the existing token's server-owned status over (spec §1.6).
     public func create(_ token: ProvisionToken, upsert: Bool) async throws -> ProvisionToken {
-        let checked = try methods.validate(token)
+        let validated = try methods.validate(token)
+        let existing = upsert ? try await backend.get(key(validated.metadata.name)).flatMap { try? decode($0.value) } : nil
+        let checked = try methods.method(named: validated.spec.joinMethod)?
+            .prepareForStorage(validated, replacing: existing) ?? validated
         if let expires = checked.metadata.expires, expires <= clock.now {
             throw JoinError.badParameter("token expiry \(RFC3339.format(expires)) is in the past")
         }
@@ -101,27 +105,51 @@ public struct TokenStore: Sendable {
     }
 
     /// Commits a method's token change as a compare-and-swap against the revision the join
-    /// read. Losing the race means another join used the token first.
-    func commit(_ change: TokenChange, for found: Found) async throws {
-        switch change {
-        case .none:
-            return
-        case .consume, .update:
-            guard let revision = found.revision else {
-                throw JoinError.badParameter("token \(displayName(found.token)) is read-only and cannot be consumed or updated")
+    /// read (a patch: against the freshest revision, re-checked by the patch). Losing the race
+    /// means another join used the token first. Returns the token as it now stands (`nil` when
+    /// consumed).
+    @discardableResult
+    func commit(_ change: TokenChange, for found: Found, context: PatchContext) async throws -> ProvisionToken? {
+        if case .none = change { return found.token }
+        guard let revision = found.revision else {
+            throw JoinError.badParameter("token \(displayName(found.token)) is read-only and cannot be consumed or updated")
+        }
+        let key = key(found.token.metadata.name)
+        do {
+            switch change {
+            case .none:
+                return found.token
+            case .consume:
+                try await backend.compareAndDelete(key, expectedRevision: revision)
+                return nil
+            case .update(let token):
+                _ = try await backend.compareAndSwap(key, expectedRevision: revision, value: try encode(token),
+                                                     expires: token.metadata.expires)
+                return token
+            case .patch(let patch):
+                return try await apply(patch, key: key, context: context)
             }
+        } catch let error as JoinError where error.kind == .compareFailed || error.kind == .notFound {
+            throw JoinError.tokenExpiredOrNotFound
+        }
+    }
+
+    /// Read, re-check and swap, a few times: a concurrent change to an unrelated part of the
+    /// token only costs a retry, while a change the patch depended on makes `apply` throw.
+    private func apply(_ patch: TokenPatch, key: String, context: PatchContext) async throws -> ProvisionToken {
+        for _ in 0..<5 {
+            guard let item = try await backend.get(key) else { throw JoinError.tokenExpiredOrNotFound }
+            let fresh = try decode(item.value)
+            let patched = try patch.apply(fresh, context)
             do {
-                if case .update(let token) = change {
-                    _ = try await backend.compareAndSwap(
-                        key(found.token.metadata.name), expectedRevision: revision, value: try encode(token),
-                        expires: token.metadata.expires)
-                } else {
-                    try await backend.compareAndDelete(key(found.token.metadata.name), expectedRevision: revision)
-                }
-            } catch let error as JoinError where error.kind == .compareFailed || error.kind == .notFound {
-                throw JoinError.tokenExpiredOrNotFound
+                _ = try await backend.compareAndSwap(key, expectedRevision: item.revision, value: try encode(patched),
+                                                     expires: patched.metadata.expires)
+                return patched
+            } catch let error as JoinError where error.kind == .compareFailed {
+                continue
             }
         }
+        throw JoinError.accessDenied("committing updated token state failed after repeated conflicts, please try again")
     }
 
     /// The name to show for a token: masked when the name is the secret.

@@ -62,7 +62,21 @@ final class TestCluster: @unchecked Sendable {
     func addToken(_ name: String, roles: [SystemRole], botName: String = "", ttl: TimeInterval = 1800) async throws -> ProvisionToken {
         var token = ProvisionToken(name: name, roles: roles, expires: clock.now.addingTimeInterval(ttl))
         token.spec.botName = botName
+        if !botName.isEmpty { try await addBot(botName) }
         return try await server.tokens.create(token, upsert: false)
+    }
+
+    /// Creates the bot `name` unless it exists.
+    func addBot(_ name: String) async throws {
+        if try await server.bots.get(name: name) == nil {
+            _ = try await server.bots.create(BotResource(name: name), upsert: true)
+        }
+    }
+
+    /// The join parameters of a bot using token `name` against this (started) cluster.
+    func botParameters(token name: String) throws -> JoinParameters {
+        guard let address else { throw JoinError.unavailable("start the test cluster first") }
+        return JoinParameters(authServer: address, tokenName: name, method: "token", role: .bot, nodeName: "", caPins: pins())
     }
 
     func joinClient() -> JoinClient {

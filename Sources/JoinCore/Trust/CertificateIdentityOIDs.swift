@@ -14,10 +14,13 @@ import SwiftASN1
 /// | `1.3.9999.1.100` | bot name (Joinery) |
 /// | `1.3.9999.1.101` | bot instance ID (Joinery) |
 /// | `1.3.9999.1.102` | bot certificate generation, decimal (Joinery) |
+/// | `1.3.9999.1.103` | `true` when a bot certificate is renewable (token-method bots) |
 public enum CertificateIdentityOIDs {
     public static let clusterName: ASN1ObjectIdentifier = [1, 3, 9999, 1, 7]
     public static let systemRole: ASN1ObjectIdentifier = [1, 3, 9999, 2, 11]
     public static let botName: ASN1ObjectIdentifier = [1, 3, 9999, 1, 100]
     public static let botInstanceID: ASN1ObjectIdentifier = [1, 3, 9999, 1, 101]
     public static let botGeneration: ASN1ObjectIdentifier = [1, 3, 9999, 1, 102]
+    /// `true` on bot certificates that may be renewed without joining again.
+    public static let botRenewable: ASN1ObjectIdentifier = [1, 3, 9999, 1, 103]
 }

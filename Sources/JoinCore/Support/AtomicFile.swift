@@ -1,14 +1,14 @@
 import Foundation
-import JoinCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Writes a file so that a crash leaves either the old content or the new, never a mix: the
 /// data goes to a temporary file in the same directory (created with the final mode), is
-/// synced, renamed over the target, and the directory is synced.
-enum AtomicFile {
-    static func write(_ data: Data, to url: URL, mode: mode_t) throws {
+/// synced, renamed over the target, and the directory is synced. Shared by the agent's identity
+/// store and the bound-keypair client state, whose files must survive a crash the same way.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL, mode: mode_t) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -41,7 +41,7 @@ enum AtomicFile {
     }
 
     /// Creates `url` as a directory with `mode`, or tightens an existing one to it.
-    static func ensureDirectory(_ url: URL, mode: mode_t) throws {
+    public static func ensureDirectory(_ url: URL, mode: mode_t) throws {
         if mkdir(url.path, mode) != 0 && errno != EEXIST {
             if errno == ENOENT {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

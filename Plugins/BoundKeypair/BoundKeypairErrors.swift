@@ -1,0 +1,35 @@
+import JoinCore
+
+/// Every message the `bound_keypair` method rejects a join with, worded as Teleport words them
+/// (spec §8.5, §8.6) so operators can search for them. None names a secret or a key's private
+/// half; detailed reasons go to the attempt's audit facts instead.
+enum BoundKeypairErrors {
+    static let botsOnly = JoinError.badParameter("bound keypair joining is only supported for bots")
+    static let noRecoveriesRemaining = JoinError.accessDenied("no recovery attempts remaining")
+    static let noRejoinsRemaining = JoinError.accessDenied("no rejoins remaining")
+    static let challengeFailed = JoinError.accessDenied("failed to complete challenge")
+    static let registrationSecretRequired = JoinError.accessDenied("a valid registration secret is required")
+    static let noOnboardingCredential = JoinError.badParameter(
+        "either an initial public key or registration secret is required")
+    static let firstJoinWithCredentials = JoinError.badParameter(
+        "cannot perform first bound keypair join with existing credentials")
+    static let badBackendState = JoinError.badParameter("bad backend state, please recreate the join token")
+    static let botInstanceMismatch = JoinError.accessDenied("bot instance mismatch")
+    static let joinStateRequired = JoinError.accessDenied("previous join state is required but was not provided")
+    static let joinStateVerificationFailed = JoinError.accessDenied("join state verification failed")
+    static let keyReused = JoinError.badParameter("public key may not be reused after rotation")
+    static let unexpectedBackendState = JoinError.accessDenied(
+        "unexpected backend state; committing updated token state, please try again")
+
+    /// The lock message when a join state fails to verify after a good challenge.
+    static func lockMessage(token: String) -> String {
+        "The bound_keypair join token \(token) was locked after a client failed to verify its join state; "
+            + "this can mean the bot's keypair was copied and used elsewhere (possibly a stolen keypair). "
+            + "Investigate, then remove the lock to allow joins again."
+    }
+
+    /// A reply of the wrong kind, for a message the client must act on.
+    static func unexpectedReply(_ what: String) -> JoinError {
+        .badParameter("bound_keypair: expected \(what) from the client")
+    }
+}

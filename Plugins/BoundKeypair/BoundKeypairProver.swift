@@ -1,0 +1,100 @@
+import Foundation
+import JoinCore
+import Logging
+import Synchronization
+
+/// The `bound_keypair` method, client half (spec §8.3, §8.8): sends the registration secret
+/// (only before the first join state) and the last join state, signs the server's challenges
+/// with the matching private key, generates a key when asked to rotate, and stores the new join
+/// state and active key from the result.
+///
+/// State lives in ``ProverContext/dataDirectory`` (the bot's storage directory) as
+/// ``BoundKeypairClientState`` files; the registration secret comes resolved from
+/// `joinParams["registration_secret"]` (tbot reads files and the environment).
+public struct BoundKeypairProver: JoinProver {
+    public let name = BoundKeypairJoinMethod.methodName
+    /// The bot's storage directory, where the ``BoundKeypairClientState`` files live.
+    public let directory: URL
+    let registrationSecret: String?
+    let clock: any JoinClock
+    let logger: Logger
+    private let state: StateBox
+
+    public init(context: ProverContext) throws {
+        guard let directory = context.dataDirectory else {
+            throw JoinError.badParameter("bound_keypair joining needs a storage directory for the bot's keypair and join state")
+        }
+        self.directory = directory
+        registrationSecret = context.joinParams["registration_secret"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        clock = context.clock
+        logger = context.logger
+        state = StateBox()
+    }
+
+    public func initialPayload(for request: ProofRequest) async throws -> Data {
+        let loaded = try BoundKeypairClientState.load(directory: directory, logger: logger)
+        state.set(loaded)
+        if loaded.activeKey == nil && registrationSecret == nil {
+            throw JoinError.notFound(
+                "bound_keypair: no keypair in \(directory.path) and no registration secret: run `tbot keypair create` and "
+                    + "register its public key as the token's initial_public_key, or set onboarding.bound_keypair.registration_secret")
+        }
+        var message = BoundKeypairMessages.Init(previousJoinState: loaded.joinState)
+        if loaded.joinState == nil { message.initialJoinSecret = registrationSecret }
+        return try BoundKeypairMessages.encode(message)
+    }
+
+    public func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data {
+        switch try BoundKeypairMessages.decode(BoundKeypairMessages.ServerChallenge.self, from: challenge, what: "server challenge") {
+        case .challenge(let publicKeyLine, let document):
+            let publicKey = try JWSPublicKey(SSHPublicKey(authorizedKey: publicKeyLine))
+            guard let key = try current().privateKey(for: publicKey) else {
+                throw JoinError.notFound(
+                    "bound_keypair: the Auth server asked to prove key \(publicKey.ssh.fingerprint), which is not in \(directory.path); "
+                        + "if the bot's storage was replaced, recreate the token or register this bot's current key")
+            }
+            let solution = try CompactJWS.sign(payload: Data(document.utf8), with: key)
+            return try BoundKeypairMessages.encode(BoundKeypairMessages.Solution(solution: solution))
+        case .rotation(let suite):
+            let key = try BoundKeypairKeySuite.generateKey(suite: suite)
+            var updated = try current()
+            try updated.remember(generated: key, at: clock.now)
+            state.set(updated)
+            logger.info("bound_keypair: generated a new key \(key.publicKey.ssh.fingerprint) as the Auth server asked")
+            return try BoundKeypairMessages.encode(BoundKeypairMessages.RotationResponse(publicKey: key.publicKey.ssh.authorizedKey))
+        }
+    }
+
+    public func finish(methodResult: Data, for request: ProofRequest) async throws {
+        let result = try BoundKeypairMessages.decode(BoundKeypairMessages.Result.self, from: methodResult, what: "join result")
+        try BoundKeypairMessages.bound(result.joinState, CompactJWS.maximumLength, "join_state")
+        try BoundKeypairMessages.bound(result.publicKey, BoundKeypairMessages.maximumPublicKeyLength, "public_key")
+        var updated = try current()
+        try updated.activate(SSHPublicKey(authorizedKey: result.publicKey), joinState: result.joinState, at: clock.now)
+        state.set(updated)
+    }
+
+    private func current() throws -> BoundKeypairClientState {
+        if let loaded = state.get() { return loaded }
+        let loaded = try BoundKeypairClientState.load(directory: directory, logger: logger)
+        state.set(loaded)
+        return loaded
+    }
+
+    /// The state loaded for this join, shared by its rounds.
+    private final class StateBox: Sendable {
+        private let value = Mutex<BoundKeypairClientState?>(nil)
+        func get() -> BoundKeypairClientState? { value.withLock { $0 } }
+        func set(_ state: BoundKeypairClientState) { value.withLock { $0 = state } }
+    }
+}
+
+extension JoinMethodPlugin {
+    /// The built-in `bound_keypair` method. The prover reads `registration_secret` from the
+    /// join parameters and keeps its files in the bot's storage directory.
+    public static let boundKeypair = JoinMethodPlugin(
+        name: BoundKeypairJoinMethod.methodName,
+        makeMethod: { BoundKeypairJoinMethod(context: $0) },
+        makeProver: { try BoundKeypairProver(context: $0) }
+    )
+}

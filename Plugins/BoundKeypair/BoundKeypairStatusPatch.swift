@@ -1,0 +1,81 @@
+import Foundation
+import JoinCore
+import Logging
+
+/// The `status.bound_keypair` change one successful join commits (spec §8.5, end), applied by
+/// the core to the freshest stored token inside a compare-and-swap.
+///
+/// Each change re-asserts, against that fresh copy, the state the attestation relied on: the
+/// recovery count (and, when a recovery is consumed, a limit no lower than the one checked),
+/// the bound key, the bound instance, the last rotation and the registration secret. If any of
+/// them moved, another join or an administrator got there first, and this join must start
+/// over rather than overwrite what they did.
+struct BoundKeypairStatusPatch: Sendable {
+    /// The status the attestation was decided on.
+    var observed: BoundKeypairStatus
+    /// The recovery limit the attestation checked.
+    var observedLimit: UInt32
+    var consumesRecovery: Bool
+    /// The key bound after this join (the same key on a plain re-join).
+    var boundKey: SSHPublicKey
+    var clearsRegistrationSecret: Bool
+    var rotated: Bool
+    var tokenName: String
+    var logger: Logger
+
+    var summary: String {
+        var parts = ["bind \(boundKey.fingerprint)"]
+        if consumesRecovery { parts.append("recover from \(observed.recoveryCount)") }
+        if clearsRegistrationSecret { parts.append("clear registration secret") }
+        if rotated { parts.append("rotate") }
+        return "bound_keypair: " + parts.joined(separator: ", ")
+    }
+
+    var tokenPatch: TokenPatch {
+        let patch = self
+        return TokenPatch(summary) { fresh, context in try patch.apply(to: fresh, context: context) }
+    }
+
+    func apply(to fresh: ProvisionToken, context: PatchContext) throws -> ProvisionToken {
+        let spec: BoundKeypairTokenSpec
+        var status: BoundKeypairStatus
+        do {
+            spec = try BoundKeypairTokenSpec(of: fresh)
+            status = try BoundKeypairStatus(of: fresh)
+        } catch {
+            throw refuse("the stored token's bound_keypair section or status no longer reads")
+        }
+        try checkPreconditions(status: status, spec: spec)
+        guard let instanceID = context.botInstanceID, !instanceID.isEmpty else {
+            throw JoinError.internalError("bound_keypair: the join has no bot instance to bind the token to")
+        }
+        if consumesRecovery {
+            guard status.recoveryCount < UInt32.max else { throw refuse("the recovery counter is at its maximum") }
+            status.recoveryCount += 1
+            status.lastRecoveredAt = context.now
+        }
+        status.boundPublicKey = boundKey.authorizedKey
+        if clearsRegistrationSecret { status.registrationSecret = nil }
+        status.boundBotInstanceID = instanceID
+        if rotated { status.lastRotatedAt = context.now }
+        return status.stored(in: fresh)
+    }
+
+    private func checkPreconditions(status: BoundKeypairStatus, spec: BoundKeypairTokenSpec) throws {
+        guard status.recoveryCount == observed.recoveryCount else { throw refuse("recovery_count changed") }
+        if consumesRecovery, spec.recovery.limit < observedLimit { throw refuse("recovery.limit was lowered") }
+        guard status.boundPublicKey == observed.boundPublicKey else { throw refuse("bound_public_key changed") }
+        guard status.boundBotInstanceID == observed.boundBotInstanceID else { throw refuse("bound_bot_instance_id changed") }
+        guard status.lastRotatedAt == observed.lastRotatedAt else { throw refuse("last_rotated_at changed") }
+        guard ConstantTime.equals(status.registrationSecret ?? "", observed.registrationSecret ?? ""),
+              (status.registrationSecret == nil) == (observed.registrationSecret == nil) else {
+            throw refuse("registration_secret changed")
+        }
+    }
+
+    private func refuse(_ detail: String) -> JoinError {
+        logger.warning("bound_keypair: not committing the join's token state: \(detail) since the join was checked",
+                       metadata: ["token": "\(tokenName)"])
+        return BoundKeypairErrors.unexpectedBackendState
+    }
+}

@@ -1,0 +1,76 @@
+import Agent
+import Foundation
+import JoinCore
+
+/// A tbot.yaml (`version: v2`), parsed strictly: where the cluster is, how the bot joins,
+/// where it keeps its identity and which credentials it writes out.
+///
+/// As with ``FileConfig``, every key must be one we know: a misspelt `onbaording:` is an error
+/// naming the file and the field, never a bot that silently joins without its settings. Load it
+/// with ``load(path:)`` or ``parse(yaml:fileName:)``; every error is a `badParameter`
+/// ``JoinCore/JoinError`` whose message starts with the file name and never holds a secret.
+public struct TbotConfig: Sendable, Equatable {
+    public static let defaultCertificateTTL = GoDuration(seconds: 3600)
+    public static let defaultRenewalInterval = GoDuration(seconds: 20 * 60)
+
+    /// The file the config came from, used to prefix later errors.
+    public var fileName: String
+    /// `proxy_server`: Teleport's usual address for a bot. There is no Proxy Service yet, so the
+    /// address is dialled as the Auth server (spec §9.5 allows an Auth address there too).
+    public var proxyServer: String?
+    /// `auth_server`: the Auth server, directly.
+    public var authServer: String?
+    /// `oneshot`: join or renew once, write the outputs, and exit.
+    public var oneshot: Bool
+    /// `certificate_ttl`: how long the certificates tbot asks for stay valid.
+    public var certificateTTL: GoDuration
+    /// `renewal_interval`: how often a daemon renews; shorter than the TTL.
+    public var renewalInterval: GoDuration
+    public var debug: Bool
+    public var onboarding: TbotOnboarding
+    /// `storage`: the bot's own state (its identity, its bound keypair).
+    public var storage: DirectoryDestination
+    /// `services:` and the legacy `outputs:`, in that order.
+    public var outputs: [TbotOutput]
+
+    public init(fileName: String = "tbot.yaml", proxyServer: String? = nil, authServer: String? = nil,
+                oneshot: Bool = false, certificateTTL: GoDuration = TbotConfig.defaultCertificateTTL,
+                renewalInterval: GoDuration = TbotConfig.defaultRenewalInterval, debug: Bool = false,
+                onboarding: TbotOnboarding = TbotOnboarding(), storage: DirectoryDestination, outputs: [TbotOutput] = []) {
+        self.fileName = fileName
+        self.proxyServer = proxyServer
+        self.authServer = authServer
+        self.oneshot = oneshot
+        self.certificateTTL = certificateTTL
+        self.renewalInterval = renewalInterval
+        self.debug = debug
+        self.onboarding = onboarding
+        self.storage = storage
+        self.outputs = outputs
+    }
+
+    /// The address to dial: `auth_server`, else `proxy_server` (treated as an Auth address).
+    public func serverAddress() throws -> AuthAddress {
+        let (field, text) = authServer.map { ("auth_server", $0) } ?? ("proxy_server", proxyServer ?? "")
+        do {
+            return try AuthAddress(parsing: text)
+        } catch let error as JoinError {
+            throw JoinError.badParameter("\(fileName): \(field): \(error.message)")
+        }
+    }
+
+    /// The registration secret for a bound-keypair join, if one is configured anywhere.
+    public func registrationSecret(environment: [String: String]) throws -> String? {
+        try onboarding.boundKeypair.resolveRegistrationSecret(environment: environment, field: "\(fileName): onboarding.bound_keypair")
+    }
+
+    /// `onboarding.token`'s value (read from its file when it is an absolute path).
+    public func resolvedToken() throws -> String? {
+        try onboarding.resolvedToken(field: "\(fileName): onboarding.token")
+    }
+
+    /// `onboarding.ca_pins` plus the pins of the certificates in `onboarding.ca_path`.
+    public func resolvedCAPins() throws -> [CAPin] {
+        try onboarding.resolvedCAPins(field: "\(fileName): onboarding.ca_path")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import JoinCore
+import SwiftASN1
+import X509
+
+/// `onboarding:` in tbot.yaml (spec §8.9): which token and join method the bot presents, and
+/// how it trusts the Auth server on its first join.
+///
+/// `token` is the token's value for the `token` method (the name is the secret) and the token
+/// resource's name for the others; either may be an absolute path to a file holding it, as in
+/// teleport.yaml. `ca_pins` and `ca_path` play the role of `teleport start --ca-pin`.
+public struct TbotOnboarding: Sendable, Equatable, Decodable {
+    public static let defaultJoinMethod = JoinParamsConfig.defaultMethod
+
+    public var joinMethod: String
+    /// The token setting as written; see ``resolvedToken(field:)``.
+    public var token: String?
+    public var caPins: [CAPin]
+    /// A PEM file of CA certificates whose pins are trusted, in addition to ``caPins``.
+    public var caPath: String?
+    public var boundKeypair: BoundKeypairOnboarding
+
+    public init(joinMethod: String = TbotOnboarding.defaultJoinMethod, token: String? = nil, caPins: [CAPin] = [],
+                caPath: String? = nil, boundKeypair: BoundKeypairOnboarding = BoundKeypairOnboarding()) {
+        self.joinMethod = joinMethod
+        self.token = token
+        self.caPins = caPins
+        self.caPath = caPath
+        self.boundKeypair = boundKeypair
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case joinMethod = "join_method", token, caPins = "ca_pins", caPath = "ca_path", boundKeypair = "bound_keypair"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        joinMethod = try c.decodeIfPresent(String.self, forKey: .joinMethod).nonEmpty ?? Self.defaultJoinMethod
+        token = try c.decodeIfPresent(String.self, forKey: .token).nonEmpty
+        caPins = try (c.decodeIfPresent(StringOrList.self, forKey: .caPins)?.values ?? []).map { text in
+            do {
+                return try CAPin(parsing: text)
+            } catch let error as JoinError {
+                throw DecodingError.dataCorruptedError(forKey: .caPins, in: c, debugDescription: error.message)
+            }
+        }
+        caPath = try c.decodeIfPresent(String.self, forKey: .caPath).nonEmpty
+        boundKeypair = try c.decodeIfPresent(BoundKeypairOnboarding.self, forKey: .boundKeypair) ?? BoundKeypairOnboarding()
+    }
+
+    /// The token's value, read from its file when the setting is an absolute path.
+    public func resolvedToken(field: String) throws -> String? {
+        try token.map { try SecretValue.resolve($0, field: field) }
+    }
+
+    /// ``caPins`` plus the pin of every certificate in the ``caPath`` file.
+    public func resolvedCAPins(field: String) throws -> [CAPin] {
+        guard let caPath else { return caPins }
+        let text: String
+        do {
+            text = try String(contentsOf: URL(fileURLWithPath: caPath), encoding: .utf8)
+        } catch {
+            throw JoinError.badParameter("\(field): cannot read the CA file \(caPath): \(FileErrorText.reason(error))")
+        }
+        let certificates: [Certificate]
+        do {
+            certificates = try PEMDocument.parseMultiple(pemString: text).map { try Certificate(pemDocument: $0) }
+        } catch {
+            throw JoinError.badParameter("\(field): \(caPath) is not a PEM file of X.509 certificates")
+        }
+        guard !certificates.isEmpty else {
+            throw JoinError.badParameter("\(field): \(caPath) holds no certificates")
+        }
+        return try caPins + certificates.map(CAPin.init(certificate:))
+    }
+}
+
+extension TbotOnboarding: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The settings with the token masked: for the `token` method its name is the secret.
+    public var description: String {
+        "onboarding(join_method: \(joinMethod), token: \(token.map(SafeName.mask) ?? "none"), "
+            + "ca_pins: \(caPins.count), ca_path: \(caPath ?? "none"), \(boundKeypair))"
+    }
+
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["summary": description]) }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import CLISupport
+
+/// `tbot`: the bot agent. Joins the cluster as a bot, keeps its certificates renewed and
+/// writes them where other programs can use them.
+@main
+struct TbotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tbot",
+        abstract: "Join a Joinery cluster as a bot and keep its certificates renewed.",
+        subcommands: [StartCommand.self, KeypairCommand.self, VersionCommand.self])
+}
+
+/// `tbot version`.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+
+    func run() {
+        print("tbot v\(JoineryVersion.current) (Joinery)")
+    }
+}
