@@ -169,7 +169,7 @@ let package = Package(
         // Test helpers shared by suites that run real processes: spawning, free ports, moto, a fake IMDS.
         .target(
             name: "TestSupport",
-            dependencies: ["JoinCore", "JoineryProto", "Server", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JoinCore", "JoineryProto", "Server", "Agent", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

@@ -18,6 +18,8 @@ public struct BoundKeypairClientState: Sendable {
     public static let keyHistoryFile = "bkp_key_history.json"
     static let fileMode: mode_t = 0o600
     static let directoryMode: mode_t = 0o700
+    /// The logger `load` warns through when none is given.
+    public static let defaultLogger = Logger(label: "joinery.bound_keypair.client")
 
     public let directory: URL
     /// The key the bot proves with; `nil` before `tbot keypair create` or a registration.
@@ -33,13 +35,21 @@ public struct BoundKeypairClientState: Sendable {
     /// bot then onboards with a registration secret); a missing join state is normal before the
     /// first join; an unreadable history is only logged. A key file that exists but cannot be
     /// read is an error.
-    public static func load(directory: URL, logger: Logger = Logger(label: "joinery.bound_keypair.client")) throws -> BoundKeypairClientState {
+    public static func load(directory: URL, logger: Logger = defaultLogger) throws -> BoundKeypairClientState {
+        try load(directory: directory, logger: logger, ignoringDamagedKey: false)
+    }
+
+    /// `load`, optionally passing over a damaged `id_bkp` (which `createKeypair` with
+    /// `overwrite` is about to replace).
+    private static func load(directory: URL, logger: Logger, ignoringDamagedKey: Bool) throws -> BoundKeypairClientState {
         var state = BoundKeypairClientState(directory: directory, activeKey: nil, joinState: nil, history: BoundKeypairKeyHistory())
         if let pem = try state.read(privateKeyFile) {
             do {
                 state.activeKey = try JWSPrivateKey(pem: pem)
             } catch {
-                throw JoinError.badParameter("\(state.url(privateKeyFile).path) is not a PEM Ed25519 or ECDSA P-256 private key")
+                guard ignoringDamagedKey else {
+                    throw JoinError.badParameter("\(state.url(privateKeyFile).path) is not a PEM Ed25519 or ECDSA P-256 private key")
+                }
             }
         }
         state.joinState = try state.read(joinStateFile)?.trimmingCharacters(in: .whitespacesAndNewlines).nonEmptyValue
@@ -62,7 +72,7 @@ public struct BoundKeypairClientState: Sendable {
     @discardableResult
     public static func createKeypair(in directory: URL, suite: String, overwrite: Bool,
                                      now: Date = Date()) throws -> (publicKey: SSHPublicKey, created: Bool) {
-        var state = try load(directory: directory)
+        var state = try load(directory: directory, logger: defaultLogger, ignoringDamagedKey: overwrite)
         if !overwrite, let existing = state.publicKey { return (existing, false) }
         let key = try BoundKeypairKeySuite.generateKey(suite: suite)
         state.history.remember(key, at: now)

@@ -48,11 +48,8 @@ public struct BoundKeypairProver: JoinProver {
         switch try BoundKeypairMessages.decode(BoundKeypairMessages.ServerChallenge.self, from: challenge, what: "server challenge") {
         case .challenge(let publicKeyLine, let document):
             let publicKey = try JWSPublicKey(SSHPublicKey(authorizedKey: publicKeyLine))
-            guard let key = try current().privateKey(for: publicKey) else {
-                throw JoinError.notFound(
-                    "bound_keypair: the Auth server asked to prove key \(publicKey.ssh.fingerprint), which is not in \(directory.path); "
-                        + "if the bot's storage was replaced, recreate the token or register this bot's current key")
-            }
+            let stored = try current()
+            guard let key = stored.privateKey(for: publicKey) else { throw missingKey(publicKey.ssh, in: stored) }
             let solution = try CompactJWS.sign(payload: Data(document.utf8), with: key)
             return try BoundKeypairMessages.encode(BoundKeypairMessages.Solution(solution: solution))
         case .rotation(let suite):
@@ -72,6 +69,17 @@ public struct BoundKeypairProver: JoinProver {
         var updated = try current()
         try updated.activate(SSHPublicKey(authorizedKey: result.publicKey), joinState: result.joinState, at: clock.now)
         state.set(updated)
+    }
+
+    /// The Auth server wants a key this bot does not hold: the token is bound to another copy
+    /// of the bot, or this storage was replaced or rolled back further than the key history.
+    private func missingKey(_ wanted: SSHPublicKey, in state: BoundKeypairClientState) -> JoinError {
+        let situation = state.activeKey == nil
+            ? "this bot has no keypair in \(directory.path), so the token's registration secret was already used by an earlier join"
+            : "it is neither this bot's key nor in its key history in \(directory.path)"
+        return JoinError.notFound(
+            "bound_keypair: the token is bound to key \(wanted.fingerprint), but \(situation); "
+                + "restore the bot's storage, or recreate the token to onboard this bot again")
     }
 
     private func current() throws -> BoundKeypairClientState {

@@ -99,6 +99,14 @@ final class ClientStateTests: XCTestCase {
         }
     }
 
+    func testOverwriteReplacesADamagedKey() throws {
+        let directory = try temporaryDirectory()
+        try Data("garbage".utf8).write(to: directory.appendingPathComponent("id_bkp"))
+        let created = try BoundKeypairClientState.createKeypair(in: directory, suite: "balanced-v1", overwrite: true)
+        XCTAssertTrue(created.created)
+        XCTAssertEqual(try BoundKeypairClientState.load(directory: directory).publicKey, created.publicKey)
+    }
+
     func testProverSendsTheSecretOnlyBeforeItHasAJoinState() async throws {
         let cluster = BoundKeypairTestCluster()
         try cluster.createToken(section: Section.make(registrationSecret: "s3cret"))

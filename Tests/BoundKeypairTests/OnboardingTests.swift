@@ -58,6 +58,22 @@ final class OnboardingTests: XCTestCase {
         XCTAssertEqual(effects.events.first?.success, false)
     }
 
+    func testSecondBotWithAUsedSecretIsToldTheTokenIsTaken() async throws {
+        let cluster = BoundKeypairTestCluster()
+        try cluster.createToken(section: Section.make(registrationSecret: secret))
+        _ = try await cluster.join(cluster.prover(directory: temporaryDirectory(), secret: secret))
+        let late = try cluster.prover(directory: temporaryDirectory(), secret: secret)
+        do {
+            _ = try await cluster.join(late)
+            XCTFail("a second bot must not join with a used secret")
+        } catch let error as JoinError {
+            XCTAssertEqual(error.kind, .notFound)
+            XCTAssertTrue(error.message.contains("registration secret was already used"), error.message)
+            XCTAssertFalse(error.message.contains(secret), error.message)
+        }
+        XCTAssertEqual(try cluster.status().recoveryCount, 1)
+    }
+
     func testSecretPastMustRegisterBeforeIsRefused() async throws {
         let cluster = BoundKeypairTestCluster()
         let deadline = RFC3339.format(cluster.clock.now - 1)

@@ -90,4 +90,12 @@ final class RecoveryTests: XCTestCase {
         let stranger = BotCaller(botName: BoundKeypairTestCluster.botName, instanceID: "another-instance", generation: 1)
         await assertFails(.accessDenied, "bot instance mismatch") { try await cluster.join(prover, caller: stranger) }
     }
+
+    func testIdentityOfAnotherBotIsRefused() async throws {
+        let (cluster, prover, first) = try await onboarded(mode: "standard")
+        let other = BotCaller(botName: "other-bot", instanceID: first.instanceID, generation: 1)
+        await assertFails(.accessDenied, "the presented bot identity belongs to another bot, not robot") {
+            try await cluster.join(prover, caller: other)
+        }
+    }
 }

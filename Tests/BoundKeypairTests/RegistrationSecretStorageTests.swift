@@ -9,6 +9,16 @@ import XCTest
 final class RegistrationSecretStorageTests: XCTestCase {
     private let keyLine = SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey).authorizedKey
 
+    /// Stores a token with `keyLine` pre-registered, as it is after its first join.
+    private func bind(_ cluster: BoundKeypairTestCluster) throws {
+        try cluster.createToken(section: Section.make(initialPublicKey: keyLine))
+        try cluster.editStatus {
+            $0.boundPublicKey = keyLine
+            $0.boundBotInstanceID = "instance-1"
+            $0.recoveryCount = 1
+        }
+    }
+
     func testSecretIsGeneratedWhenNoCredentialIsGiven() throws {
         let cluster = BoundKeypairTestCluster()
         try cluster.createToken(section: Section.make())
@@ -47,12 +57,7 @@ final class RegistrationSecretStorageTests: XCTestCase {
 
     func testReappliedBoundTokenKeepsItsBinding() throws {
         let cluster = BoundKeypairTestCluster()
-        try cluster.createToken(section: Section.make(initialPublicKey: keyLine))
-        try cluster.editStatus {
-            $0.boundPublicKey = keyLine
-            $0.boundBotInstanceID = "instance-1"
-            $0.recoveryCount = 1
-        }
+        try bind(cluster)
         let bound = try cluster.status()
         try cluster.createToken(section: Section.make(initialPublicKey: keyLine, limit: 5))
         XCTAssertEqual(try cluster.status(), bound)
@@ -61,12 +66,7 @@ final class RegistrationSecretStorageTests: XCTestCase {
 
     func testChangedOnboardingKeyStartsOver() throws {
         let cluster = BoundKeypairTestCluster()
-        try cluster.createToken(section: Section.make(initialPublicKey: keyLine))
-        try cluster.editStatus {
-            $0.boundPublicKey = keyLine
-            $0.boundBotInstanceID = "instance-1"
-            $0.recoveryCount = 1
-        }
+        try bind(cluster)
         let otherKey = SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey).authorizedKey
         try cluster.createToken(section: Section.make(initialPublicKey: otherKey))
         XCTAssertEqual(try cluster.status(), BoundKeypairStatus())
@@ -90,12 +90,7 @@ final class RegistrationSecretStorageTests: XCTestCase {
 
     func testExplicitStatusOverridesTheStoredOne() throws {
         let cluster = BoundKeypairTestCluster()
-        try cluster.createToken(section: Section.make(initialPublicKey: keyLine))
-        try cluster.editStatus {
-            $0.boundPublicKey = keyLine
-            $0.boundBotInstanceID = "instance-1"
-            $0.recoveryCount = 1
-        }
+        try bind(cluster)
         // An administrator resets the recovery counter by applying a status.
         var reset = try cluster.status()
         reset.recoveryCount = 0
