@@ -2,6 +2,8 @@
 enum GlobalFlagHoisting {
     static let flagsWithValue: Set<String> = ["-c", "--config", "--auth-server", "-i", "--identity"]
     static let switches: Set<String> = ["-d", "--debug"]
+    /// Command groups nested two deep (`tctl bots instances ls`).
+    static let nestedGroups: Set<[String]> = [["bots", "instances"]]
 
     static func reorder(_ arguments: [String]) -> [String] {
         var globals: [String] = []
@@ -28,7 +30,8 @@ enum GlobalFlagHoisting {
         guard !globals.isEmpty else { return arguments }
         // Globals go after the subcommand words (the leading run of non-option arguments).
         let commandWords = rest.prefix { !$0.hasPrefix("-") }
-        let commandLength = min(commandWords.count, 2)
+        let depth = nestedGroups.contains(Array(commandWords.prefix(2))) ? 3 : 2
+        let commandLength = min(commandWords.count, depth)
         return Array(rest.prefix(commandLength)) + globals + Array(rest.dropFirst(commandLength))
     }
 }

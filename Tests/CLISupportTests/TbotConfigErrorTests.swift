@@ -65,7 +65,8 @@ final class TbotConfigErrorTests: XCTestCase {
     }
 
     func testNoServerIsRejected() {
-        XCTAssertTrue(message("version: v2\n" + storage).contains("no auth or proxy servers set"))
+        let text = message("version: v2\n" + storage)
+        XCTAssertTrue(text.hasPrefix("/etc/tbot.yaml: no auth or proxy servers set"), text)
     }
 
     func testMissingStorageIsRejected() {
@@ -106,7 +107,7 @@ final class TbotConfigErrorTests: XCTestCase {
 
     func testRenewalIntervalMustBeShorterThanTheTTL() {
         let text = message(server + storage + "certificate_ttl: 30m\nrenewal_interval: 30m\n")
-        XCTAssertTrue(text.hasPrefix("/etc/tbot.yaml: renewal_interval (30m) must be shorter than certificate_ttl (30m)"), text)
+        XCTAssertTrue(text.hasPrefix("/etc/tbot.yaml: renewal_interval (30m0s) must be shorter than certificate_ttl (30m0s)"), text)
     }
 
     func testDefaultRenewalIntervalMustAlsoFitUnderAShortTTL() {

@@ -48,7 +48,7 @@ extension TbotConfig {
         func fail(_ message: String) -> JoinError { JoinError.badParameter("\(fileName): \(message)") }
         switch (authServer, proxyServer) {
         case (nil, nil):
-            throw fail("no auth or proxy server set: set proxy_server (or auth_server) to the cluster's address")
+            throw fail("no auth or proxy servers set: set proxy_server (or auth_server) to the cluster's address")
         case (.some, .some):
             throw fail("auth_server and proxy_server are both set: only one of auth or proxy server should be set")
         default:
