@@ -140,7 +140,12 @@ let package = Package(
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
+                "JoinCore", "JoineryProto", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

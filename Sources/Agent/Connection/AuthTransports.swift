@@ -16,7 +16,7 @@ public enum AuthTransports {
     /// The largest message this client accepts from the server.
     static let maximumResponseBytes = 4 * 1024 * 1024
 
-    static func unverified(_ address: AuthAddress) throws -> HTTP2ClientTransport.Posix {
+    public static func unverified(_ address: AuthAddress) throws -> HTTP2ClientTransport.Posix {
         let anonymous = try ThrowawayCertificate()
         return try make(address, certificatePEM: anonymous.certificatePEM, keyPEM: anonymous.privateKeyPEM,
                         trustedCAsPEM: nil)

@@ -19,7 +19,7 @@ enum ClusterTrust {
         guard !parameters.caPins.isEmpty else {
             logger.warning("""
                 no CA pin configured: joining without verifying the Auth server at \(parameters.authServer). \
-                Anyone able to intercept this connection could impersonate the cluster. Pass --ca-pin (from `tctl status`).
+                Anyone able to intercept this connection could impersonate the cluster. Pass --ca-pin (teleport) or set onboarding.ca_pins (tbot), from `tctl status`.
                 """)
             return nil
         }

@@ -107,7 +107,7 @@ public struct BotRunner: Sendable {
         do {
             return try await joinClient(storage: storage)
                 .joinBot(try joinParameters(address), certificateTTL: ttl, presenting: nil)
-        } catch let error as JoinError where current?.renewable == true && error.kind != .badParameter {
+        } catch let error as JoinError where current?.renewable == true && error.kind == .accessDenied {
             throw JoinError(error.kind, error.message + ". " + Self.spentTokenHint(fileName: config.fileName))
         }
     }

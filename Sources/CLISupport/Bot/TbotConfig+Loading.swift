@@ -7,17 +7,7 @@ extension TbotConfig {
 
     /// Reads and strictly parses the tbot.yaml at `path`.
     public static func load(path: String) throws -> TbotConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw JoinError.badParameter("\(path): cannot read the config file: \(FileErrorText.reason(error)); " +
-                "check the path given with -c/--config")
-        }
-        guard let yaml = String(data: data, encoding: .utf8) else {
-            throw JoinError.badParameter("\(path): the config file is not UTF-8 text")
-        }
-        return try parse(yaml: yaml, fileName: path)
+        try parse(yaml: ConfigFileText.read(path), fileName: path)
     }
 
     /// Strictly parses tbot.yaml text; `fileName` prefixes every error message.

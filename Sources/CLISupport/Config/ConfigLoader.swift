@@ -8,17 +8,7 @@ extension FileConfig {
     /// - Parameter pluginAuthServiceKeys: `auth_service` keys declared by the enabled join-method
     ///   plugins (``JoinCore/JoinMethodPlugin/authServiceKeys``); any other unknown key is an error.
     public static func load(path: String, pluginAuthServiceKeys: Set<String>) throws -> FileConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw JoinError.badParameter("\(path): cannot read the config file: \(FileErrorText.reason(error)); " +
-                "check the path given with -c/--config")
-        }
-        guard let yaml = String(data: data, encoding: .utf8) else {
-            throw JoinError.badParameter("\(path): the config file is not UTF-8 text")
-        }
-        return try parse(yaml: yaml, fileName: path, pluginAuthServiceKeys: pluginAuthServiceKeys)
+        try parse(yaml: ConfigFileText.read(path), fileName: path, pluginAuthServiceKeys: pluginAuthServiceKeys)
     }
 
     /// Strictly parses teleport.yaml text; `fileName` prefixes every error message.
@@ -84,6 +74,24 @@ extension FileConfig {
             throw fail("teleport.auth_token and teleport.join_params.token_name are both set; " +
                 "keep only join_params.token_name")
         }
+    }
+}
+
+/// The text of a config file named with `-c/--config` (teleport.yaml, tbot.yaml), with errors
+/// that name the file and say why it could not be read.
+enum ConfigFileText {
+    static func read(_ path: String) throws -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw JoinError.badParameter("\(path): cannot read the config file: \(FileErrorText.reason(error)); " +
+                "check the path given with -c/--config")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw JoinError.badParameter("\(path): the config file is not UTF-8 text")
+        }
+        return text
     }
 }
 
