@@ -172,7 +172,7 @@ struct BoundKeypairJoinFlow: Sendable {
             }
         }
         let patch = BoundKeypairStatusPatch(
-            observed: status, observedLimit: spec.recovery.limit, consumesRecovery: decision.consumesRecovery,
+            observedSpec: attempt.token.spec, observed: status, observedLimit: spec.recovery.limit, consumesRecovery: decision.consumesRecovery,
             boundKey: boundKey, clearsRegistrationSecret: decision.clearsRegistrationSecret, rotated: rotated,
             tokenName: tokenName, logger: logger)
         let result = BoundKeypairJoinResult(

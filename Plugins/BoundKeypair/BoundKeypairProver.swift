@@ -50,6 +50,12 @@ public struct BoundKeypairProver: JoinProver {
             let publicKey = try JWSPublicKey(SSHPublicKey(authorizedKey: publicKeyLine))
             let stored = try current()
             guard let key = stored.privateKey(for: publicKey) else { throw missingKey(publicKey.ssh, in: stored) }
+            // Sign only a challenge document for this very key: a signature is never lent to
+            // anything else the other end might want signed.
+            guard let claims = try? JSONDecoder().decode(JSONValue.self, from: Data(document.utf8)),
+                  claims["sub"]?.stringValue == publicKey.keyID, claims["nonce"]?.stringValue != nil else {
+                throw JoinError.badParameter("bound_keypair: the Auth server sent a challenge that is not for key \(publicKey.ssh.fingerprint); refusing to sign it")
+            }
             let solution = try CompactJWS.sign(payload: Data(document.utf8), with: key)
             return try BoundKeypairMessages.encode(BoundKeypairMessages.Solution(solution: solution))
         case .rotation(let suite):

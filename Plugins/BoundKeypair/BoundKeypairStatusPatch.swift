@@ -11,6 +11,10 @@ import Logging
 /// them moved, another join or an administrator got there first, and this join must start
 /// over rather than overwrite what they did.
 struct BoundKeypairStatusPatch: Sendable {
+    /// The token spec the attestation was decided on: roles, bot name, onboarding key or
+    /// secret deadline, recovery mode and limit, rotation time. An administrator changing any
+    /// of them mid-join (say, replacing a compromised `initial_public_key`) voids the join.
+    var observedSpec: ProvisionToken.Spec
     /// The status the attestation was decided on.
     var observed: BoundKeypairStatus
     /// The recovery limit the attestation checked.
@@ -45,7 +49,7 @@ struct BoundKeypairStatusPatch: Sendable {
         } catch {
             throw refuse("the stored token's bound_keypair section or status no longer reads")
         }
-        try checkPreconditions(status: status, spec: spec)
+        try checkPreconditions(status: status, spec: spec, freshSpec: fresh.spec)
         guard let instanceID = context.botInstanceID, !instanceID.isEmpty else {
             throw JoinError.internalError("bound_keypair: the join has no bot instance to bind the token to")
         }
@@ -61,7 +65,8 @@ struct BoundKeypairStatusPatch: Sendable {
         return status.stored(in: fresh)
     }
 
-    private func checkPreconditions(status: BoundKeypairStatus, spec: BoundKeypairTokenSpec) throws {
+    private func checkPreconditions(status: BoundKeypairStatus, spec: BoundKeypairTokenSpec, freshSpec: ProvisionToken.Spec) throws {
+        guard freshSpec == observedSpec else { throw refuse("the token's spec changed") }
         guard status.recoveryCount == observed.recoveryCount else { throw refuse("recovery_count changed") }
         if consumesRecovery, spec.recovery.limit < observedLimit { throw refuse("recovery.limit was lowered") }
         guard status.boundPublicKey == observed.boundPublicKey else { throw refuse("bound_public_key changed") }

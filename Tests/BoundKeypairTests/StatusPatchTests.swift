@@ -70,11 +70,17 @@ final class StatusPatchTests: XCTestCase {
         }
     }
 
-    func testRaisedLimitMidRecoveryIsCommitted() async throws {
+    /// Stricter than Teleport, which lets a raised limit through: any change to the spec the
+    /// decision read (even a harmless one) voids the join, and the bot simply tries again.
+    func testAnySpecChangeMidRecoveryIsRefusedEvenARaisedLimit() async throws {
         let (cluster, prover, _) = try await onboarded(limit: 5)
         let key = try XCTUnwrap(cluster.status().boundPublicKey)
-        _ = try await joinWhile(cluster, prover) { try $0.createToken(section: Section.make(initialPublicKey: key, limit: 9)) }
-        XCTAssertEqual(try cluster.status().recoveryCount, 2)
+        await assertFails(.accessDenied, refusal) {
+            try await self.joinWhile(cluster, prover) { try $0.createToken(section: Section.make(initialPublicKey: key, limit: 9)) }
+        }
+        XCTAssertEqual(try cluster.status().recoveryCount, 1)
+        _ = try await cluster.join(prover)
+        XCTAssertEqual(try cluster.status().recoveryCount, 2, "the retry, on the new spec, succeeds")
     }
 
     func testRegistrationSecretChangedMidOnboardingIsRefused() async throws {
@@ -85,6 +91,22 @@ final class StatusPatchTests: XCTestCase {
             try await self.joinWhile(cluster, prover) { try $0.editStatus { $0.registrationSecret = "second-secret" } }
         }
         XCTAssertNil(try cluster.status().boundPublicKey)
+    }
+
+    func testInitialPublicKeyReplacedMidOnboardingIsRefused() async throws {
+        let cluster = BoundKeypairTestCluster()
+        let directory = try temporaryDirectory()
+        let compromised = try BoundKeypairClientState.createKeypair(in: directory, suite: "balanced-v1", overwrite: false)
+        let replacement = try BoundKeypairClientState.createKeypair(in: temporaryDirectory(), suite: "", overwrite: false)
+        try cluster.createToken(section: Section.make(initialPublicKey: compromised.publicKey.authorizedKey, limit: 5))
+        let prover = try cluster.prover(directory: directory)
+        await assertFails(.accessDenied, refusal) {
+            try await self.joinWhile(cluster, prover) { cluster in
+                // The administrator swaps the key; storage preparation leaves an equal, empty status.
+                try cluster.createToken(section: Section.make(initialPublicKey: replacement.publicKey.authorizedKey, limit: 5))
+            }
+        }
+        XCTAssertNil(try cluster.status().boundPublicKey, "the compromised key must not be bound")
     }
 
     func testUnrelatedChangeMidJoinIsCommittedOver() async throws {

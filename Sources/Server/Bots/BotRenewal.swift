@@ -36,9 +36,7 @@ public struct BotRenewal: Sendable {
             guard bot.renewable else {
                 throw JoinError.accessDenied("these bot certificates are not renewable; the bot must join again with its join method")
             }
-            guard !sshPublicKey.isEmpty, !tlsPublicKey.isEmpty else {
-                throw JoinError.badParameter("both public_tls_key and public_ssh_key are required")
-            }
+            try JoinRequest.checkPublicKeys(ssh: sshPublicKey, tls: tlsPublicKey)
             _ = try await bots.require(name: bot.name)
             if let lock = try await locks.firstLock(targeting: [.botInstanceID(bot.instanceID)]) {
                 throw JoinError.accessDenied(lock.refusal(targetDisplay: bot.instanceID))

@@ -142,6 +142,7 @@ public struct JoinPipeline: Sendable {
         // unauthenticated caller can neither probe them nor trigger them.
         var lockTargets: [LockTarget] = [.joinToken(found.token.metadata.name)]
         if let attemptCaller { lockTargets.append(.botInstanceID(attemptCaller.instanceID)) }
+        if case .new(let previous?) = attestation.botInstance { lockTargets.append(.botInstanceID(previous)) }
         if case .host = request.subject, let hostID = attestation.hostID { lockTargets.append(.serverID(hostID)) }
         if let lock = try await locks.firstLock(targeting: lockTargets) {
             throw JoinError.accessDenied(lock.refusal(targetDisplay: lockDisplay(lock.target, token: found.token)))

@@ -67,8 +67,20 @@ struct JoinRequest: Sendable {
         case nil:
             throw JoinError.badParameter("ClientInit must carry host or bot parameters")
         }
-        guard !sshPublicKey.isEmpty, !tlsPublicKey.isEmpty else {
+        try JoinRequest.checkPublicKeys(ssh: sshPublicKey, tls: tlsPublicKey)
+    }
+
+    /// Both keys must parse before any state changes: a join that fails only when signing
+    /// would already have spent a single-use token or a recovery.
+    static func checkPublicKeys(ssh: Data, tls: Data) throws {
+        guard !ssh.isEmpty, !tls.isEmpty else {
             throw JoinError.badParameter("both public_tls_key and public_ssh_key are required")
+        }
+        guard (try? SSHPublicKey(wireBytes: ssh)) != nil else {
+            throw JoinError.badParameter("public_ssh_key is not an SSH public key of a supported type (ssh-ed25519, ecdsa-sha2-nistp256)")
+        }
+        guard (try? SubjectTLSPublicKey.parse(Array(tls))) != nil else {
+            throw JoinError.badParameter("public_tls_key is not a DER SubjectPublicKeyInfo of an ECDSA P-256 or Ed25519 key")
         }
     }
 

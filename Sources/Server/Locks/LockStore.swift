@@ -59,6 +59,14 @@ public struct LockStore: Sendable {
     func firstLock(targeting targets: [LockTarget]) async throws -> LockResource? {
         guard !targets.isEmpty else { return nil }
         let wanted = Set(targets)
-        return try await list().first { wanted.contains($0.target) && !($0.expires.map { $0 <= clock.now } ?? false) }
+        // Strict: a lock that cannot be read must not silently stop applying.
+        let all = try await backend.range(prefix: Self.prefix).map { item -> LockResource in
+            do {
+                return try JSONDecoder().decode(LockResource.self, from: item.value)
+            } catch {
+                throw JoinError.internalError("a stored lock (\(item.key)) could not be read; joins are refused until it is fixed or removed")
+            }
+        }
+        return all.first { wanted.contains($0.target) && !($0.expires.map { $0 <= clock.now } ?? false) }
     }
 }

@@ -98,3 +98,39 @@ final class LockTests: XCTestCase {
         try await local.server.joinPipeline.run(stream(), remoteAddress: "127.0.0.1:1")
     }
 }
+
+/// Checks that happen before any state changes.
+final class BotJoinPreconditionTests: XCTestCase {
+    func testMalformedPublicKeysAreRefusedBeforeTheSingleUseTokenIsSpent() async throws {
+        let cluster = try await TestCluster()
+        defer { Task { await cluster.stop() } }
+        try await cluster.addToken("bot-token-malformed-keys-0123", roles: [.bot], botName: "robot")
+        var request = InMemoryJoinStream.clientInit(token: "bot-token-malformed-keys-0123", role: .bot)
+        request.clientInit.botParams.publicKeys.publicSshKey = Data("not a key".utf8)
+        do {
+            try await cluster.server.joinPipeline.run(InMemoryJoinStream([request]), remoteAddress: "127.0.0.1:1")
+            XCTFail("a malformed key must be refused")
+        } catch let error as JoinError {
+            XCTAssertEqual(error.kind, .badParameter)
+            XCTAssertTrue(error.message.contains("public_ssh_key"), error.message)
+        }
+        let token = try await cluster.backend.get("/tokens/bot-token-malformed-keys-0123")
+        XCTAssertNotNil(token, "the token must not be spent by a request that was never valid")
+        let instances = try await cluster.server.botInstances.list()
+        XCTAssertTrue(instances.isEmpty)
+    }
+
+    func testAnUnreadableLockRefusesJoinsInsteadOfBeingIgnored() async throws {
+        let cluster = try await TestCluster()
+        defer { Task { await cluster.stop() } }
+        try await cluster.addToken("node-token-unreadable-lock-01", roles: [.node])
+        _ = try await cluster.backend.put("/locks/damaged", value: Data("{not json".utf8), expires: nil)
+        do {
+            try await cluster.server.joinPipeline.run(
+                InMemoryJoinStream([InMemoryJoinStream.clientInit(token: "node-token-unreadable-lock-01")]), remoteAddress: "127.0.0.1:1")
+            XCTFail("a join must not pass an unreadable lock")
+        } catch let error as JoinError {
+            XCTAssertTrue(error.message.contains("could not be read"), error.message)
+        }
+    }
+}
