@@ -35,7 +35,13 @@ public struct NodeAgent: Sendable {
         logger.info("joining the cluster", metadata: [
             "auth_server": "\(parameters.authServer)", "method": "\(parameters.method)", "role": "\(parameters.role)",
         ])
-        let identity = try await client.join(parameters)
+        let parameters = self.parameters
+        let client = self.client
+        let identity = try await AuthFailover(addresses: parameters.allAuthServers, logger: logger).run { address in
+            var attempt = parameters
+            attempt.authServer = address
+            return try await client.join(attempt)
+        }
         try store.save(identity)
         logger.info("joined the cluster", metadata: [
             "cluster": "\(identity.clusterName)", "host_id": "\(identity.hostID)", "data_dir": "\(store.dataDirectory.path)",
@@ -47,7 +53,7 @@ public struct NodeAgent: Sendable {
     public func run() async throws {
         let identity = try await identity()
         let heartbeater = Heartbeater(
-            identity: identity, authServer: parameters.authServer,
+            identity: identity, authServers: parameters.allAuthServers,
             announcement: .init(hostname: identity.nodeName, address: advertiseAddress, labels: labels),
             interval: heartbeatInterval, logger: logger)
         try await heartbeater.run()

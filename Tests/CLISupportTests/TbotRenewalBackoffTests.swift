@@ -1,10 +1,11 @@
+import Agent
 import CLISupport
 import XCTest
 
 /// A failing daemon retries sooner than its renewal interval, doubling the wait each time,
 /// never beyond the interval, and jittered so bots do not retry in step.
 final class TbotRenewalBackoffTests: XCTestCase {
-    private let backoff = RenewalBackoff(initial: .seconds(1), maximum: .seconds(20 * 60))
+    private let backoff = JitteredBackoff(initial: .seconds(1), maximum: .seconds(20 * 60))
 
     func testDelayDoublesWithEachConsecutiveFailure() {
         XCTAssertEqual(backoff.delay(afterFailures: 1, jitter: 1), .seconds(1))

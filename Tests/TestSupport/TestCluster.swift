@@ -12,7 +12,7 @@ public final class TestCluster: @unchecked Sendable {
     public static let clusterName = "test.example.com"
 
     public let directory: URL
-    public let backend: SQLiteBackend
+    public let backend: any Backend
     public let server: AuthServer
     public let clock: any JoinClock
     /// The join methods both halves use.
@@ -20,13 +20,15 @@ public final class TestCluster: @unchecked Sendable {
     private var task: Task<Void, any Error>?
     public private(set) var address: AuthAddress?
 
+    /// - Parameter backend: the cluster state; a fresh SQLite file in the scratch directory
+    ///   when `nil` (pass a shared PostgreSQL backend to run several Auth servers on one state).
     public init(registry: JoinMethodRegistry, staticTokens: [String] = [], clock: any JoinClock = SystemClock(),
-                rateLimits: JoinRateLimiter.Limits = .init()) async throws {
+                rateLimits: JoinRateLimiter.Limits = .init(), backend: (any Backend)? = nil) async throws {
         self.registry = registry
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("joinery-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.clock = clock
-        backend = try SQLiteBackend(path: directory.appendingPathComponent("backend.sqlite"), clock: clock)
+        self.backend = try backend ?? SQLiteBackend(path: directory.appendingPathComponent("backend.sqlite"), clock: clock)
         let context = PluginContext(clock: clock, logger: Logger(label: "test"),
                                     authService: .object(["tokens": .array(staticTokens.map(JSONValue.string))]))
         let methods = try registry.makeMethods(context: context)
@@ -34,7 +36,7 @@ public final class TestCluster: @unchecked Sendable {
             settings: AuthServerSettings(clusterName: TestCluster.clusterName, listenHost: "127.0.0.1", listenPort: 0,
                                          advertiseAddress: "127.0.0.1:0", dataDirectory: directory.appendingPathComponent("auth"),
                                          rateLimits: rateLimits, version: "test", joinTimeoutSeconds: 10),
-            backend: backend, methods: methods, clock: clock, logger: Logger(label: "test-auth"))
+            backend: self.backend, methods: methods, clock: clock, logger: Logger(label: "test-auth"))
     }
 
     /// Starts serving and waits (bounded) until the port is open.

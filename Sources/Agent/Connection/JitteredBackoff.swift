@@ -1,10 +1,9 @@
-/// How long a tbot daemon waits before retrying after a failed renewal: exponential from
-/// ``initial`` (doubling each consecutive failure), never longer than ``maximum``, and jittered
-/// down to between half and all of that so many bots behind one outage do not retry in step.
-///
-/// The ceiling is the renewal interval: a bot in trouble never retries less often than a
-/// healthy one renews.
-public struct RenewalBackoff: Sendable, Equatable {
+/// How long to wait before retrying after a failure: exponential from ``initial`` (doubling
+/// each consecutive failure), never longer than ``maximum``, and jittered down to between half
+/// and all of that so a fleet behind one outage (a restarted Auth server) does not retry in
+/// step. Used by the join client's Auth server failover and by tbot's renewals (whose ceiling
+/// is the renewal interval).
+public struct JitteredBackoff: Sendable, Equatable {
     public var initial: Duration
     public var maximum: Duration
 

@@ -21,21 +21,22 @@ public struct Heartbeater: Sendable {
     }
 
     let identity: Identity
-    let authServer: AuthAddress
+    /// Where to heartbeat: the first that answers; another when it stops answering.
+    let authServers: [AuthAddress]
     let announcement: Announcement
     let interval: Duration
     let logger: Logger
 
-    public init(identity: Identity, authServer: AuthAddress, announcement: Announcement, interval: Duration, logger: Logger) {
+    public init(identity: Identity, authServers: [AuthAddress], announcement: Announcement, interval: Duration, logger: Logger) {
         self.identity = identity
-        self.authServer = authServer
+        self.authServers = authServers
         self.announcement = announcement
         self.interval = interval
         self.logger = logger
     }
 
     /// Sends one heartbeat; returns the server's TTL in seconds.
-    public func beatOnce<Transport: ClientTransport>(_ client: GRPCClient<Transport>) async throws -> Int64 {
+    public func beatOnce<Transport: ClientTransport>(_ client: GRPCClient<Transport>, to authServer: AuthAddress) async throws -> Int64 {
         let service = Joinery_V1_InventoryService.Client(wrapping: client)
         var options = CallOptions.defaults
         options.timeout = .seconds(10)
@@ -51,25 +52,40 @@ public struct Heartbeater: Sendable {
         }
     }
 
-    /// Heartbeats until cancelled.
+    /// Heartbeats until cancelled, moving to the next Auth server (after a jittered backoff)
+    /// whenever the current one cannot be reached.
     public func run() async throws {
-        let transport = try AuthTransports.authenticated(
-            authServer, certificatePEM: identity.tlsCertificate, keyPEM: identity.tlsPrivateKey,
-            trustedCAsPEM: identity.tlsCACertificates)
-        try await withGRPCClient(transport: transport) { client in
-            var announced = false
-            while !Task.isCancelled {
-                do {
-                    _ = try await beatOnce(client)
-                    if !announced {
-                        logger.info("heartbeating to the Auth server", metadata: ["auth_server": "\(authServer)", "host_id": "\(identity.hostID)"])
-                        announced = true
+        guard !authServers.isEmpty else { throw JoinError.badParameter("no Auth server to heartbeat to") }
+        let backoff = JitteredBackoff(initial: .milliseconds(500), maximum: interval)
+        var index = 0
+        var failures = 0
+        var announcedTo: AuthAddress?
+        while !Task.isCancelled {
+            let authServer = authServers[index % authServers.count]
+            let transport = try AuthTransports.authenticated(
+                authServer, certificatePEM: identity.tlsCertificate, keyPEM: identity.tlsPrivateKey,
+                trustedCAsPEM: identity.tlsCACertificates)
+            try await withGRPCClient(transport: transport) { client in
+                while !Task.isCancelled {
+                    do {
+                        _ = try await beatOnce(client, to: authServer)
+                        failures = 0
+                        if announcedTo != authServer {
+                            logger.info("heartbeating to the Auth server", metadata: ["auth_server": "\(authServer)", "host_id": "\(identity.hostID)"])
+                            announcedTo = authServer
+                        }
+                    } catch let error as JoinError where error.kind == .unavailable && authServers.count > 1 {
+                        logger.warning("heartbeat failed; moving to another Auth server", metadata: ["auth_server": "\(authServer)", "error": "\(error)"])
+                        return
+                    } catch {
+                        logger.warning("heartbeat failed; will retry", metadata: ["error": "\(error)"])
                     }
-                } catch {
-                    logger.warning("heartbeat failed; will retry", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: interval)
                 }
-                try? await Task.sleep(for: interval)
             }
+            index += 1
+            failures += 1
+            try? await Task.sleep(for: backoff.delay(afterFailures: failures))
         }
     }
 }

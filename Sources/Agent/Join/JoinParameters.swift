@@ -15,6 +15,12 @@ public struct JoinParameters: Sendable {
     public var insecure: Bool
     public var additionalPrincipals: [String]
     public var dnsNames: [String]
+    /// Other Auth servers of the same cluster, tried in order when ``authServer`` cannot be
+    /// reached (see ``AuthFailover``).
+    public var fallbackAuthServers: [AuthAddress] = []
+
+    /// ``authServer`` first, then the fallbacks.
+    public var allAuthServers: [AuthAddress] { [authServer] + fallbackAuthServers.filter { $0 != authServer } }
 
     public init(authServer: AuthAddress, tokenName: String, method: String, role: SystemRole,
                 nodeName: String, caPins: [CAPin] = [], insecure: Bool = false,

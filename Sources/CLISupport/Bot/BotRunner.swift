@@ -15,7 +15,7 @@ import Logging
 ///
 /// `oneshot` runs one cycle. A daemon runs one at start — failing then is fatal, as in Teleport,
 /// since there is nothing yet to keep alive — and then one every `renewal_interval`, retrying
-/// failures with ``RenewalBackoff`` until SIGINT or SIGTERM cancels it.
+/// failures with ``JitteredBackoff`` until SIGINT or SIGTERM cancels it.
 public struct BotRunner: Sendable {
     /// Certificates closer than this to expiry are treated as expired.
     public static let validityMargin: TimeInterval = 60
@@ -43,7 +43,7 @@ public struct BotRunner: Sendable {
             return
         }
         let interval = Duration.seconds(config.renewalInterval.seconds)
-        let backoff = RenewalBackoff(maximum: interval)
+        let backoff = JitteredBackoff(maximum: interval)
         var failures = 0
         while true {
             let wait = failures == 0 ? interval : backoff.delay(afterFailures: failures)

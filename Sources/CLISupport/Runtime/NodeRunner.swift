@@ -46,10 +46,12 @@ public struct NodeRunner: Sendable {
         }
         let nodeName = config.teleport.nodeName ?? HostName.current
         let role: SystemRole = roles.count == 1 ? roles[0] : .instance
-        let parameters = JoinParameters(
+        var parameters = JoinParameters(
             authServer: try AuthAddress(parsing: server), tokenName: token, method: config.joinMethod, role: role,
             nodeName: nodeName, caPins: config.teleport.caPins, insecure: insecure,
             additionalPrincipals: config.sshService.publicAddr.compactMap { try? AuthAddress(parsing: $0).host })
+        // teleport.auth_servers lists other Auth servers of the cluster to fail over to.
+        parameters.fallbackAuthServers = try config.teleport.authServers.map { try AuthAddress(parsing: $0) }
         let proverContext = ProverContext(logger: logger, joinParams: config.teleport.joinParams?.raw ?? .object([:]),
                                           dataDirectory: dataDirectory)
         return NodeAgent(

@@ -39,12 +39,12 @@ final class JoinOverGRPCTests: XCTestCase {
         XCTAssertEqual(caller.hostID, identity.hostID)
         XCTAssertEqual(caller.role, .node)
 
-        let heartbeater = Heartbeater(identity: identity, authServer: address,
+        let heartbeater = Heartbeater(identity: identity, authServers: [address],
                                       announcement: .init(hostname: "node-1", address: "127.0.0.1:3022", labels: ["env": "test"]),
                                       interval: .seconds(1), logger: .init(label: "test"))
         let transport = try AuthTransports.authenticated(address, certificatePEM: identity.tlsCertificate,
                                                          keyPEM: identity.tlsPrivateKey, trustedCAsPEM: identity.tlsCACertificates)
-        let ttl = try await withGRPCClient(transport: transport) { try await heartbeater.beatOnce($0) }
+        let ttl = try await withGRPCClient(transport: transport) { try await heartbeater.beatOnce($0, to: address) }
         XCTAssertEqual(ttl, Int64(NodeRegistry.defaultTTL))
         let nodes = try await cluster.server.nodes.list()
         XCTAssertEqual(nodes.map(\.hostID), [identity.hostID])
