@@ -52,6 +52,13 @@ public final class ManagedProcess: @unchecked Sendable {
         return nil
     }
 
+    /// SIGKILL: the process gets no chance to clean up (a crashed machine, an OOM kill).
+    public func killAbruptly() async {
+        guard isRunning else { return }
+        kill(child.pid, SIGKILL)
+        _ = await waitForExit(seconds: 5)
+    }
+
     public func stop() async {
         guard isRunning else { return }
         kill(child.pid, SIGTERM)

@@ -4,7 +4,8 @@ import JoinCore
 import Logging
 import Server
 
-/// Runs the Auth service described by a teleport.yaml: opens the backend in `data_dir`, makes
+/// Runs the Auth service described by a teleport.yaml: opens the backend (SQLite in
+/// `data_dir`, or the PostgreSQL database `teleport.storage` names), makes
 /// the enabled join methods, and serves. When `ssh_service` is enabled in the same process,
 /// the Auth host also lists itself as a node, as Teleport's first node does.
 public struct AuthServiceRunner: Sendable {
@@ -21,7 +22,17 @@ public struct AuthServiceRunner: Sendable {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let clock = SystemClock()
-        let backend = try openBackend(dataDirectory: dataDirectory, clock: clock)
+        let backend = try await openBackend(dataDirectory: dataDirectory, clock: clock)
+        do {
+            try await serve(backend: backend, dataDirectory: dataDirectory, clock: clock)
+        } catch {
+            try? await backend.close()
+            throw error
+        }
+        try await backend.close()
+    }
+
+    private func serve(backend: any Backend, dataDirectory: URL, clock: any JoinClock) async throws {
         let context = PluginContext(clock: clock, logger: logger, authService: config.authServiceRaw, dataDirectory: dataDirectory)
         let methods: JoinMethodSet
         do {
@@ -51,8 +62,18 @@ public struct AuthServiceRunner: Sendable {
         }
     }
 
-    private func openBackend(dataDirectory: URL, clock: any JoinClock) throws -> any Backend {
-        let path = config.teleport.storage.path.map { URL(fileURLWithPath: $0) }
+    /// The backend `teleport.storage` asks for: the SQLite file (default) or the shared
+    /// PostgreSQL database, waited for a bounded time when it is not up yet.
+    private func openBackend(dataDirectory: URL, clock: any JoinClock) async throws -> any Backend {
+        let storage = config.teleport.storage
+        if storage.type == .postgresql {
+            guard let connection = storage.connString else {
+                throw JoinError.badParameter("\(config.fileName): teleport.storage.conn_string is required for type: postgresql")
+            }
+            logger.info("opening the PostgreSQL backend", metadata: ["conn_string": "\(connection)"])
+            return try await PostgreSQLBackend(connection: connection, clock: clock, logger: logger)
+        }
+        let path = storage.path.map { URL(fileURLWithPath: $0) }
             ?? dataDirectory.appendingPathComponent("backend").appendingPathComponent("joinery.sqlite")
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])

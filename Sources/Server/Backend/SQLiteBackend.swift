@@ -71,10 +71,9 @@ public final class SQLiteBackend: Backend {
                     """,
                 arguments: Self.itemArguments(key, value, expires, revision))
             guard db.changesCount == 1 else {
-                throw JoinError.alreadyExists(
-                    "backend item \(BackendItem.displayKey(key)) already exists; read it and change it with compare-and-swap, or delete it first")
+                throw BackendOutcomes.alreadyExists(key)
             }
-            return Self.storedItem(key, value, expires, revision)
+            return BackendOutcomes.storedItem(key, value, expires, revision)
         }
     }
 
@@ -89,7 +88,7 @@ public final class SQLiteBackend: Backend {
                         value = excluded.value, expires = excluded.expires, revision = excluded.revision
                     """,
                 arguments: Self.itemArguments(key, value, expires, revision))
-            return Self.storedItem(key, value, expires, revision)
+            return BackendOutcomes.storedItem(key, value, expires, revision)
         }
     }
 
@@ -107,9 +106,9 @@ public final class SQLiteBackend: Backend {
                     """,
                 arguments: arguments)
             guard db.changesCount == 1 else {
-                throw Self.compareFailed(key, expectedRevision)
+                throw BackendOutcomes.compareFailed(key, expectedRevision)
             }
-            return Self.storedItem(key, value, expires, revision)
+            return BackendOutcomes.storedItem(key, value, expires, revision)
         }
     }
 
@@ -120,8 +119,7 @@ public final class SQLiteBackend: Backend {
                 sql: "DELETE FROM items WHERE key = :key AND \(SQLiteSchema.isLive)",
                 arguments: ["key": key, "now": now])
             guard db.changesCount == 1 else {
-                throw JoinError.notFound(
-                    "backend item \(BackendItem.displayKey(key)) does not exist or has expired; nothing was deleted")
+                throw BackendOutcomes.notFound(key)
             }
         }
     }
@@ -133,7 +131,7 @@ public final class SQLiteBackend: Backend {
                 sql: "DELETE FROM items WHERE key = :key AND revision = :expected AND \(SQLiteSchema.isLive)",
                 arguments: ["key": key, "expected": expectedRevision, "now": now])
             guard db.changesCount == 1 else {
-                throw Self.compareFailed(key, expectedRevision)
+                throw BackendOutcomes.compareFailed(key, expectedRevision)
             }
         }
     }
@@ -167,9 +165,7 @@ public final class SQLiteBackend: Backend {
     // MARK: Audit log
 
     public func appendAuditEvent(_ event: AuditEvent) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(event), as: UTF8.self)
+        let json = try event.storedJSON()
         try await write { db, _ in
             try db.execute(
                 sql: "INSERT INTO audit_events (time, type, success, event) VALUES (?, ?, ?, ?)",
@@ -186,14 +182,8 @@ public final class SQLiteBackend: Backend {
                 arguments: [limit]
             ).map { row -> (id: Int64, json: String) in (row[0], row[1]) }
         }
-        let decoder = JSONDecoder()
         return try rows.map { id, json in
-            do {
-                return try decoder.decode(AuditEvent.self, from: Data(json.utf8))
-            } catch {
-                throw JoinError.internalError(
-                    "audit event \(id) in \(path.path(percentEncoded: false)) cannot be read (\(error)); the audit table was edited outside Joinery")
-            }
+            try AuditEvent(storedJSON: json, id: id, location: path.path(percentEncoded: false))
         }
     }
 
@@ -256,15 +246,5 @@ public final class SQLiteBackend: Backend {
 
     private static func itemArguments(_ key: String, _ value: Data, _ expires: Date?, _ revision: Int64) -> StatementArguments {
         ["key": key, "value": value, "expires": expires.map(SQLiteSchema.Timestamp.microseconds), "revision": revision]
-    }
-
-    /// The item as a later read returns it (expiry rounded to the stored precision).
-    private static func storedItem(_ key: String, _ value: Data, _ expires: Date?, _ revision: Int64) -> BackendItem {
-        BackendItem(key: key, value: value, expires: SQLiteSchema.Timestamp.normalized(expires), revision: revision)
-    }
-
-    private static func compareFailed(_ key: String, _ expectedRevision: Int64) -> JoinError {
-        JoinError.compareFailed(
-            "backend item \(BackendItem.displayKey(key)) is no longer at revision \(expectedRevision) (changed, expired or deleted by someone else); read it again and retry")
     }
 }

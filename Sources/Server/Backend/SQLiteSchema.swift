@@ -71,25 +71,6 @@ enum SQLiteSchema {
             revision: row[3])
     }
 
-    /// Dates as stored: whole microseconds since 1970, rounded to nearest so that a stored
-    /// value converts back to the same integer.
-    enum Timestamp {
-        static func microseconds(_ date: Date) -> Int64 {
-            let value = (date.timeIntervalSince1970 * 1_000_000).rounded()
-            // Clamp rather than trap on dates no clock produces (beyond ±292,000 years).
-            if value.isNaN { return 0 }
-            if value >= 9.2e18 { return Int64.max }
-            if value <= -9.2e18 { return Int64.min }
-            return Int64(value)
-        }
-
-        static func date(fromMicroseconds microseconds: Int64) -> Date {
-            Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
-        }
-
-        /// `date` as a stored value would read it back.
-        static func normalized(_ date: Date?) -> Date? {
-            date.map { Self.date(fromMicroseconds: microseconds($0)) }
-        }
-    }
+    /// Dates as stored: whole microseconds since 1970 (shared with the PostgreSQL backend).
+    typealias Timestamp = BackendTimestamp
 }
