@@ -1,4 +1,4 @@
-import Agent
+import JoinCore
 import CLISupport
 import XCTest
 

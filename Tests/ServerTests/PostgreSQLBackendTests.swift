@@ -277,28 +277,81 @@ final class PostgreSQLBackendTests: XCTestCase {
         try await backend.close()
     }
 
+    /// Connections the server ends (an administrator's pg_terminate_backend, a failover) are
+    /// dropped from the pool and replaced: at worst one call reports `.unavailable`.
+    func testConnectionsEndedByTheServerAreReplaced() async throws {
+        let conn = try await server.createDatabase()
+        let backend = try await backend(conn, clock: ManualClock(BackendTestSuite.start))
+        let item = try await backend.put("/nodes/host-1", value: Data("heartbeat".utf8), expires: nil)
+        let ended = try await server.execute(
+            "SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity WHERE datname = '\(Self.database(of: conn))'")
+        XCTAssertNotEqual(ended, ["0"], "the backend had a pooled connection to end")
+
+        var read: BackendItem?
+        var failures: [JoinError] = []
+        for _ in 0..<3 where read == nil {
+            do {
+                read = try await backend.get("/nodes/host-1")
+            } catch let error as JoinError where error.kind == .unavailable {
+                failures.append(error)
+            }
+        }
+        XCTAssertEqual(read, item, "failures before recovering: \(failures)")
+        XCTAssertLessThanOrEqual(failures.count, 1)
+        try await backend.close()
+    }
+
+    /// A server that answers but whose pool has no free connection: the waiting call gives
+    /// up after the wait timeout and says so; the call holding the connection is not cut off.
+    func testBusyPoolTimesOutTheWaitingCallButNotTheRunningOne() async throws {
+        let conn = try await server.createDatabase() + "&pool_max_conns=1"
+        let settings = PostgreSQLBackendSettings(connectionWaitTimeout: .milliseconds(1500))
+        let backend = try await PostgreSQLBackend(
+            connString: conn, clock: ManualClock(BackendTestSuite.start), settings: settings, logger: Self.quietLogger)
+        let item = try await backend.put("/nodes/host-1", value: Data("heartbeat".utf8), expires: nil)
+        let database = Self.database(of: conn)
+        let server = self.server!
+        let locker = Task {
+            try await server.execute(
+                "DO $$ BEGIN LOCK TABLE items IN ACCESS EXCLUSIVE MODE; PERFORM pg_sleep(3); END $$", database: database)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let holder = Task { try await backend.get("/nodes/host-1") }
+        try await Task.sleep(for: .milliseconds(300))
+
+        let started = Date()
+        let waiting = await expectError(.unavailable, "a call while the only connection is busy") {
+            try await backend.put("/nodes/host-2", value: Data(), expires: nil)
+        }
+        let waited = Date().timeIntervalSince(started)
+        XCTAssertGreaterThanOrEqual(waited, 1.4, "waited for the connection")
+        XCTAssertLessThan(waited, 2.9, "gave up before the lock was released")
+        XCTAssertTrue(waiting?.message.contains("no pooled connection became free") ?? false, waiting?.message ?? "")
+        let held = try await holder.value
+        XCTAssertEqual(held, item, "the call that had the connection completed")
+        try await locker.value
+        let missing = try await backend.get("/nodes/host-2")
+        XCTAssertNil(missing, "the call that timed out did nothing")
+        try await backend.close()
+    }
+
     func testUnreachableAtStartFailsAfterTheBoundedRetryNamingTheServer() async throws {
         let port = FreePort.next()
         let logs = CapturedLogs()
         let settings = PostgreSQLBackendSettings(
             startupTimeout: .seconds(2), initialStartupRetryDelay: .milliseconds(100), maximumStartupRetryDelay: .milliseconds(400))
         let started = Date()
-        do {
-            let backend = try await PostgreSQLBackend(
-                connString: "postgresql://joinery:hunter2-secret@127.0.0.1:\(port)/joinery?sslmode=disable",
-                clock: ManualClock(), settings: settings, logger: logs.logger)
-            try? await backend.close()
-            XCTFail("opened a backend with no server behind it")
-        } catch let error as JoinError {
-            let elapsed = Date().timeIntervalSince(started)
-            XCTAssertEqual(error.kind, .unavailable)
-            XCTAssertGreaterThanOrEqual(elapsed, 1.9, "it retried for the whole startup timeout")
-            XCTAssertLessThan(elapsed, 10, "and then stopped")
-            XCTAssertTrue(error.message.contains("127.0.0.1:\(port)"), error.message)
-            XCTAssertTrue(error.message.contains("connection refused"), error.message)
-            XCTAssertTrue(error.message.contains("still unreachable after"), error.message)
-            XCTAssertFalse(error.message.contains("hunter2"), "the password leaked: \(error.message)")
-        }
+        let error = await openingFails(
+            "postgresql://joinery:hunter2-secret@127.0.0.1:\(port)/joinery?sslmode=disable", .unavailable,
+            settings: settings, logger: logs.logger)
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertGreaterThanOrEqual(elapsed, 1.9, "it retried for the whole startup timeout")
+        XCTAssertLessThan(elapsed, 10, "and then stopped")
+        let message = error?.message ?? ""
+        XCTAssertTrue(message.contains("127.0.0.1:\(port)"), message)
+        XCTAssertTrue(message.contains("connection refused"), message)
+        XCTAssertTrue(message.contains("still unreachable after"), message)
+        XCTAssertFalse(message.contains("hunter2"), "the password leaked: \(message)")
         let retries = logs.messages.filter { $0.contains("retrying") }
         XCTAssertGreaterThanOrEqual(retries.count, 2, "each retry is logged: \(logs.messages)")
         XCTAssertFalse(logs.messages.joined().contains("hunter2"), "the password leaked into the log")
@@ -308,45 +361,94 @@ final class PostgreSQLBackendTests: XCTestCase {
     /// something to wait out.
     func testMissingDatabaseFailsAtOnceWithAClearError() async throws {
         let started = Date()
-        do {
-            let backend = try await PostgreSQLBackend(
-                connString: server.connString(database: "no_such_db").replacingOccurrences(of: "joinery@", with: "joinery:pw-s3cret@"),
-                clock: ManualClock(), logger: Self.quietLogger)
-            try? await backend.close()
-            XCTFail("opened a database that does not exist")
-        } catch let error as JoinError {
-            XCTAssertEqual(error.kind, .unavailable)
-            XCTAssertTrue(error.message.contains("no_such_db"), error.message)
-            XCTAssertTrue(error.message.contains("create the database"), error.message)
-            XCTAssertFalse(error.message.contains("pw-s3cret"), error.message)
-        }
+        let error = await openingFails(
+            server.connString(database: "no_such_db").replacingOccurrences(of: "joinery@", with: "joinery:pw-s3cret@"), .unavailable)
+        let message = error?.message ?? ""
+        XCTAssertTrue(message.contains("no_such_db"), message)
+        XCTAssertTrue(message.contains("create the database"), message)
+        XCTAssertFalse(message.contains("pw-s3cret"), message)
         XCTAssertLessThan(Date().timeIntervalSince(started), 5, "not retried for the startup timeout")
     }
 
     func testTLSRequiredAgainstAServerWithoutTLSFailsClearly() async throws {
         let conn = try await server.createDatabase().replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")
-        do {
+        let message = await openingFails(conn, .unavailable)?.message ?? ""
+        XCTAssertTrue(message.contains("does not accept TLS"), message)
+        XCTAssertTrue(message.contains("sslmode=disable"), message)
+    }
+
+    /// A server of its own with TLS on: `require` encrypts, `verify-ca` and `verify-full`
+    /// check the chain against `sslrootcert`, `verify-full` also the address; a certificate
+    /// that fails either check stops the backend at once with a TLS error.
+    func testTLSModesAgainstAServerWithTLS() async throws {
+        let tlsServer = try PostgresServer()
+        defer { tlsServer.stop() }
+        let directory = tlsServer.directory.path
+        try Self.shell("""
+            cd '\(directory)'
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 1 \\
+              -subj /CN=joinery-test-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other-ca.key -out other-ca.pem -days 1 \\
+              -subj /CN=another-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+            """)
+        let base = "postgresql://joinery@127.0.0.1:\(tlsServer.port)/joinery"
+        let ca = "\(directory)/ca.pem"
+
+        // A certificate for the address the backend dials.
+        try Self.installServerCertificate(on: tlsServer, subjectAltName: "IP:127.0.0.1")
+        for conn in ["\(base)?sslmode=require", "\(base)?sslmode=verify-ca&sslrootcert=\(ca)",
+                     "\(base)?sslmode=verify-full&sslrootcert=\(ca)"] {
             let backend = try await PostgreSQLBackend(connString: conn, clock: ManualClock(), logger: Self.quietLogger)
-            try? await backend.close()
-            XCTFail("connected with sslmode=require to a server without TLS")
-        } catch let error as JoinError {
-            XCTAssertEqual(error.kind, .unavailable)
-            XCTAssertTrue(error.message.contains("does not accept TLS"), error.message)
-            XCTAssertTrue(error.message.contains("sslmode=disable"), error.message)
+            let written = try await backend.put("/tls/\(UUID().uuidString)", value: Data("over TLS".utf8), expires: nil)
+            let read = try await backend.get(written.key)
+            XCTAssertEqual(read, written, conn)
+            let encrypted = try await tlsServer.execute(
+                "SELECT count(*)::text FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE usename = 'joinery' AND ssl")
+            XCTAssertNotEqual(encrypted, ["0"], "\(conn): the backend's connections are encrypted")
+            try await backend.close()
         }
+        try await expectTLSFailure("\(base)?sslmode=verify-full&sslrootcert=\(directory)/other-ca.pem", "another CA signed the certificate",
+                                   saying: "not signed by a trusted CA")
+        try await expectTLSFailure("\(base)?sslmode=verify-full", "the system roots do not hold the test CA",
+                                   saying: "not signed by a trusted CA")
+
+        // A certificate for another name: the chain is good, the address is not.
+        try Self.installServerCertificate(on: tlsServer, subjectAltName: "DNS:db.joinery.test")
+        let chainOnly = try await PostgreSQLBackend(
+            connString: "\(base)?sslmode=verify-ca&sslrootcert=\(ca)", clock: ManualClock(), logger: Self.quietLogger)
+        try await chainOnly.close()
+        try await expectTLSFailure("\(base)?sslmode=verify-full&sslrootcert=\(ca)", "the certificate names db.joinery.test, not 127.0.0.1",
+                                   saying: "does not name the host")
+
+        // Logins by client certificate only, as Teleport's guides set PostgreSQL up.
+        try Self.installServerCertificate(on: tlsServer, subjectAltName: "IP:127.0.0.1", clientCertificatesOnly: true)
+        let withCertificate = try await PostgreSQLBackend(
+            connString: "\(base)?sslmode=verify-full&sslrootcert=\(ca)&sslcert=\(directory)/client.pem&sslkey=\(directory)/client.key",
+            clock: ManualClock(), logger: Self.quietLogger)
+        let item = try await withCertificate.put("/tls/client-cert", value: Data("x".utf8), expires: nil)
+        let itemRead = try await withCertificate.get("/tls/client-cert")
+        XCTAssertEqual(itemRead, item)
+        try await withCertificate.close()
+        let refused = await openingFails("\(base)?sslmode=verify-full&sslrootcert=\(ca)", .unavailable)?.message ?? ""
+        XCTAssertTrue(refused.contains("SQLSTATE 28"), "a login without the client certificate is refused: \(refused)")
+        XCTAssertTrue(refused.contains("pg_hba.conf"), refused)
+    }
+
+    private func expectTLSFailure(
+        _ conn: String, _ why: String, saying detail: String, file: StaticString = #filePath, line: UInt = #line
+    ) async throws {
+        let started = Date()
+        let message = await openingFails(conn, .unavailable, file: file, line: line)?.message ?? ""
+        XCTAssertTrue(message.contains("TLS handshake failed"), "\(why): \(message)", file: file, line: line)
+        XCTAssertTrue(message.contains(detail), "\(why): \(message)", file: file, line: line)
+        XCTAssertTrue(message.contains("sslrootcert"), "says what to check: \(message)", file: file, line: line)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "\(why): a TLS mismatch is not retried", file: file, line: line)
     }
 
     func testMalformedConnStringFailsBeforeConnecting() async throws {
-        do {
-            let backend = try await PostgreSQLBackend(
-                connString: "postgresql://joinery:t0p-secret@127.0.0.1:99999/joinery", clock: ManualClock(), logger: Self.quietLogger)
-            try? await backend.close()
-            XCTFail("accepted port 99999")
-        } catch let error as JoinError {
-            XCTAssertEqual(error.kind, .badParameter)
-            XCTAssertTrue(error.message.contains("\"99999\""), error.message)
-            XCTAssertFalse(error.message.contains("t0p-secret"), error.message)
-        }
+        let message = await openingFails("postgresql://joinery:t0p-secret@127.0.0.1:99999/joinery", .badParameter)?.message ?? ""
+        XCTAssertTrue(message.contains("\"99999\""), message)
+        XCTAssertFalse(message.contains("t0p-secret"), message)
     }
 
     // MARK: The database itself
@@ -372,31 +474,30 @@ final class PostgreSQLBackendTests: XCTestCase {
         try await backend.close()
     }
 
+    func testKeyWithANULCharacterIsABadParameter() async throws {
+        let backend = try await backend(try await server.createDatabase(), clock: ManualClock(BackendTestSuite.start))
+        let error = await expectError(.badParameter, "put of a key with NUL") {
+            try await backend.put("/nodes/a\u{0}b", value: Data(), expires: nil)
+        }
+        XCTAssertTrue(error?.message.contains("NUL") ?? false, error?.message ?? "")
+        let stillWorks = try await backend.put("/nodes/ab", value: Data(), expires: nil)
+        XCTAssertEqual(stillWorks.key, "/nodes/ab")
+        try await backend.close()
+    }
+
     func testNonUTF8DatabaseIsRefused() async throws {
         let name = "t_ascii_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await server.execute("CREATE DATABASE \(name) OWNER joinery ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
-        do {
-            let backend = try await PostgreSQLBackend(connString: server.connString(database: name), clock: ManualClock(), logger: Self.quietLogger)
-            try? await backend.close()
-            XCTFail("accepted an SQL_ASCII database")
-        } catch let error as JoinError {
-            XCTAssertEqual(error.kind, .badParameter)
-            XCTAssertTrue(error.message.contains("UTF8"), error.message)
-        }
+        let message = await openingFails(server.connString(database: name), .badParameter)?.message ?? ""
+        XCTAssertTrue(message.contains("UTF8"), message)
     }
 
     func testForeignTableOfTheSameNameIsReportedNotOverwritten() async throws {
         let conn = try await server.createDatabase()
         let database = Self.database(of: conn)
         try await server.execute("CREATE TABLE items (id integer)", database: database)
-        do {
-            let backend = try await PostgreSQLBackend(connString: conn, clock: ManualClock(), logger: Self.quietLogger)
-            try? await backend.close()
-            XCTFail("used a database holding someone else's items table")
-        } catch let error as JoinError {
-            XCTAssertEqual(error.kind, .badParameter)
-            XCTAssertTrue(error.message.contains("database of its own"), error.message)
-        }
+        let message = await openingFails(conn, .badParameter)?.message ?? ""
+        XCTAssertTrue(message.contains("database of its own"), message)
         let columns = try await server.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'items'", database: database)
         XCTAssertEqual(columns, ["id"], "the foreign table is untouched")
@@ -418,12 +519,60 @@ final class PostgreSQLBackendTests: XCTestCase {
 
     // MARK: Helpers
 
+    /// Signs a server certificate with `ca.pem` in the server's directory, turns TLS on with
+    /// it and restarts the server.
+    /// With `clientCertificatesOnly`, also issues `client.pem` (CN joinery) and lets `joinery`
+    /// in only over TLS with a certificate from that CA.
+    private static func installServerCertificate(
+        on server: PostgresServer, subjectAltName: String, clientCertificatesOnly: Bool = false
+    ) throws {
+        let directory = server.directory.path
+        if clientCertificatesOnly {
+            try shell("""
+                cd '\(directory)'
+                openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout client.key -out client.csr -subj /CN=joinery
+                printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth\\n' > client.ext
+                openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 1 -extfile client.ext
+                chown --reference=data ca.pem
+                printf "ssl_ca_file = '%s/ca.pem'\\n" "$PWD" >> data/postgresql.auto.conf
+                printf 'hostssl all joinery 127.0.0.1/32 cert\\nhostnossl all joinery 127.0.0.1/32 reject\\nlocal all all trust\\nhost all all 127.0.0.1/32 trust\\n' > data/pg_hba.conf
+                """)
+        }
+        try shell("""
+            cd '\(directory)'
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=joinery-test-server
+            printf 'subjectAltName=\(subjectAltName)\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > server.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext
+            chmod 600 server.key
+            chown --reference=data server.key server.pem
+            grep -q '^ssl = on' data/postgresql.auto.conf || printf "ssl = on\\nssl_cert_file = '%s/server.pem'\\nssl_key_file = '%s/server.key'\\n" "$PWD" "$PWD" >> data/postgresql.auto.conf
+            """)
+        try server.pause()
+        try server.resume()
+    }
+
+    private static func shell(_ script: String) throws {
+        let result = try Command.shell("set -e\n" + script)
+        guard result.status == 0 else { throw TestFailure("shell step failed: \(result.combined)") }
+    }
+
     private func backend(_ conn: String, clock: ManualClock) async throws -> PostgreSQLBackend {
         try await PostgreSQLBackend(connString: conn, clock: clock, logger: Self.quietLogger)
     }
 
     private static func database(of conn: String) -> String {
         String(conn.split(separator: "/").last!.split(separator: "?").first!)
+    }
+
+    /// Opening a backend on `conn` fails with a `kind` error, which is returned.
+    private func openingFails(
+        _ conn: String, _ kind: JoinError.Kind, settings: PostgreSQLBackendSettings = PostgreSQLBackendSettings(),
+        logger: Logger = quietLogger, file: StaticString = #filePath, line: UInt = #line
+    ) async -> JoinError? {
+        await expectError(kind, "opening \(conn)", file: file, line: line) {
+            let backend = try await PostgreSQLBackend(connString: conn, clock: ManualClock(), settings: settings, logger: logger)
+            try? await backend.close()
+        }
     }
 
     @discardableResult

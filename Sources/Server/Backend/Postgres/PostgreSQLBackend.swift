@@ -16,8 +16,10 @@ import Synchronization
 /// Revisions come from one sequence; expiry is judged by the injected ``JoinClock`` (passed
 /// to every statement as a parameter), so an expired item is invisible to every read and
 /// conditional write before ``deleteExpired()`` removes it. Start-up waits a bounded time for
-/// an unreachable server ("PostgreSQLBackendSettings"); later outages fail operations with
-/// `.unavailable` while the pool reconnects by itself.
+/// an unreachable server (``PostgreSQLBackendSettings``); later outages fail operations with
+/// `.unavailable` (within about a second when the server refuses connections, otherwise
+/// after ``PostgreSQLBackendSettings/connectionWaitTimeout``) while the pool reconnects by
+/// itself.
 public final class PostgreSQLBackend: Backend {
     /// Where this backend connects (``PostgreSQLConnectionString/description`` has no password).
     public let connection: PostgreSQLConnectionString
@@ -241,10 +243,14 @@ public final class PostgreSQLBackend: Backend {
         _ body: @escaping @Sendable (PostgresConnection, Int64, Logger) async throws -> T
     ) async throws -> T {
         if closed.withLock({ $0 }) { throw PostgreSQLErrorTranslation.closedError(target: target) }
-        let now = BackendTimestamp.microseconds(clock.now)
-        let logger = self.logger
+        let clock = self.clock
+        let logger = PostgreSQLConnectionPool.quiet(self.logger)
         do {
-            return try await pool.withConnection { connection in try await body(connection, now, logger) }
+            // `now` is read once the connection is there: a wait for it must not make an item
+            // that expired meanwhile look live.
+            return try await pool.withConnection { connection in
+                try await body(connection, BackendTimestamp.microseconds(clock.now), logger)
+            }
         } catch {
             throw await translate(error)
         }

@@ -45,14 +45,19 @@ final class PostgreSQLConnectionPool: Sendable {
         configuration.options.connectTimeout = connection.connectTimeout ?? settings.connectTimeout
         configuration.options.maximumConnections = connection.poolMaxConnections ?? settings.maximumConnections
         configuration.options.minimumConnections = 0
-        // postgres-nio's trace and debug logs carry row contents; keep them out of ours.
-        var background = logger
-        background.logLevel = max(logger.logLevel, .warning)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quiet(logger))
         self.client = client
         waitTimeout = settings.connectionWaitTimeout
         self.diagnose = diagnose
         runTask = Mutex(Task { await client.run() })
+    }
+
+    /// `logger` for postgres-nio itself: its trace and debug messages carry row contents
+    /// (secrets), so it only ever gets warnings through.
+    static func quiet(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        return quiet
     }
 
     /// Runs `body` on a pooled connection, waiting at most the configured time for one.
@@ -80,14 +85,15 @@ final class PostgreSQLConnectionPool: Sendable {
             group.addTask {
                 let firstWait = min(Self.diagnoseAfter, waitTimeout)
                 try? await Task.sleep(for: firstWait)
-                guard race.isWaiting else { return nil }
+                // Cancelled: the operation ended (with its value or the pool's error) first.
+                guard !Task.isCancelled, race.isWaiting else { return nil }
                 if let diagnosis = await diagnose() {
                     if race.expire() { throw LeaseFailure(underlying: nil, diagnosis: diagnosis) }
                     return nil
                 }
                 // The server answers: the pool is reconnecting or busy; wait the rest.
                 try? await Task.sleep(for: waitTimeout - firstWait)
-                if race.expire() { throw LeaseFailure(underlying: nil) }
+                if !Task.isCancelled, race.expire() { throw LeaseFailure(underlying: nil) }
                 return nil
             }
             while let result = try await group.next() {

@@ -45,7 +45,7 @@ public struct PostgreSQLConnectionString: Sendable, Equatable, CustomStringConve
 
     public static let defaultPort = 5432
     static let schemes = ["postgresql://", "postgres://"]
-    static let parameters = ["sslmode", "sslrootcert", "sslcert", "sslkey", "pool_max_conns", "connect_timeout"]
+    static let supportedParameters = ["sslmode", "sslrootcert", "sslcert", "sslkey", "pool_max_conns", "connect_timeout"]
 
     /// `host:port`, with an IPv6 address in brackets: how errors and logs name the server.
     public var endpoint: String {
@@ -173,8 +173,8 @@ public struct PostgreSQLConnectionString: Sendable, Equatable, CustomStringConve
             }
             let name = try decoded(pair[..<equals], part: "a parameter name")
             let value = try decoded(pair[pair.index(after: equals)...], part: "the value of \(name)")
-            guard parameters.contains(name) else {
-                throw malformed("the parameter \"\(name)\" is not supported; supported: \(parameters.joined(separator: ", "))")
+            guard supportedParameters.contains(name) else {
+                throw malformed("the parameter \"\(name)\" is not supported; supported: \(supportedParameters.joined(separator: ", "))")
             }
             guard result[name] == nil else { throw malformed("the parameter \"\(name)\" is given twice") }
             guard !value.isEmpty else { throw malformed("the parameter \"\(name)\" is empty") }

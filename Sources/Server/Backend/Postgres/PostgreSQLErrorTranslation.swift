@@ -165,8 +165,16 @@ enum PostgreSQLErrorTranslation {
     }
 
     private static func tlsFailure(_ detail: String) -> ConnectionFailure {
-        ConnectionFailure(
-            reason: "the TLS handshake failed (\(detail))",
+        let reason: String
+        if detail.contains("failedToValidateHostname") {
+            reason = "the TLS handshake failed: the server's certificate does not name the host in conn_string"
+        } else if detail.contains("CERTIFICATE_VERIFY_FAILED") {
+            reason = "the TLS handshake failed: the server's certificate is not signed by a trusted CA"
+        } else {
+            reason = "the TLS handshake failed (\(detail))"
+        }
+        return ConnectionFailure(
+            reason: reason,
             advice: "check sslmode, that sslrootcert holds the CA that signed the server's certificate, and that the certificate names the host in conn_string",
             retryable: false)
     }

@@ -115,9 +115,8 @@ struct PostgreSQLProbe: Sendable {
     /// Doubling from the initial delay up to the maximum, jittered down to between half and
     /// all of it so that several Auth servers started together do not retry in step.
     func backoff(afterFailures failures: Int) -> Duration {
-        let exponent = min(max(failures - 1, 0), 30)
-        let ceiling = min(settings.maximumStartupRetryDelay, settings.initialStartupRetryDelay * (1 << exponent))
-        return ceiling * Double.random(in: 0.5...1)
+        JitteredBackoff(initial: settings.initialStartupRetryDelay, maximum: settings.maximumStartupRetryDelay)
+            .delay(afterFailures: failures)
     }
 
     private static let silent = Logger(label: "joinery.postgres.probe", factory: { _ in SwiftLogNoOpLogHandler() })

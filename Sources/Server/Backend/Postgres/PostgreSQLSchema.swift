@@ -17,7 +17,7 @@ import PostgresNIO
 ///   `DELETE` and `TRUNCATE`, so not even a slip at a `psql` prompt rewrites the log.
 /// - `joinery_schema`: the version of this schema, one row.
 ///
-/// ``prepare(on:logger:)`` runs the missing migrations in one transaction that first takes a
+/// ``prepare(on:target:logger:)`` runs the missing migrations in one transaction that first takes a
 /// transaction-level advisory lock: two Auth servers starting at the same instant on an empty
 /// database serialise there (the second sees the first's tables), whereas two bare
 /// `CREATE TABLE IF NOT EXISTS` would race on PostgreSQL's catalog and one would fail.
@@ -76,6 +76,8 @@ enum PostgreSQLSchema {
     ///   the same names that Joinery did not create; `.internalError` when it was migrated by
     ///   a newer Joinery.
     static func prepare(on connection: PostgresConnection, target: PostgreSQLTarget, logger: Logger) async throws {
+        let migrated = logger
+        let logger = PostgreSQLConnectionPool.quiet(logger)
         let encoding = try await connection.query("SHOW server_encoding", logger: logger).decode(String.self).first { _ in true }
         guard encoding == "UTF8" else {
             throw JoinError.badParameter(
@@ -112,7 +114,7 @@ enum PostgreSQLSchema {
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version
                     """, logger: logger
                 ).consume()
-                logger.info("PostgreSQL schema migrated", metadata: ["server": "\(target)", "version": "\(migration.version)"])
+                migrated.info("PostgreSQL schema migrated", metadata: ["server": "\(target)", "version": "\(migration.version)"])
             }
         }
     }
