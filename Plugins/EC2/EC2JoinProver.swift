@@ -25,7 +25,7 @@ extension JoinMethodPlugin {
     public static let ec2 = JoinMethodPlugin(
         name: EC2JoinMethod.methodName,
         authServiceKeys: ["aws"],
-        makeMethod: { try EC2JoinMethod(context: $0, instances: try AWSInstanceDirectory()) },
+        makeMethod: { try EC2JoinMethod(context: $0, instances: try AWSInstanceDirectory(logger: $0.logger)) },
         makeProver: { _ in EC2JoinProver() }
     )
 }

@@ -11,6 +11,8 @@ public struct NodeAgent: Sendable {
     public let labels: [String: String]
     public let advertiseAddress: String
     public let heartbeatInterval: Duration
+    /// Told after every heartbeat (see ``Heartbeater/Observer``); does nothing by default.
+    public var heartbeatObserver: Heartbeater.Observer = { _ in }
     let logger: Logger
 
     public init(store: IdentityStore, client: JoinClient, parameters: JoinParameters, labels: [String: String],
@@ -55,7 +57,7 @@ public struct NodeAgent: Sendable {
         let heartbeater = Heartbeater(
             identity: identity, authServers: parameters.allAuthServers,
             announcement: .init(hostname: identity.nodeName, address: advertiseAddress, labels: labels),
-            interval: heartbeatInterval, logger: logger)
+            interval: heartbeatInterval, logger: logger, observer: heartbeatObserver)
         try await heartbeater.run()
     }
 }

@@ -20,11 +20,13 @@ public struct AuthServerSettings: Sendable {
     public var nodeTTL: TimeInterval
     /// The largest gRPC message accepted from a client.
     public var maximumMessageBytes: Int
+    /// How often the `joinery_connected_nodes` gauge is recounted (see ``InventoryMetrics``).
+    public var connectedNodesRefreshInterval: Duration
 
     public init(clusterName: String, listenHost: String = "0.0.0.0", listenPort: Int = 3025, advertiseAddress: String,
                 dataDirectory: URL, rateLimits: JoinRateLimiter.Limits = .init(), version: String,
                 joinTimeoutSeconds: Double = 60, nodeTTL: TimeInterval = NodeRegistry.defaultTTL,
-                maximumMessageBytes: Int = 256 * 1024) {
+                maximumMessageBytes: Int = 256 * 1024, connectedNodesRefreshInterval: Duration = .seconds(15)) {
         self.clusterName = clusterName
         self.listenHost = listenHost
         self.listenPort = listenPort
@@ -35,6 +37,7 @@ public struct AuthServerSettings: Sendable {
         self.joinTimeoutSeconds = joinTimeoutSeconds
         self.nodeTTL = nodeTTL
         self.maximumMessageBytes = maximumMessageBytes
+        self.connectedNodesRefreshInterval = connectedNodesRefreshInterval
     }
 }
 
@@ -42,6 +45,7 @@ public struct AuthServerSettings: Sendable {
 /// TLS port. Assembled from a backend and the enabled join methods; it names no method.
 public struct AuthServer: Sendable {
     public let settings: AuthServerSettings
+    /// The backend it was given, wrapped in a ``MeasuredBackend`` so every operation is timed.
     public let backend: any Backend
     public let authorities: ClusterAuthorities
     public let tokens: TokenStore
@@ -56,6 +60,7 @@ public struct AuthServer: Sendable {
     public init(settings: AuthServerSettings, backend: any Backend, methods: JoinMethodSet,
                 clock: any JoinClock = SystemClock(), logger: Logger) async throws {
         self.settings = settings
+        let backend = MeasuredBackend(backend)
         self.backend = backend
         self.clock = clock
         self.logger = logger
@@ -118,6 +123,7 @@ public struct AuthServer: Sendable {
         let server = GRPCServer(transport: transport, services: services)
         let logger = self.logger
         let backend = self.backend
+        let nodes = self.nodes
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask {
@@ -139,6 +145,12 @@ public struct AuthServer: Sendable {
                     if let removed = try? await backend.deleteExpired(), removed > 0 {
                         logger.debug("removed expired items", metadata: ["count": "\(removed)"])
                     }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    await InventoryMetrics.refreshConnectedNodes(nodes)
+                    try await Task.sleep(for: settings.connectedNodesRefreshInterval)
                 }
             }
             try await withTaskCancellationHandler {

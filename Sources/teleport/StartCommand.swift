@@ -28,6 +28,9 @@ struct StartCommand: AsyncParsableCommand {
     var dataDir: String?
     @Option(help: "Labels for this node: k=v,k2=v2.")
     var labels: String?
+    @Option(name: .customLong("diag-addr"),
+            help: "Serve /healthz, /readyz and Prometheus /metrics over plain HTTP on host:port, e.g. 127.0.0.1:3000.")
+    var diagAddr: String?
     @Flag(help: "Do not verify the Auth server's certificate (dangerous).")
     var insecure = false
     @Flag(name: [.short, .long], help: "Debug logging.")
@@ -47,14 +50,23 @@ struct StartCommand: AsyncParsableCommand {
                 ?? (file.authService.enabled && (file.authService.isConfigured || file.teleport.authServer == nil))
             let settled = file
             let insecure = self.insecure
-            try await SignalHandling.runUntilTerminated {
+            let readiness = ServiceReadiness(
+                notReadyBecause: runsAuth ? "the Auth service is not listening yet" : "the node has not joined and heartbeated yet")
+            let service: @Sendable () async throws -> Void = {
                 if runsAuth {
-                    try await AuthServiceRunner(config: settled, logger: logger).run()
+                    try await AuthServiceRunner(config: settled, logger: logger, readiness: readiness).run()
                 } else {
                     let agentRoles = requestedRoles?.filter { $0 != .auth } ?? [.node]
                     try await NodeRunner(config: settled, roles: agentRoles.isEmpty ? [.node] : agentRoles,
-                                         insecure: insecure, logger: logger).run()
+                                         insecure: insecure, logger: logger, readiness: readiness).run()
                 }
+            }
+            try await SignalHandling.runUntilTerminated {
+                guard let address = settled.teleport.diagAddr else { return try await service() }
+                // Bootstraps swift-metrics with Prometheus, once, before anything records.
+                _ = ProcessMetrics.registry
+                let diagnostics = DiagnosticsServer(address: address, endpoints: DiagnosticsEndpoints(readiness: readiness), logger: logger)
+                try await diagnostics.serving(service)
             }
         }
     }
@@ -86,6 +98,13 @@ struct StartCommand: AsyncParsableCommand {
             file.teleport.joinParams = params
         }
         if let labels { file.sshService.labels = try LabelsText.parse(labels) }
+        if let diagAddr {
+            do {
+                file.teleport.diagAddr = try DiagnosticsAddress(parsing: diagAddr)
+            } catch let error as JoinError {
+                throw JoinError.badParameter("--diag-addr: \(error.message)")
+            }
+        }
         if let roles, roles.contains(.node), roles.contains(.auth) {
             file.sshService.enabled = true
             file.sshService.isConfigured = true

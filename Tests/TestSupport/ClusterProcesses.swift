@@ -53,8 +53,10 @@ public final class ClusterProcesses: @unchecked Sendable {
 
     public var authAddress: String { "127.0.0.1:\(port)" }
 
-    public func startAuth() async throws {
-        let process = try ManagedProcess(ClusterProcesses.teleport, ["start", "-c", configFile.path],
+    /// Starts `teleport start -c auth.yaml` plus `extraArguments` (e.g. `--diag-addr=…`) and
+    /// waits until it listens.
+    public func startAuth(extraArguments: [String] = []) async throws {
+        let process = try ManagedProcess(ClusterProcesses.teleport, ["start", "-c", configFile.path] + extraArguments,
                                          environment: authEnvironment, logDirectory: directory, name: "auth")
         auth = process
         guard await process.waitForOutput("Auth service is listening") else {

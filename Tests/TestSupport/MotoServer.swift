@@ -103,6 +103,25 @@ public final class MotoServer: @unchecked Sendable {
                    accessKey: accessKey, secretKey: secretKey, sessionToken: sessionToken, region: region)
     }
 
+    /// Launches `count` instances with one RunInstances call and returns their IDs.
+    public func runInstances(count: Int, region: String = "us-east-1") throws -> [String] {
+        let output = try python("""
+        ids = [i['InstanceId'] for i in client('ec2').run_instances(ImageId='ami-12345678', MinCount=\(count), MaxCount=\(count))['Instances']]
+        print(' '.join(ids))
+        """, region: region)
+        let ids = output.split(separator: " ").map(String.init)
+        guard ids.count == count else { throw TestFailure("moto launched \(ids.count) instances, not \(count): \(output.prefix(300))") }
+        return ids
+    }
+
+    /// AWS API requests moto has answered so far, counted from the request lines it logs
+    /// (`"POST / HTTP/1.1" 200 -`; every query-protocol action is a POST to `/`). Snippets run
+    /// with ``python(_:accessKey:secretKey:sessionToken:region:)`` count too, so take a
+    /// difference around the calls of interest.
+    public var apiRequestsLogged: Int {
+        process.output.split(separator: "\n").filter { $0.contains("\"POST / HTTP/1.1\"") }.count
+    }
+
     public func stopInstance(_ id: String) throws {
         _ = try python("client('ec2').stop_instances(InstanceIds=['\(id)'])")
     }

@@ -23,14 +23,15 @@ public final class TestCluster: @unchecked Sendable {
     /// - Parameter backend: the cluster state; a fresh SQLite file in the scratch directory
     ///   when `nil` (pass a shared PostgreSQL backend to run several Auth servers on one state).
     public init(registry: JoinMethodRegistry, staticTokens: [String] = [], clock: any JoinClock = SystemClock(),
-                rateLimits: JoinRateLimiter.Limits = .init(), backend: (any Backend)? = nil) async throws {
+                rateLimits: JoinRateLimiter.Limits = .init(), backend: (any Backend)? = nil,
+                authService: [String: JSONValue] = [:]) async throws {
         self.registry = registry
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("joinery-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.clock = clock
         self.backend = try backend ?? SQLiteBackend(path: directory.appendingPathComponent("backend.sqlite"), clock: clock)
         let context = PluginContext(clock: clock, logger: Logger(label: "test"),
-                                    authService: .object(["tokens": .array(staticTokens.map(JSONValue.string))]))
+                                    authService: .object(authService.merging(["tokens": .array(staticTokens.map(JSONValue.string))]) { $1 }))
         let methods = try registry.makeMethods(context: context)
         server = try await AuthServer(
             settings: AuthServerSettings(clusterName: TestCluster.clusterName, listenHost: "127.0.0.1", listenPort: 0,

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import Foundation
 import JoinCore
 import NIOCore
@@ -9,7 +10,8 @@ import NIOHTTP1
 ///
 /// It owns no connections: the `HTTPClient` is the caller's, shared, and shut down by the
 /// caller. Every call is bounded in time and in response size, and an AWS error document
-/// becomes an ``AWSServiceError`` carrying the AWS code and HTTP status.
+/// becomes an ``AWSServiceError`` carrying the AWS code and HTTP status. Every request sent
+/// and every throttling answer is counted (``AWSAPIMetrics``).
 public struct AWSQueryClient: Sendable {
     public let httpClient: HTTPClient
     public let service: AWSService
@@ -56,6 +58,7 @@ public struct AWSQueryClient: Sendable {
 
         let peer = "\(service) at \(endpoint.absoluteString)"
         let reader = BoundedResponseReader(httpClient: httpClient, timeout: options.timeout, maximumBytes: options.maximumResponseBytes)
+        AWSAPIMetrics.recordCall(service: service, action: action)
         let response = try await reader.send(request, peer: peer)
         let secrets = [credentials.secretAccessKey, credentials.sessionToken, signing.authorization.signature].compactMap { $0 }
 
@@ -72,9 +75,11 @@ public struct AWSQueryClient: Sendable {
             guard let serviceError = AWSServiceError.from(parsed, service: service.displayName, action: action, status: response.status) else {
                 throw Self.unrecognisedErrorBody(response, peer: peer, action: action, secrets: secrets)
             }
-            throw AWSServiceError(service: serviceError.service, action: action, code: SecretRedaction.clean(serviceError.code, secrets: secrets, limit: 100),
-                                  message: SecretRedaction.clean(serviceError.message, secrets: secrets),
-                                  status: serviceError.status, requestID: serviceError.requestID)
+            let error = AWSServiceError(service: serviceError.service, action: action, code: SecretRedaction.clean(serviceError.code, secrets: secrets, limit: 100),
+                                        message: SecretRedaction.clean(serviceError.message, secrets: secrets),
+                                        status: serviceError.status, requestID: serviceError.requestID)
+            if error.isThrottling { AWSAPIMetrics.recordThrottle(service: service, action: action) }
+            throw error
         }
         return parsed
     }
@@ -82,5 +87,26 @@ public struct AWSQueryClient: Sendable {
     static func unrecognisedErrorBody(_ response: BoundedResponseReader.Response, peer: String, action: String, secrets: [String]) -> JoinError {
         let excerpt = SecretRedaction.clean(String(decoding: response.body.prefix(200), as: UTF8.self), secrets: secrets, limit: 200)
         return JoinError.unavailable("\(peer) answered \(action) with HTTP \(response.status) and a body that is not an AWS error document (\"\(excerpt)\"): check the endpoint URL and any proxy in between")
+    }
+}
+
+/// The AWS API budget as metrics: requests sent and throttling answers, by service and action.
+///
+/// Recorded through swift-metrics (no-op unless the executable bootstraps a backend). The
+/// labels are bounded: `service` is the SigV4 name (`ec2`, `sts`) and `action` one of the
+/// API names this code calls, never anything from a request.
+public enum AWSAPIMetrics {
+    /// Counter, labels `service` and `action`: every request sent, whatever its answer.
+    public static let calls = "joinery_aws_api_calls_total"
+    /// Counter, labels `service` and `action`: answers asking the caller to slow down
+    /// (``AWSServiceError/isThrottling``).
+    public static let throttles = "joinery_aws_api_throttles_total"
+
+    static func recordCall(service: AWSService, action: String) {
+        Counter(label: calls, dimensions: [("service", service.signingName), ("action", action)]).increment()
+    }
+
+    static func recordThrottle(service: AWSService, action: String) {
+        Counter(label: throttles, dimensions: [("service", service.signingName), ("action", action)]).increment()
     }
 }

@@ -52,6 +52,17 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
         }
     }
 
+    /// Whether AWS is asking the caller to slow down: a throttling code, or HTTP 503 (which
+    /// AWS answers when a service sheds load). Such a call may be retried after a backoff.
+    public var isThrottling: Bool {
+        Self.throttlingCodes.contains(code) || status == 503
+    }
+
+    static let throttlingCodes: Set<String> = [
+        "RequestLimitExceeded", "Throttling", "ThrottlingException", "ThrottledException",
+        "RequestThrottled", "RequestThrottledException", "TooManyRequestsException", "SlowDown",
+    ]
+
     /// The same failure as a ``JoinError`` of the matching kind, for callers that only speak that.
     public var joinError: JoinError {
         let kind: JoinError.Kind

@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import JoinCore
 
-/// The EC2 API calls joining needs: DescribeInstances, for one instance or a batch.
+/// The EC2 API calls joining needs: DescribeInstances, for one instance, a batch, or one page
+/// of a batch.
 public struct EC2Client: Sendable {
     public static let apiVersion = "2016-11-15"
     /// EC2 accepts at most 200 values in one filter; batches are split well below that.
@@ -47,26 +48,46 @@ public struct EC2Client: Sendable {
         let unique = Array(Set(ids)).sorted()
         var states: [String: EC2InstanceState] = [:]
         for start in stride(from: 0, to: unique.count, by: Self.idsPerRequest) {
-            let chunk = unique[start..<min(start + Self.idsPerRequest, unique.count)]
+            let chunk = Array(unique[start..<min(start + Self.idsPerRequest, unique.count)])
             var nextToken: String?
             var pages = 0
             repeat {
-                var parameters: [(name: String, value: String)] = [("Filter.1.Name", "instance-id")]
-                parameters += chunk.enumerated().map { ("Filter.1.Value.\($0.offset + 1)", $0.element) }
-                if let nextToken { parameters.append(("NextToken", nextToken)) }
-                let response = try await query.call(action: "DescribeInstances", version: Self.apiVersion, parameters: parameters)
-                for state in EC2InstanceState.all(in: response) where chunk.contains(state.instanceID) {
-                    states[state.instanceID] = state
-                }
-                nextToken = response.text(at: "nextToken").flatMap { $0.isEmpty ? nil : $0 }
+                let page = try await describeInstancesPage(ids: chunk, nextToken: nextToken)
+                for state in page.states { states[state.instanceID] = state }
+                nextToken = page.nextToken
                 pages += 1
             } while nextToken != nil && pages < Self.maximumPages
         }
         return states
     }
 
+    /// One `DescribeInstances` request for at most ``maximumIDsPerRequest`` distinct `ids` (the
+    /// `instance-id` filter, so unknown IDs are simply absent), continuing after `nextToken`.
+    /// Callers that pace or count AWS calls (``describeInstances(ids:)`` does neither) page
+    /// with this: one call of it is one request to AWS.
+    public func describeInstancesPage(ids: [String], nextToken: String? = nil) async throws -> EC2InstancePage {
+        for id in ids { try Self.validateInstanceID(id) }
+        var unique: [String] = []
+        var seen = Set<String>()
+        for id in ids where seen.insert(id).inserted { unique.append(id) }
+        guard unique.count <= Self.idsPerRequest else {
+            throw JoinError.badParameter("DescribeInstances takes at most \(Self.idsPerRequest) instance IDs per request, not \(unique.count): split the batch")
+        }
+        var parameters: [(name: String, value: String)] = [("Filter.1.Name", "instance-id")]
+        parameters += unique.enumerated().map { ("Filter.1.Value.\($0.offset + 1)", $0.element) }
+        if let nextToken { parameters.append(("NextToken", nextToken)) }
+        let response = try await query.call(action: "DescribeInstances", version: Self.apiVersion, parameters: parameters)
+        return EC2InstancePage(states: EC2InstanceState.all(in: response).filter { seen.contains($0.instanceID) },
+                               nextToken: response.text(at: "nextToken").flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// The most distinct instance IDs one ``describeInstancesPage(ids:nextToken:)`` accepts.
+    public static var maximumIDsPerRequest: Int { idsPerRequest }
+
     /// Instance IDs are `i-` and 8 or 17 hex digits; anything else is refused before it is sent.
-    static func validateInstanceID(_ id: String) throws {
+    ///
+    /// - Throws: `JoinError.badParameter` naming the (truncated) ID.
+    public static func validateInstanceID(_ id: String) throws {
         let digits = id.dropFirst(2)
         guard id.hasPrefix("i-"), (8...17).contains(digits.count),
               digits.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {

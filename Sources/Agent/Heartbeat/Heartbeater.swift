@@ -9,6 +9,10 @@ import Logging
 /// `tctl nodes ls` lists it within seconds of start and drops it a while after it stops.
 /// Failures are logged and retried on the next beat; the loop ends when its task is cancelled.
 public struct Heartbeater: Sendable {
+    /// Told after every heartbeat: `nil` when the Auth server accepted it, else why it failed.
+    /// The process's readiness (`/readyz`) follows it.
+    public typealias Observer = @Sendable (_ failure: (any Error)?) -> Void
+
     public struct Announcement: Sendable {
         public var hostname: String
         public var address: String
@@ -26,13 +30,16 @@ public struct Heartbeater: Sendable {
     let announcement: Announcement
     let interval: Duration
     let logger: Logger
+    let observer: Observer
 
-    public init(identity: Identity, authServers: [AuthAddress], announcement: Announcement, interval: Duration, logger: Logger) {
+    public init(identity: Identity, authServers: [AuthAddress], announcement: Announcement, interval: Duration, logger: Logger,
+                observer: @escaping Observer = { _ in }) {
         self.identity = identity
         self.authServers = authServers
         self.announcement = announcement
         self.interval = interval
         self.logger = logger
+        self.observer = observer
     }
 
     /// Sends one heartbeat; returns the server's TTL in seconds.
@@ -69,15 +76,18 @@ public struct Heartbeater: Sendable {
                 while !Task.isCancelled {
                     do {
                         _ = try await beatOnce(client, to: authServer)
+                        observer(nil)
                         failures = 0
                         if announcedTo != authServer {
                             logger.info("heartbeating to the Auth server", metadata: ["auth_server": "\(authServer)", "host_id": "\(identity.hostID)"])
                             announcedTo = authServer
                         }
                     } catch let error as JoinError where error.kind == .unavailable && authServers.count > 1 {
+                        observer(error)
                         logger.warning("heartbeat failed; moving to another Auth server", metadata: ["auth_server": "\(authServer)", "error": "\(error)"])
                         return
                     } catch {
+                        observer(error)
                         logger.warning("heartbeat failed; will retry", metadata: ["error": "\(error)"])
                     }
                     try? await Task.sleep(for: interval)

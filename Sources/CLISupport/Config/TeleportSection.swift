@@ -21,13 +21,15 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
     public var proxyServer: String?
     public var log: LogConfig
     public var storage: StorageConfig
+    /// `diag_addr`: where to serve `/healthz`, `/readyz` and `/metrics`; `nil` serves nothing.
+    public var diagAddr: DiagnosticsAddress?
 
     public static let defaultDataDir = "/var/lib/teleport"
 
     public init(nodeName: String? = nil, dataDir: String = TeleportSection.defaultDataDir,
                 joinParams: JoinParamsConfig? = nil, authToken: String? = nil, caPins: [CAPin] = [],
                 authServer: String? = nil, authServers: [String] = [], proxyServer: String? = nil,
-                log: LogConfig = LogConfig(), storage: StorageConfig = StorageConfig()) {
+                log: LogConfig = LogConfig(), storage: StorageConfig = StorageConfig(), diagAddr: DiagnosticsAddress? = nil) {
         self.nodeName = nodeName
         self.dataDir = dataDir
         self.joinParams = joinParams
@@ -38,12 +40,13 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
         self.proxyServer = proxyServer
         self.log = log
         self.storage = storage
+        self.diagAddr = diagAddr
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case nodeName = "nodename", dataDir = "data_dir", joinParams = "join_params", authToken = "auth_token"
         case caPin = "ca_pin", authServer = "auth_server", authServers = "auth_servers"
-        case proxyServer = "proxy_server", log, storage
+        case proxyServer = "proxy_server", log, storage, diagAddr = "diag_addr"
     }
 
     public init(from decoder: Decoder) throws {
@@ -66,6 +69,13 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
         proxyServer = try c.decodeIfPresent(String.self, forKey: .proxyServer).nonEmpty
         log = try c.decodeIfPresent(LogConfig.self, forKey: .log) ?? LogConfig()
         storage = try c.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? StorageConfig()
+        diagAddr = try c.decodeIfPresent(String.self, forKey: .diagAddr).nonEmpty.map { text in
+            do {
+                return try DiagnosticsAddress(parsing: text)
+            } catch let error as JoinError {
+                throw DecodingError.dataCorruptedError(forKey: .diagAddr, in: c, debugDescription: error.message)
+            }
+        }
     }
 }
 

@@ -8,13 +8,18 @@ import Server
 /// `data_dir`, or the PostgreSQL database `teleport.storage` names), makes
 /// the enabled join methods, and serves. When `ssh_service` is enabled in the same process,
 /// the Auth host also lists itself as a node, as Teleport's first node does.
+///
+/// It reports to `readiness`: ready once the Auth server listens, and only while the backend
+/// answers.
 public struct AuthServiceRunner: Sendable {
     let config: FileConfig
     let logger: Logger
+    let readiness: ServiceReadiness?
 
-    public init(config: FileConfig, logger: Logger) {
+    public init(config: FileConfig, logger: Logger, readiness: ServiceReadiness? = nil) {
         self.config = config
         self.logger = logger
+        self.readiness = readiness
     }
 
     public func run() async throws {
@@ -23,6 +28,7 @@ public struct AuthServiceRunner: Sendable {
                                                 attributes: [.posixPermissions: 0o700])
         let clock = SystemClock()
         let backend = try await openBackend(dataDirectory: dataDirectory, clock: clock)
+        readiness?.add(BackendReachability(backend: backend))
         do {
             try await serve(backend: backend, dataDirectory: dataDirectory, clock: clock)
         } catch {
@@ -52,8 +58,9 @@ public struct AuthServiceRunner: Sendable {
             version: JoineryVersion.current)
         let server = try await AuthServer(settings: settings, backend: backend, methods: methods, clock: clock, logger: logger)
         logger.info("join methods enabled", metadata: ["methods": "\(methods.names.joined(separator: ","))"])
+        let readiness = self.readiness
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
+            group.addTask { try await server.run(onListening: { _ in readiness?.markReady() }) }
             if config.sshService.enabled && config.sshService.isConfigured {
                 group.addTask { try await heartbeatLocalNode(server: server, dataDirectory: dataDirectory, nodeName: nodeName) }
             }

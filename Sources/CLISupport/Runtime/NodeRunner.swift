@@ -5,12 +5,14 @@ import Logging
 
 /// Runs a joining process described by a teleport.yaml (after command-line overrides): joins
 /// with the configured token and method unless `data_dir` already holds an identity, then
-/// heartbeats so `tctl nodes ls` lists it.
+/// heartbeats so `tctl nodes ls` lists it. It is ready (for `readiness`) while its last
+/// heartbeat was accepted.
 public struct NodeRunner: Sendable {
     let config: FileConfig
     let roles: [SystemRole]
     let insecure: Bool
     let logger: Logger
+    let readiness: ServiceReadiness?
 
     /// How often a node heartbeats; `JOINERY_HEARTBEAT_INTERVAL` (seconds) overrides it.
     static var heartbeatInterval: Duration {
@@ -20,11 +22,12 @@ public struct NodeRunner: Sendable {
         return .seconds(30)
     }
 
-    public init(config: FileConfig, roles: [SystemRole], insecure: Bool, logger: Logger) {
+    public init(config: FileConfig, roles: [SystemRole], insecure: Bool, logger: Logger, readiness: ServiceReadiness? = nil) {
         self.config = config
         self.roles = roles
         self.insecure = insecure
         self.logger = logger
+        self.readiness = readiness
     }
 
     public func makeAgent() throws -> NodeAgent {
@@ -54,12 +57,22 @@ public struct NodeRunner: Sendable {
         parameters.fallbackAuthServers = try config.teleport.authServers.map { try AuthAddress(parsing: $0) }
         let proverContext = ProverContext(logger: logger, joinParams: config.teleport.joinParams?.raw ?? .object([:]),
                                           dataDirectory: dataDirectory)
-        return NodeAgent(
+        var agent = NodeAgent(
             store: store,
             client: JoinClient(registry: BuiltInJoinMethods.registry, logger: logger, proverContext: proverContext),
             parameters: parameters, labels: config.sshService.labels,
             advertiseAddress: config.sshService.publicAddr.first ?? "",
             heartbeatInterval: NodeRunner.heartbeatInterval, logger: logger)
+        if let readiness {
+            agent.heartbeatObserver = { failure in
+                if let failure {
+                    readiness.markNotReady("the last heartbeat to the Auth server failed: \(failure)")
+                } else {
+                    readiness.markReady()
+                }
+            }
+        }
+        return agent
     }
 
     public func run() async throws {

@@ -70,6 +70,11 @@ public struct NodeRegistry: HostPresence {
             .sorted { ($0.hostname, $0.hostID) < ($1.hostname, $1.hostID) }
     }
 
+    /// How many nodes are live, without decoding them (the `joinery_connected_nodes` gauge).
+    public func liveCount() async throws -> Int {
+        try await backend.range(prefix: NodeRegistry.prefix).count
+    }
+
     /// The live node with this host ID, if any.
     public func node(hostID: String) async throws -> NodeRecord? {
         guard let item = try await backend.get(NodeRegistry.prefix + hostID) else { return nil }

@@ -45,12 +45,13 @@ public struct JoinPipeline: Sendable {
         self.logger = logger
     }
 
-    /// Runs one join over `stream` and audits it, whatever the outcome. Rethrows the failure so
-    /// the transport can turn it into a status.
+    /// Runs one join over `stream`, audits it and records it in ``JoinMetrics``, whatever the
+    /// outcome. Rethrows the failure so the transport can turn it into a status.
     ///
     /// `presentedCertificate` is the client certificate of the connection, if any: a current
     /// bot certificate from this cluster makes the attempt an authenticated re-join.
     public func run(_ stream: any JoinStream, remoteAddress: String, presentedCertificate: Certificate? = nil) async throws {
+        let started = ContinuousClock.now
         var record = JoinAuditRecord(remoteAddress: remoteAddress)
         let facts = AttemptFacts()
         let effects = AttemptEffects()
@@ -60,6 +61,8 @@ public struct JoinPipeline: Sendable {
             record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
             await apply(effects, record: record, joinFailure: nil)
             await audit.record(record, at: clock.now, failure: nil)
+            JoinMetrics.recordAttempt(method: methods.metricLabel(for: record.method), succeeded: true,
+                                      duration: started.duration(to: .now))
         } catch {
             record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
             let reason: String
@@ -72,6 +75,8 @@ public struct JoinPipeline: Sendable {
             }
             await apply(effects, record: record, joinFailure: reason)
             await audit.record(record, at: clock.now, failure: reason)
+            JoinMetrics.recordAttempt(method: methods.metricLabel(for: record.method), succeeded: false,
+                                      duration: started.duration(to: .now))
             throw error
         }
     }
@@ -94,7 +99,12 @@ public struct JoinPipeline: Sendable {
         record.nodeName = request.displayName
         record.role = request.role.rawValue
 
-        try limiter.admit(address: HostCertificateNames.host(of: record.remoteAddress), method: request.requestedMethod)
+        do {
+            try limiter.admit(address: HostCertificateNames.host(of: record.remoteAddress), method: request.requestedMethod)
+        } catch {
+            JoinMetrics.recordRateLimited(method: methods.metricLabel(for: request.requestedMethod))
+            throw error
+        }
 
         let found = try await tokens.findForJoin(name: request.tokenName)
         guard let method = methods.method(named: found.token.spec.joinMethod) else {

@@ -1,0 +1,110 @@
+import Foundation
+import JoinCore
+import Logging
+import Server
+import StaticJoin
+import TestSupport
+import TokenJoin
+
+/// `joinery-bench`: the join-storm benchmarks of issue 9, measured in one run against one
+/// in-process Auth server on SQLite over real gRPC and TLS on 127.0.0.1, next to the crypto
+/// floor. Not part of `swift test`; `scripts/bench` builds it in release mode and runs it.
+///
+///     joinery-bench [--storms 64,256,1024] [--heartbeat-nodes 10000] [--floor-rounds 300]
+///                   [--ec2-instances 1000]   (0 skips the EC2 storm)
+@main
+enum JoinBench {
+    struct Options {
+        var storms = [64, 256, 1024]
+        var heartbeatNodes = 10_000
+        var heartbeatRounds = 3
+        var floorRounds = 300
+        var ec2Instances = 1_000
+
+        init(_ arguments: [String]) throws {
+            var iterator = arguments.makeIterator()
+            while let argument = iterator.next() {
+                guard let value = iterator.next() else { throw JoinError.badParameter("\(argument) needs a value") }
+                switch argument {
+                case "--storms": storms = value.split(separator: ",").compactMap { Int($0) }
+                case "--heartbeat-nodes": heartbeatNodes = Int(value) ?? heartbeatNodes
+                case "--heartbeat-rounds": heartbeatRounds = Int(value) ?? heartbeatRounds
+                case "--floor-rounds": floorRounds = Int(value) ?? floorRounds
+                case "--ec2-instances": ec2Instances = Int(value) ?? ec2Instances
+                default: throw JoinError.badParameter("unknown option \(argument)")
+                }
+            }
+        }
+    }
+
+    static func main() async {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        do {
+            try await run(Options(Array(CommandLine.arguments.dropFirst())))
+        } catch {
+            FileHandle.standardError.write(Data("joinery-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run(_ options: Options) async throws {
+        let cluster = try await TestCluster(
+            registry: JoinMethodRegistry(plugins: [.staticTokens, .storedTokens]),
+            rateLimits: .init(averagePerSecond: 1_000_000, burst: 1_000_000))
+        let address = try await cluster.start()
+        defer { Task { await cluster.stop() } }
+
+        print("# Joinery join benchmarks")
+        print("")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.operatingSystemVersionString)")
+        print("")
+
+        let floor = try await CryptoFloor.measure(cluster: cluster, address: address, rounds: options.floorRounds)
+        print("## Crypto floor (\(options.floorRounds) rounds)")
+        print("")
+        print("| TLS connection (both ends) | SSH + X.509 host certificates | per join | floor joins/s (\(floor.cores) cores) |")
+        print("|---|---|---|---|")
+        print(String(format: "| %.2f ms CPU | %.2f ms CPU | %.2f ms CPU | %.0f |", floor.handshakeCPUSeconds * 1000,
+                     floor.signingCPUSeconds * 1000, floor.perJoinCPUSeconds * 1000, floor.joinsPerSecond))
+        print("")
+
+        print("## Token join storms")
+        print("")
+        print("| joiners | trust | ok | failed | joins/s | % of floor | p50 ms | p99 ms | max ms | CPU ms/join | peak RSS MiB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for joiners in options.storms {
+            for pinned in [true, false] where pinned || joiners == 256 {
+                let storm = try await TokenJoinStorm.run(cluster: cluster, address: address, joiners: joiners, pinned: pinned)
+                print(String(format: "| %d | %@ | %d | %d | %.0f | %.0f%% | %.0f | %.0f | %.0f | %.2f | %.0f |",
+                             storm.joiners, pinned ? "CA pin" : "insecure", storm.succeeded, storm.failed, storm.joinsPerSecond,
+                             100 * storm.joinsPerSecond / floor.joinsPerSecond, storm.latency.p50, storm.latency.p99,
+                             storm.latency.max, storm.cpuSecondsPerJoin * 1000, storm.peakRSSMiB))
+                if let error = storm.firstError { print("first error: \(error)") }
+            }
+        }
+        print("")
+
+        let heartbeats = try await HeartbeatLoad.run(cluster: cluster, nodes: options.heartbeatNodes, rounds: options.heartbeatRounds)
+        print("## Heartbeat load")
+        print("")
+        print("| nodes | rounds | listed | heartbeats/s | CPU s | RSS after MiB |")
+        print("|---|---|---|---|---|---|")
+        print(String(format: "| %d | %d | %d | %.0f | %.2f | %.0f |", heartbeats.nodes, heartbeats.rounds, heartbeats.listedNodes,
+                     heartbeats.heartbeatsPerSecond, heartbeats.cpuSeconds, heartbeats.rssAfterMiB))
+
+        guard options.ec2Instances > 0 else { return }
+        let ec2 = try await EC2JoinStorm.run(instances: options.ec2Instances)
+        print("")
+        print("## EC2 join storm (moto)")
+        print("")
+        print("| instances | joined | seconds | joins/s | DescribeInstances calls | joins per call |")
+        print("|---|---|---|---|---|---|")
+        print(String(format: "| %d | %d | %.2f | %.0f | %d | %.0f |", ec2.instances, ec2.succeeded, ec2.wallSeconds,
+                     ec2.joinsPerSecond, ec2.describeCalls, Double(ec2.succeeded) / Double(max(ec2.describeCalls, 1))))
+        if let error = ec2.firstError { print("first error: \(error)") }
+    }
+}

@@ -1,0 +1,57 @@
+import Agent
+import Foundation
+import JoinCore
+import TestSupport
+
+/// N joiners start at once, each joining with one multi-use token over real gRPC and TLS to
+/// one Auth server on SQLite, verifying it with the CA pin (so each join opens two TLS
+/// connections: one to fetch the CA certificates, one for the join).
+struct TokenJoinStorm {
+    var joiners: Int
+    var pinned: Bool
+    var succeeded: Int
+    var failed: Int
+    var wallSeconds: Double
+    var cpuSeconds: Double
+    var latency: LatencySummary
+    var peakRSSMiB: Double
+    var firstError: String?
+
+    var joinsPerSecond: Double { Double(succeeded) / wallSeconds }
+    var cpuSecondsPerJoin: Double { cpuSeconds / Double(max(succeeded, 1)) }
+
+    static func run(cluster: TestCluster, address: AuthAddress, joiners: Int, pinned: Bool) async throws -> TokenJoinStorm {
+        let token = "storm-\(joiners)-" + UUID().uuidString.lowercased()
+        try await cluster.addToken(token, roles: [.node], ttl: 3600)
+        let client = cluster.joinClient()
+        let pins = cluster.pins()
+        let start = ContinuousClock.now
+        let measured = await JoinBench.measure {
+            await withTaskGroup(of: Result<Double, any Error>.self) { group in
+                for index in 0..<joiners {
+                    group.addTask {
+                        let parameters = JoinParameters(
+                            authServer: address, tokenName: token, method: "token", role: .node, nodeName: "storm-\(index)",
+                            caPins: pinned ? pins : [], insecure: !pinned)
+                        do {
+                            _ = try await client.join(parameters)
+                            return .success((ContinuousClock.now - start).seconds)
+                        } catch {
+                            return .failure(error)
+                        }
+                    }
+                }
+                return await group.reduce(into: [Result<Double, any Error>]()) { $0.append($1) }
+            }
+        }
+        let latencies = measured.value.compactMap { try? $0.get() }
+        let firstError = measured.value.lazy.compactMap { result -> String? in
+            if case .failure(let error) = result { return "\(error)" }
+            return nil
+        }.first
+        return TokenJoinStorm(
+            joiners: joiners, pinned: pinned, succeeded: latencies.count, failed: joiners - latencies.count,
+            wallSeconds: measured.wallSeconds, cpuSeconds: measured.cpuSeconds, latency: LatencySummary(seconds: latencies),
+            peakRSSMiB: ProcessUsage.now().peakRSSMiB, firstError: firstError)
+    }
+}
