@@ -107,7 +107,9 @@ public struct AuthServer: Sendable {
         config.rpc.maxRequestPayloadSize = settings.maximumMessageBytes
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: settings.listenHost, port: settings.listenPort),
-            transportSecurity: AuthServerTLS.security(certificatePEM: try serving.certificatePEM(), privateKeyPEM: serving.privateKeyPEM),
+            transportSecurity: AuthServerTLS.security(
+                certificatePEM: try serving.certificatePEM(), privateKeyPEM: serving.privateKeyPEM,
+                caCertificatePEM: try authorities.host.tlsCertificatePEM),
             config: config)
         let authentication = CallerAuthentication(authorities: authorities, clock: clock)
         let services: [any RegistrableRPCService] = [

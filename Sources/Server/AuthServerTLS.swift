@@ -11,9 +11,13 @@ import NIOSSL
 /// throwaway self-signed certificate, which only the join service accepts. Chosen over two
 /// listeners so that Teleport's guides, which name one Auth address, work unchanged.
 enum AuthServerTLS {
-    static func security(certificatePEM: String, privateKeyPEM: String) -> HTTP2ServerTransport.Posix.TransportSecurity {
+    /// `caCertificatePEM`, the host CA that issued the serving certificate, is sent in the
+    /// chain so a joining client can check it against its CA pins during the handshake itself
+    /// (one connection per join instead of a CA fetch plus the join).
+    static func security(certificatePEM: String, privateKeyPEM: String, caCertificatePEM: String?) -> HTTP2ServerTransport.Posix.TransportSecurity {
         .mTLS(
-            certificateChain: [.bytes(Array(certificatePEM.utf8), format: .pem)],
+            certificateChain: [.bytes(Array(certificatePEM.utf8), format: .pem)]
+                + (caCertificatePEM.map { [.bytes(Array($0.utf8), format: .pem)] } ?? []),
             privateKey: .bytes(Array(privateKeyPEM.utf8), format: .pem)
         ) { config in
             config.clientCertificateVerification = .noHostnameVerification

@@ -2,11 +2,13 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
+import NIOCore
+import NIOSSL
 
 /// The three ways a process connects to the Auth server (DESIGN.md §3):
 /// - `unverified`: TLS without checking the server, only to fetch CA certificates for pin
 ///   checking (or when the operator chose `--insecure`);
-/// - `pinned`: TLS trusting only CA certificates that matched the pins;
+/// - pinned (``PinnedHandshake``): TLS whose handshake checks the server's CA against the pins;
 /// - `authenticated`: mTLS with the process's own identity, trusting the cluster's CAs.
 ///
 /// The server's certificate names `teleport.cluster.local`, which is the TLS server name used
@@ -22,25 +24,33 @@ public enum AuthTransports {
                         trustedCAsPEM: nil)
     }
 
-    static func pinned(_ address: AuthAddress, trustedCAsPEM: [String]) throws -> HTTP2ClientTransport.Posix {
-        let anonymous = try ThrowawayCertificate()
-        return try make(address, certificatePEM: anonymous.certificatePEM, keyPEM: anonymous.privateKeyPEM,
-                        trustedCAsPEM: trustedCAsPEM)
-    }
-
     public static func authenticated(_ address: AuthAddress, certificatePEM: String, keyPEM: String,
                                      trustedCAsPEM: [String]) throws -> HTTP2ClientTransport.Posix {
         try make(address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: trustedCAsPEM)
     }
 
-    private static func make(_ address: AuthAddress, certificatePEM: String, keyPEM: String,
-                             trustedCAsPEM: [String]?) throws -> HTTP2ClientTransport.Posix {
-        let tls = HTTP2ClientTransport.Posix.TransportSecurity.TLS(
+    /// TLS with a throwaway client certificate whose server check is `verify` (see
+    /// ``PinnedHandshake``).
+    static func custom(
+        _ address: AuthAddress,
+        verify: @escaping @Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResultWithMetadata>) -> Void
+    ) throws -> HTTP2ClientTransport.Posix {
+        let anonymous = try ThrowawayCertificate()
+        return try make(address, certificatePEM: anonymous.certificatePEM, keyPEM: anonymous.privateKeyPEM,
+                        trustedCAsPEM: [], verify: verify)
+    }
+
+    private static func make(
+        _ address: AuthAddress, certificatePEM: String, keyPEM: String, trustedCAsPEM: [String]?,
+        verify: (@Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResultWithMetadata>) -> Void)? = nil
+    ) throws -> HTTP2ClientTransport.Posix {
+        var tls = HTTP2ClientTransport.Posix.TransportSecurity.TLS(
             certificateChain: [.bytes(Array(certificatePEM.utf8), format: .pem)],
             privateKey: .bytes(Array(keyPEM.utf8), format: .pem),
             serverCertificateVerification: trustedCAsPEM == nil ? .noVerification : .fullVerification,
             trustRoots: trustedCAsPEM.map { pems in .certificates(pems.map { .bytes(Array($0.utf8), format: .pem) }) }
                 ?? .systemDefault)
+        if let verify { tls.customVerificationCallback = verify }
         var config = HTTP2ClientTransport.Posix.Config.defaults
         config.http2.authority = serverName
         config.connection.maxIdleTime = nil

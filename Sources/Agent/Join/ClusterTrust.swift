@@ -10,6 +10,19 @@ import X509
 /// certificates unverified, require every one to match a pin and be valid now, and trust only
 /// them; with `--insecure` or no pins, skip verification (the latter with a loud warning).
 enum ClusterTrust {
+    /// The connection a join uses: with CA pins, one whose handshake checks the server's CA
+    /// against them (``PinnedHandshake``); otherwise an unverified one, after the warnings of
+    /// ``establish(_:clock:logger:)``.
+    static func transport(_ parameters: JoinParameters, clock: any JoinClock,
+                          logger: Logger) async throws -> (HTTP2ClientTransport.Posix, PinnedHandshake?) {
+        if !parameters.insecure && !parameters.caPins.isEmpty {
+            let handshake = PinnedHandshake(pins: parameters.caPins, clock: clock)
+            return (try handshake.transport(parameters.authServer), handshake)
+        }
+        _ = try await establish(parameters, clock: clock, logger: logger)
+        return (try AuthTransports.unverified(parameters.authServer), nil)
+    }
+
     /// The CA certificates (PEM) to trust for the join, or `nil` to connect unverified.
     static func establish(_ parameters: JoinParameters, clock: any JoinClock, logger: Logger) async throws -> [String]? {
         if parameters.insecure {

@@ -30,9 +30,7 @@ public struct JoinClient: Sendable {
 
     public func join(_ parameters: JoinParameters) async throws -> Identity {
         let configuredProver = try registry.makeProver(named: parameters.method, context: proverContext)
-        let trusted = try await ClusterTrust.establish(parameters, clock: clock, logger: logger)
-        let transport = try trusted.map { try AuthTransports.pinned(parameters.authServer, trustedCAsPEM: $0) }
-            ?? AuthTransports.unverified(parameters.authServer)
+        let (transport, handshake) = try await ClusterTrust.transport(parameters, clock: clock, logger: logger)
 
         let sshKey = Curve25519.Signing.PrivateKey()
         let tlsKey = P256.Signing.PrivateKey()
@@ -46,7 +44,8 @@ public struct JoinClient: Sendable {
             $0.additionalPrincipals = parameters.additionalPrincipals
             $0.dnsNames = parameters.dnsNames
         }
-        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport)
+        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport,
+                                        handshake: handshake)
         return try IdentityAssembly.make(
             result: result.result, serverInit: result.serverInit, parameters: parameters,
             sshKey: sshKey, tlsKey: tlsKey)
@@ -60,14 +59,13 @@ public struct JoinClient: Sendable {
                         presenting: BotIdentity? = nil) async throws -> BotIdentity {
         let configuredProver = try registry.makeProver(named: parameters.method, context: proverContext)
         let transport: HTTP2ClientTransport.Posix
+        var handshake: PinnedHandshake?
         if let presenting {
             transport = try AuthTransports.authenticated(
                 parameters.authServer, certificatePEM: presenting.tlsCertificatePEM, keyPEM: presenting.privateKeyPEM,
                 trustedCAsPEM: presenting.tlsCACertificatesPEM)
         } else {
-            let trusted = try await ClusterTrust.establish(parameters, clock: clock, logger: logger)
-            transport = try trusted.map { try AuthTransports.pinned(parameters.authServer, trustedCAsPEM: $0) }
-                ?? AuthTransports.unverified(parameters.authServer)
+            (transport, handshake) = try await ClusterTrust.transport(parameters, clock: clock, logger: logger)
         }
         let key = P256.Signing.PrivateKey()
         var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver.initialPayload(for: proof(parameters)))
@@ -78,7 +76,8 @@ public struct JoinClient: Sendable {
             }
             if let certificateTTL { $0.expiresUnix = Int64(clock.now.timeIntervalSince1970 + certificateTTL) }
         }
-        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport)
+        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport,
+                                        handshake: handshake)
         return try BotIdentityAssembly.make(
             certificates: result.result.certificates, key: key, joinMethod: result.serverInit.joinMethod,
             authServer: parameters.authServer.description)
@@ -99,14 +98,20 @@ public struct JoinClient: Sendable {
     }
 
     private func converse(_ parameters: JoinParameters, clientInit: Joinery_V1_ClientInit, prover: any JoinProver,
-                          transport: HTTP2ClientTransport.Posix) async throws -> JoinConversation.Outcome {
+                          transport: HTTP2ClientTransport.Posix, handshake: PinnedHandshake?) async throws -> JoinConversation.Outcome {
         let conversation = JoinConversation(
             initial: clientInit, configuredProver: prover, registry: registry,
             proverContext: proverContext, proof: proof(parameters))
-        return try await RPCErrorTranslation.translating(parameters.authServer) {
-            try await withGRPCClient(transport: transport) { client in
-                try await conversation.run(Joinery_V1_JoinService.Client(wrapping: client), timeout: JoinClient.joinTimeout)
+        do {
+            return try await RPCErrorTranslation.translating(parameters.authServer) {
+                try await withGRPCClient(transport: transport) { client in
+                    try await conversation.run(Joinery_V1_JoinService.Client(wrapping: client), timeout: JoinClient.joinTimeout)
+                }
             }
+        } catch {
+            // A refused handshake surfaces as a transport error; say why in words.
+            if let refusal = handshake?.failure { throw refusal }
+            throw error
         }
     }
 }
