@@ -49,7 +49,7 @@ extension DescribeInstancesBatcher {
                     "paced": "\(waited)", "took": "\(started.duration(to: .now))",
                 ])
                 return page
-            } catch let error as AWSServiceError where error.isThrottling && false {
+            } catch let error as AWSServiceError where error.isThrottling {
                 failures += 1
                 state.withLock { $0.count { $0.throttled += 1 } }
                 guard failures < policy.maximumAttempts else {

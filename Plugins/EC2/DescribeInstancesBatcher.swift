@@ -92,7 +92,7 @@ public final class DescribeInstancesBatcher: Sendable {
             state.count { $0.lookups += 1 }
             var batch = state.open.removeValue(forKey: scope) ?? openBatch(in: scope, &state)
             batch.add(instanceID, waiter)
-            guard batch.instanceIDs.count >= 1 else {
+            guard batch.instanceIDs.count >= policy.maximumIDsPerCall else {
                 state.open[scope] = batch
                 return
             }
