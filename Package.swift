@@ -88,6 +88,9 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                // The local tunnel (Connection/Tunnel): HTTP CONNECT proxies and outer TLS.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -144,11 +147,27 @@ let package = Package(
             path: "Plugins/BoundKeypair",
             swiftSettings: swiftSettings
         ),
+        // The Proxy Service: one TLS web port routing by ALPN to the web API, the join service
+        // (forwarded to Auth with the client's address) and a byte tunnel to Auth.
+        .target(
+            name: "ProxyService",
+            dependencies: [
+                "JoinCore", "JoineryProto", "Agent",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Shared by the executables: config files, the built-in plugin list, output formatting.
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "JoineryProto", "Server", "Agent", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
+                "JoinCore", "JoineryProto", "Server", "Agent", "ProxyService", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -190,7 +209,7 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore"], swiftSettings: swiftSettings),
         // Several Auth servers on one PostgreSQL: shared CAs, single use across servers, failover.
         .testTarget(

@@ -22,10 +22,14 @@ struct STSIdentityForwarder: Sendable {
     let httpClient: HTTPClient
     /// `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL`, when set (and not ignored).
     let endpointOverride: URL?
+    /// HTTPS_PROXY / HTTP_PROXY / NO_PROXY of the Auth server; a malformed variable is thrown
+    /// by each forwarded request (so it fails the joins, not the server's start).
+    let proxySettings: Result<ProxyEnvironment, JoinError>
 
     init(httpClient: HTTPClient, environment: [String: String]) throws {
         self.httpClient = httpClient
         endpointOverride = try Self.configuredEndpoint(environment)
+        proxySettings = ProxiedHTTPClients.settings(environment: environment)
     }
 
     static func configuredEndpoint(_ environment: [String: String]) throws -> URL? {
@@ -54,8 +58,10 @@ struct STSIdentityForwarder: Sendable {
             outgoing.headers.add(name: name, value: value)
         }
         outgoing.body = .bytes(ByteBuffer(bytes: request.body))
-        let exchange = BoundedHTTPExchange(httpClient: httpClient, timeout: Self.timeout, maximumBytes: Self.maximumResponseBytes)
-        let response = try await exchange.send(outgoing, peer: "AWS STS at \(url.absoluteString) (Host \(host))")
+        let route = try ProxiedHTTPClients.shared.route(to: url, environment: proxySettings.get(), direct: httpClient)
+        let exchange = BoundedHTTPExchange(httpClient: route.client, timeout: Self.timeout, maximumBytes: Self.maximumResponseBytes)
+        let through = route.proxy.map { " through the HTTP proxy \($0)" } ?? ""
+        let response = try await exchange.send(outgoing, peer: "AWS STS at \(url.absoluteString) (Host \(host))\(through)")
         guard response.status == 200 else {
             throw IAMErrors.stsStatus(Self.statusLine(response.status), body: Self.describe(response.body, status: response.status, secrets: secrets))
         }

@@ -153,6 +153,17 @@ public nonisolated struct Joinery_V1_ClientInit: Sendable {
 
   public var clientVersion: String = String()
 
+  /// Set only by a Proxy Service forwarding the stream (spec §9.1). The Auth server accepts it
+  /// only from a caller holding a Proxy certificate, and refuses it from anyone else.
+  public var forwardedByProxy: Joinery_V1_ForwardedByProxy {
+    get {_forwardedByProxy ?? Joinery_V1_ForwardedByProxy()}
+    set {_forwardedByProxy = newValue}
+  }
+  /// Returns true if `forwardedByProxy` has been explicitly set.
+  public var hasForwardedByProxy: Bool {self._forwardedByProxy != nil}
+  /// Clears the value of `forwardedByProxy`. Subsequent reads from it will return its default value.
+  public mutating func clearForwardedByProxy() {self._forwardedByProxy = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Params: Equatable, Sendable {
@@ -160,6 +171,24 @@ public nonisolated struct Joinery_V1_ClientInit: Sendable {
     case botParams(Joinery_V1_BotParams)
 
   }
+
+  public init() {}
+
+  fileprivate var _forwardedByProxy: Joinery_V1_ForwardedByProxy? = nil
+}
+
+/// What the forwarding Proxy Service saw of the client.
+public nonisolated struct Joinery_V1_ForwardedByProxy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The client's address as the proxy saw it, host:port.
+  public var remoteAddr: String = String()
+
+  public var clientVersion: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -555,7 +584,7 @@ nonisolated extension Joinery_V1_JoinResponse: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Joinery_V1_ClientInit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ClientInit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}token_name\0\u{3}join_method\0\u{3}system_role\0\u{3}host_params\0\u{3}bot_params\0\u{3}method_payload\0\u{3}client_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}token_name\0\u{3}join_method\0\u{3}system_role\0\u{3}host_params\0\u{3}bot_params\0\u{3}method_payload\0\u{3}client_version\0\u{3}forwarded_by_proxy\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -594,6 +623,7 @@ nonisolated extension Joinery_V1_ClientInit: SwiftProtobuf.Message, SwiftProtobu
       }()
       case 6: try { try decoder.decodeSingularBytesField(value: &self.methodPayload) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.clientVersion) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._forwardedByProxy) }()
       default: break
       }
     }
@@ -630,6 +660,9 @@ nonisolated extension Joinery_V1_ClientInit: SwiftProtobuf.Message, SwiftProtobu
     if !self.clientVersion.isEmpty {
       try visitor.visitSingularStringField(value: self.clientVersion, fieldNumber: 7)
     }
+    try { if let v = self._forwardedByProxy {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -639,6 +672,42 @@ nonisolated extension Joinery_V1_ClientInit: SwiftProtobuf.Message, SwiftProtobu
     if lhs.systemRole != rhs.systemRole {return false}
     if lhs.params != rhs.params {return false}
     if lhs.methodPayload != rhs.methodPayload {return false}
+    if lhs.clientVersion != rhs.clientVersion {return false}
+    if lhs._forwardedByProxy != rhs._forwardedByProxy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Joinery_V1_ForwardedByProxy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ForwardedByProxy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}remote_addr\0\u{3}client_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.remoteAddr) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.clientVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.remoteAddr.isEmpty {
+      try visitor.visitSingularStringField(value: self.remoteAddr, fieldNumber: 1)
+    }
+    if !self.clientVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.clientVersion, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Joinery_V1_ForwardedByProxy, rhs: Joinery_V1_ForwardedByProxy) -> Bool {
+    if lhs.remoteAddr != rhs.remoteAddr {return false}
     if lhs.clientVersion != rhs.clientVersion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -54,10 +54,11 @@ public struct NodeAgent: Sendable {
     /// Joins if needed, then heartbeats until the task is cancelled.
     public func run() async throws {
         let identity = try await identity()
-        let heartbeater = Heartbeater(
+        var heartbeater = Heartbeater(
             identity: identity, authServers: parameters.allAuthServers,
             announcement: .init(hostname: identity.nodeName, address: advertiseAddress, labels: labels),
             interval: heartbeatInterval, logger: logger, observer: heartbeatObserver)
+        heartbeater.dialer = parameters.dialer
         try await heartbeater.run()
     }
 }

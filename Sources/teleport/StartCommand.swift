@@ -20,6 +20,10 @@ struct StartCommand: AsyncParsableCommand {
     var caPins: [String] = []
     @Option(name: .customLong("auth-server"), help: "Address of the Auth server, host:port.")
     var authServer: String?
+    @Option(help: "Address of the Proxy Service to join through, host:port (port 3080 when omitted).")
+    var proxy: String?
+    @Option(name: .customLong("ca-path"), help: "PEM file of CA certificates to trust the Proxy Service's certificate with (default: the system trust store).")
+    var caPath: String?
     @Option(name: .customLong("join-method"), help: "Join method (default: token).")
     var joinMethod: String?
     @Option(help: "Name of this node (default: the hostname).")
@@ -31,7 +35,7 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .customLong("diag-addr"),
             help: "Serve /healthz, /readyz and Prometheus /metrics over plain HTTP on host:port, e.g. 127.0.0.1:3000.")
     var diagAddr: String?
-    @Flag(help: "Do not verify the Auth server's certificate (dangerous).")
+    @Flag(help: "Do not verify the Auth server's or Proxy Service's certificate (dangerous).")
     var insecure = false
     @Flag(name: [.short, .long], help: "Debug logging.")
     var debug = false
@@ -48,13 +52,16 @@ struct StartCommand: AsyncParsableCommand {
             let logger = Logger(label: "teleport")
             let runsAuth = requestedRoles.map { $0.contains(.auth) }
                 ?? (file.authService.enabled && (file.authService.isConfigured || file.teleport.authServer == nil))
+            let runsProxy = file.proxyService.isConfigured && file.proxyService.enabled
             let settled = file
             let insecure = self.insecure
             let readiness = ServiceReadiness(
-                notReadyBecause: runsAuth ? "the Auth service is not listening yet" : "the node has not joined and heartbeated yet")
+                notReadyBecause: runsAuth || runsProxy ? "the Auth or Proxy service is not listening yet" : "the node has not joined and heartbeated yet")
             let service: @Sendable () async throws -> Void = {
                 if runsAuth {
                     try await AuthServiceRunner(config: settled, logger: logger, readiness: readiness).run()
+                } else if runsProxy {
+                    try await ProxyServiceRunner(config: settled, logger: logger, readiness: readiness).run()
                 } else {
                     let agentRoles = requestedRoles?.filter { $0 != .auth } ?? [.node]
                     try await NodeRunner(config: settled, roles: agentRoles.isEmpty ? [.node] : agentRoles,
@@ -86,10 +93,19 @@ struct StartCommand: AsyncParsableCommand {
     private func applyFlags(to file: inout FileConfig, roles: [SystemRole]?) throws {
         if let nodename { file.teleport.nodeName = nodename }
         if let dataDir { file.teleport.dataDir = dataDir }
+        if authServer != nil && proxy != nil {
+            throw JoinError.badParameter("only one of --auth-server or --proxy should be set")
+        }
         if let authServer {
             file.teleport.authServer = authServer
             file.teleport.proxyServer = nil
         }
+        if let proxy {
+            file.teleport.proxyServer = proxy
+            file.teleport.authServer = nil
+            file.teleport.authServers = []
+        }
+        if let caPath { file.teleport.caPath = caPath }
         if !caPins.isEmpty { file.teleport.caPins = try caPins.map(CAPin.init(parsing:)) }
         if token != nil || joinMethod != nil {
             var params = file.teleport.joinParams ?? JoinParamsConfig()
@@ -104,6 +120,11 @@ struct StartCommand: AsyncParsableCommand {
             } catch let error as JoinError {
                 throw JoinError.badParameter("--diag-addr: \(error.message)")
             }
+        }
+        if let roles {
+            // --roles decides which services run, whatever the file says.
+            file.proxyService.isConfigured = roles.contains(.proxy)
+            file.proxyService.enabled = roles.contains(.proxy)
         }
         if let roles, roles.contains(.node), roles.contains(.auth) {
             file.sshService.enabled = true

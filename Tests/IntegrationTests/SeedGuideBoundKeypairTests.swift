@@ -13,7 +13,7 @@ final class SeedGuideBoundKeypairTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: Self.tbot.path) else {
             throw XCTSkip("tbot binary not found at \(Self.tbot.path); run `swift build` first")
         }
-        cluster = try ClusterProcesses()
+        cluster = try ClusterProcesses(withProxy: true)
         try await cluster.startAuth()
         // Step 2: the bot, exactly as the guide writes bot.yaml.
         try write("bot.yaml", """
@@ -53,16 +53,18 @@ final class SeedGuideBoundKeypairTests: XCTestCase {
         try Command.run(Self.tbot, arguments)
     }
 
-    /// The guide's tbot.yaml with the proxy address replaced by ours and `oneshot: true`.
+    /// The guide's tbot.yaml with the proxy address replaced by ours (a real Proxy Service,
+    /// trusted with `ca_path` as its certificate is self-signed) and `oneshot: true`.
     private func writeTbotConfig(_ name: String, storage: String, secret: String?) throws -> String {
         let onboardingSecret = secret.map { "\n  bound_keypair:\n    registration_secret: \($0)" } ?? ""
         try write(name, """
             version: v2
             oneshot: true
-            proxy_server: \(cluster.authAddress)
+            proxy_server: \(cluster.proxyAddress)
             onboarding:
               join_method: bound_keypair
               token: example\(onboardingSecret)
+              ca_path: \(cluster.proxyCAPath)
             storage:
               type: directory
               path: \(storage)
@@ -139,7 +141,7 @@ final class SeedGuideBoundKeypairTests: XCTestCase {
         let storage = path("bot")
         try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
         let created = expectSuccess(try tbot([
-            "keypair", "create", "--storage", storage, "--proxy-server=\(cluster.authAddress)", "--format=json",
+            "keypair", "create", "--storage", storage, "--proxy-server=\(cluster.proxyAddress)", "--format=json",
         ]))
         let output = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String])
         let publicKey = try XCTUnwrap(output["public_key"])
@@ -167,10 +169,11 @@ final class SeedGuideBoundKeypairTests: XCTestCase {
         try write("tbot.yaml", """
             version: v2
             oneshot: true
-            proxy_server: \(cluster.authAddress)
+            proxy_server: \(cluster.proxyAddress)
             onboarding:
               join_method: bound_keypair
               token: example
+              ca_path: \(cluster.proxyCAPath)
             storage:
               type: directory
               path: \(storage)

@@ -14,6 +14,8 @@ public final class ClusterProcesses: @unchecked Sendable {
 
     public let directory: URL
     public let port: Int
+    public let proxyPort: Int
+    public let withProxy: Bool
     public let configFile: URL
     public private(set) var auth: ManagedProcess?
     private let authEnvironment: [String: String]
@@ -22,14 +24,19 @@ public final class ClusterProcesses: @unchecked Sendable {
     /// - Parameters:
     ///   - extraAuthYAML: lines appended inside `auth_service:` (indented two spaces).
     ///   - authEnvironment: extra environment for the Auth server process (e.g. AWS endpoints).
-    public init(staticTokens: [String] = [], extraAuthYAML: String = "", authEnvironment: [String: String] = [:]) throws {
+    ///   - withProxy: run the Proxy Service beside the Auth service, on ``proxyAddress`` with a
+    ///     self-signed web certificate (``proxyCAPath``).
+    public init(staticTokens: [String] = [], extraAuthYAML: String = "", authEnvironment: [String: String] = [:],
+                withProxy: Bool = false) throws {
         self.authEnvironment = authEnvironment
+        self.withProxy = withProxy
         guard FileManager.default.isExecutableFile(atPath: ClusterProcesses.teleport.path) else {
             throw XCTSkip("teleport binary not found at \(ClusterProcesses.teleport.path); run `swift build` first")
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("joinery-it-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = FreePort.next()
+        proxyPort = FreePort.next()
         configFile = directory.appendingPathComponent("auth.yaml")
         let tokens = staticTokens.isEmpty ? "" : "  tokens:\n" + staticTokens.map { "    - \"\($0)\"\n" }.joined()
         try """
@@ -46,12 +53,17 @@ public final class ClusterProcesses: @unchecked Sendable {
         \(tokens)\(extraAuthYAML)ssh_service:
           enabled: no
         proxy_service:
-          enabled: no
+          enabled: \(withProxy ? "yes" : "no")
+          web_listen_addr: 127.0.0.1:\(proxyPort)
 
         """.write(to: configFile, atomically: true, encoding: .utf8)
     }
 
     public var authAddress: String { "127.0.0.1:\(port)" }
+    /// The Proxy Service's web address (when started `withProxy`).
+    public var proxyAddress: String { "127.0.0.1:\(proxyPort)" }
+    /// The self-signed web certificate the Proxy Service made, to trust it with `ca_path`.
+    public var proxyCAPath: String { directory.appendingPathComponent("auth/proxy/webcert.pem").path }
 
     /// Starts `teleport start -c auth.yaml` plus `extraArguments` (e.g. `--diag-addr=…`) and
     /// waits until it listens.
@@ -61,6 +73,9 @@ public final class ClusterProcesses: @unchecked Sendable {
         auth = process
         guard await process.waitForOutput("Auth service is listening") else {
             throw XCTSkip("auth server did not start: \(process.output)")
+        }
+        if withProxy, !(await process.waitForOutput("Proxy Service is listening")) {
+            throw XCTSkip("the Proxy Service did not start: \(process.output)")
         }
     }
 

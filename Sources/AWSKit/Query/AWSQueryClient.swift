@@ -20,9 +20,23 @@ public struct AWSQueryClient: Sendable {
     public let credentials: any AWSCredentialProvider
     public let options: AWSRequestOptions
     public let signer: SigV4Signer
+    /// HTTPS_PROXY / HTTP_PROXY / NO_PROXY for this endpoint, or the malformed variable's
+    /// error, which every ``call(action:version:parameters:)`` throws.
+    let proxySettings: Result<ProxyEnvironment, JoinError>
 
+    /// - Parameters:
+    ///   - httpClient: for requests that go direct; proxied ones use ``ProxiedHTTPClients/shared``.
+    ///   - proxyEnvironment: the proxy settings; nil for those of this process's environment.
     public init(httpClient: HTTPClient, service: AWSService, endpoint: URL, region: String,
-                credentials: any AWSCredentialProvider, options: AWSRequestOptions = .init(), signer: SigV4Signer = .init()) {
+                credentials: any AWSCredentialProvider, options: AWSRequestOptions = .init(), signer: SigV4Signer = .init(),
+                proxyEnvironment: ProxyEnvironment? = nil) {
+        self.init(httpClient: httpClient, service: service, endpoint: endpoint, region: region, credentials: credentials,
+                  options: options, signer: signer,
+                  proxySettings: proxyEnvironment.map { .success($0) } ?? ProxiedHTTPClients.processEnvironment)
+    }
+
+    init(httpClient: HTTPClient, service: AWSService, endpoint: URL, region: String, credentials: any AWSCredentialProvider,
+         options: AWSRequestOptions = .init(), signer: SigV4Signer = .init(), proxySettings: Result<ProxyEnvironment, JoinError>) {
         self.httpClient = httpClient
         self.service = service
         self.endpoint = endpoint
@@ -30,14 +44,17 @@ public struct AWSQueryClient: Sendable {
         self.credentials = credentials
         self.options = options
         self.signer = signer
+        self.proxySettings = proxySettings
     }
 
     /// Calls `action` and returns the root element of a successful response.
     ///
     /// - Throws: ``AWSServiceError`` for an AWS error document; `JoinError.unavailable` when the
     ///   endpoint cannot be reached, answers too slowly, too much, or with something that is not
-    ///   AWS XML; `JoinError.notFound` when there are no credentials.
+    ///   AWS XML; `JoinError.notFound` when there are no credentials; `JoinError.badParameter`
+    ///   when a proxy variable is malformed.
     public func call(action: String, version: String, parameters: [(name: String, value: String)] = []) async throws -> AWSXMLElement {
+        let route = try ProxiedHTTPClients.shared.route(to: endpoint, environment: proxySettings.get(), direct: httpClient)
         guard let credentials = try await credentials.credentials() else {
             throw JoinError.notFound("no AWS credentials to call \(service) \(action): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use a profile, or an instance role")
         }
@@ -56,8 +73,8 @@ public struct AWSQueryClient: Sendable {
         request.headers.replaceOrAdd(name: "Accept", value: "text/xml")
         request.body = .bytes(ByteBuffer(bytes: body))
 
-        let peer = "\(service) at \(endpoint.absoluteString)"
-        let reader = BoundedResponseReader(httpClient: httpClient, timeout: options.timeout, maximumBytes: options.maximumResponseBytes)
+        let peer = "\(service) at \(endpoint.absoluteString)" + (route.proxy.map { " through the HTTP proxy \($0)" } ?? "")
+        let reader = BoundedResponseReader(httpClient: route.client, timeout: options.timeout, maximumBytes: options.maximumResponseBytes)
         AWSAPIMetrics.recordCall(service: service, action: action)
         let response = try await reader.send(request, peer: peer)
         let secrets = [credentials.secretAccessKey, credentials.sessionToken, signing.authorization.signature].compactMap { $0 }

@@ -17,13 +17,16 @@ public struct EC2Client: Sendable {
         self.query = query
     }
 
-    /// A client for `region`, at the endpoint `environment` configures (``AWSEndpointResolver``).
+    /// A client for `region`, at the endpoint `environment` configures (``AWSEndpointResolver``),
+    /// through the proxy it names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) unless `proxyEnvironment`
+    /// is given. A malformed proxy variable is thrown by each call, not here.
     public init(httpClient: HTTPClient, region: String, credentials: any AWSCredentialProvider,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                options: AWSRequestOptions = .init()) throws {
+                options: AWSRequestOptions = .init(), proxyEnvironment: ProxyEnvironment? = nil) throws {
         let endpoint = try AWSEndpointResolver(environment: environment).endpoint(for: .ec2, region: region)
+        let proxySettings = proxyEnvironment.map { .success($0) } ?? ProxiedHTTPClients.settings(environment: environment)
         self.init(query: AWSQueryClient(httpClient: httpClient, service: .ec2, endpoint: endpoint, region: region,
-                                        credentials: credentials, options: options))
+                                        credentials: credentials, options: options, proxySettings: proxySettings))
     }
 
     /// The instance's state, or nil when EC2 does not know the instance.

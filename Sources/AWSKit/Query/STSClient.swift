@@ -12,13 +12,16 @@ public struct STSClient: Sendable {
         self.query = query
     }
 
-    /// A client for `region`, at the endpoint `environment` configures (``AWSEndpointResolver``).
+    /// A client for `region`, at the endpoint `environment` configures (``AWSEndpointResolver``),
+    /// through the proxy it names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) unless `proxyEnvironment`
+    /// is given. A malformed proxy variable is thrown by each call, not here.
     public init(httpClient: HTTPClient, region: String, credentials: any AWSCredentialProvider,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                options: AWSRequestOptions = .init()) throws {
+                options: AWSRequestOptions = .init(), proxyEnvironment: ProxyEnvironment? = nil) throws {
         let endpoint = try AWSEndpointResolver(environment: environment).endpoint(for: .sts, region: region)
+        let proxySettings = proxyEnvironment.map { .success($0) } ?? ProxiedHTTPClients.settings(environment: environment)
         self.init(query: AWSQueryClient(httpClient: httpClient, service: .sts, endpoint: endpoint, region: region,
-                                        credentials: credentials, options: options))
+                                        credentials: credentials, options: options, proxySettings: proxySettings))
     }
 
     /// Temporary credentials for `roleARN`.

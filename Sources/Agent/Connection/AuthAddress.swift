@@ -1,6 +1,7 @@
 import JoinCore
 
-/// An Auth server address, `host:port` (port 3025 when omitted; `[v6]:port` for IPv6).
+/// An Auth server or Proxy Service address, `host:port` (port 3025 when omitted unless told
+/// otherwise; `[v6]:port` for IPv6).
 public struct AuthAddress: Sendable, Equatable, CustomStringConvertible {
     public static let defaultPort = 3025
 
@@ -12,7 +13,9 @@ public struct AuthAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    public init(parsing text: String) throws {
+    /// Parses `host[:port]`; `defaultPort` fills a missing port (3025 for Auth, 3080 for a
+    /// Proxy Service's web address).
+    public init(parsing text: String, defaultPort: Int = AuthAddress.defaultPort) throws {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         if let scheme = rest.range(of: "://") {
             guard ["https", "tcp"].contains(rest[..<scheme.lowerBound].lowercased()) else {
@@ -28,7 +31,7 @@ public struct AuthAddress: Sendable, Equatable, CustomStringConvertible {
             host = String(rest[rest.index(after: rest.startIndex)..<close])
             let after = rest[rest.index(after: close)...]
             if after.isEmpty {
-                port = AuthAddress.defaultPort
+                port = defaultPort
             } else if after.hasPrefix(":") {
                 port = try AuthAddress.port(after.dropFirst(), text)
             } else {
@@ -39,7 +42,7 @@ public struct AuthAddress: Sendable, Equatable, CustomStringConvertible {
             port = try AuthAddress.port(rest[rest.index(after: colon)...], text)
         } else {
             host = String(rest)
-            port = AuthAddress.defaultPort
+            port = defaultPort
         }
         guard !host.isEmpty, !host.contains("/"), !host.contains(" ") else {
             throw JoinError.badParameter("the auth server address \"\(text)\" has no host")

@@ -29,6 +29,24 @@ public enum AuthTransports {
         try make(address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: trustedCAsPEM)
     }
 
+    /// Every connection names the server `teleport.cluster.local`, never idles out, and
+    /// reconnects quickly.
+    static var clientConfig: HTTP2ClientTransport.Posix.Config {
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.http2.authority = serverName
+        config.connection.maxIdleTime = nil
+        config.backoff = .init(initial: .milliseconds(200), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+        return config
+    }
+
+    /// Plain HTTP/2 to `address`: only ever a ``LocalTunnel`` on loopback that carries the
+    /// bytes inside TLS to a Proxy Service.
+    static func plaintext(_ address: AuthAddress) throws -> HTTP2ClientTransport.Posix {
+        let config = clientConfig
+        return try HTTP2ClientTransport.Posix(
+            target: .dns(host: address.host, port: address.port), transportSecurity: .plaintext, config: config)
+    }
+
     /// TLS with a throwaway client certificate whose server check is `verify` (see
     /// ``PinnedHandshake``).
     static func custom(
@@ -51,10 +69,7 @@ public enum AuthTransports {
             trustRoots: trustedCAsPEM.map { pems in .certificates(pems.map { .bytes(Array($0.utf8), format: .pem) }) }
                 ?? .systemDefault)
         if let verify { tls.customVerificationCallback = verify }
-        var config = HTTP2ClientTransport.Posix.Config.defaults
-        config.http2.authority = serverName
-        config.connection.maxIdleTime = nil
-        config.backoff = .init(initial: .milliseconds(200), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+        let config = clientConfig
         return try HTTP2ClientTransport.Posix(
             target: .dns(host: address.host, port: address.port),
             transportSecurity: .tls(tls),

@@ -31,6 +31,8 @@ public struct Heartbeater: Sendable {
     let interval: Duration
     let logger: Logger
     let observer: Observer
+    /// How the Auth servers are reached (directly, or through a Proxy Service).
+    public var dialer: ClusterDialer = .direct
 
     public init(identity: Identity, authServers: [AuthAddress], announcement: Announcement, interval: Duration, logger: Logger,
                 observer: @escaping Observer = { _ in }) {
@@ -69,9 +71,26 @@ public struct Heartbeater: Sendable {
         var announcedTo: AuthAddress?
         while !Task.isCancelled {
             let authServer = authServers[index % authServers.count]
-            let transport = try AuthTransports.authenticated(
-                authServer, certificatePEM: identity.tlsCertificate, keyPEM: identity.tlsPrivateKey,
-                trustedCAsPEM: identity.tlsCACertificates)
+            do {
+                try await beat(to: authServer, announcedTo: &announcedTo, failures: &failures)
+            } catch let error as JoinError where error.kind == .unavailable {
+                // The tunnel to a Proxy Service could not be set up; retry like any outage.
+                observer(error)
+                logger.warning("heartbeat connection failed; will retry", metadata: ["auth_server": "\(authServer)", "error": "\(error)"])
+            }
+            index += 1
+            failures += 1
+            try? await Task.sleep(for: backoff.delay(afterFailures: failures))
+        }
+    }
+
+    /// Heartbeats over one connection to `authServer` until it fails over (returns) or the
+    /// task is cancelled.
+    private func beat(to authServer: AuthAddress, announcedTo: inout AuthAddress?, failures: inout Int) async throws {
+        try await dialer.withAuthenticatedTransport(
+            authServer, certificatePEM: identity.tlsCertificate, keyPEM: identity.tlsPrivateKey,
+            trustedCAsPEM: identity.tlsCACertificates
+        ) { transport in
             try await withGRPCClient(transport: transport) { client in
                 while !Task.isCancelled {
                     do {
@@ -93,9 +112,6 @@ public struct Heartbeater: Sendable {
                     try? await Task.sleep(for: interval)
                 }
             }
-            index += 1
-            failures += 1
-            try? await Task.sleep(for: backoff.delay(afterFailures: failures))
         }
     }
 }

@@ -10,17 +10,32 @@ import X509
 /// certificates unverified, require every one to match a pin and be valid now, and trust only
 /// them; with `--insecure` or no pins, skip verification (the latter with a loud warning).
 enum ClusterTrust {
-    /// The connection a join uses: with CA pins, one whose handshake checks the server's CA
-    /// against them (``PinnedHandshake``); otherwise an unverified one, after the warnings of
-    /// ``establish(_:clock:logger:)``.
-    static func transport(_ parameters: JoinParameters, clock: any JoinClock,
-                          logger: Logger) async throws -> (HTTP2ClientTransport.Posix, PinnedHandshake?) {
+    /// How a join's connection is secured.
+    enum JoinTrust: Sendable {
+        /// TLS whose handshake checks the server's CA against the pins (``PinnedHandshake``).
+        case pinned(PinnedHandshake)
+        /// No verification of the Auth server (`--insecure`, no pins, or verification left to
+        /// the TLS session with a Proxy Service).
+        case unverified
+        /// mTLS with a bot identity whose certificates are still valid.
+        case authenticated(BotIdentity)
+    }
+
+    /// With CA pins, a pinned handshake; otherwise unverified, after the warnings of
+    /// ``establish(_:clock:logger:)``. Through a Proxy Service pins play no part (spec §5): the
+    /// proxy's own certificate is verified, and the join runs inside that session.
+    static func joinTrust(_ parameters: JoinParameters, clock: any JoinClock, logger: Logger) async throws -> JoinTrust {
+        if parameters.dialer.isViaProxy {
+            if parameters.dialer.proxy?.insecure == true {
+                logger.warning("--insecure: not verifying the Proxy Service's certificate; the join is open to man-in-the-middle attacks")
+            }
+            return .unverified
+        }
         if !parameters.insecure && !parameters.caPins.isEmpty {
-            let handshake = PinnedHandshake(pins: parameters.caPins, clock: clock)
-            return (try handshake.transport(parameters.authServer), handshake)
+            return .pinned(PinnedHandshake(pins: parameters.caPins, clock: clock))
         }
         _ = try await establish(parameters, clock: clock, logger: logger)
-        return (try AuthTransports.unverified(parameters.authServer), nil)
+        return .unverified
     }
 
     /// The CA certificates (PEM) to trust for the join, or `nil` to connect unverified.

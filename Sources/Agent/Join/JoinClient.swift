@@ -30,7 +30,7 @@ public struct JoinClient: Sendable {
 
     public func join(_ parameters: JoinParameters) async throws -> Identity {
         let configuredProver = try registry.makeProver(named: parameters.method, context: proverContext)
-        let (transport, handshake) = try await ClusterTrust.transport(parameters, clock: clock, logger: logger)
+        let trust = try await ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
 
         let sshKey = Curve25519.Signing.PrivateKey()
         let tlsKey = P256.Signing.PrivateKey()
@@ -44,8 +44,7 @@ public struct JoinClient: Sendable {
             $0.additionalPrincipals = parameters.additionalPrincipals
             $0.dnsNames = parameters.dnsNames
         }
-        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport,
-                                        handshake: handshake)
+        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, trust: trust)
         return try IdentityAssembly.make(
             result: result.result, serverInit: result.serverInit, parameters: parameters,
             sshKey: sshKey, tlsKey: tlsKey)
@@ -58,14 +57,10 @@ public struct JoinClient: Sendable {
     public func joinBot(_ parameters: JoinParameters, certificateTTL: TimeInterval? = nil,
                         presenting: BotIdentity? = nil) async throws -> BotIdentity {
         let configuredProver = try registry.makeProver(named: parameters.method, context: proverContext)
-        let transport: HTTP2ClientTransport.Posix
-        var handshake: PinnedHandshake?
-        if let presenting {
-            transport = try AuthTransports.authenticated(
-                parameters.authServer, certificatePEM: presenting.tlsCertificatePEM, keyPEM: presenting.privateKeyPEM,
-                trustedCAsPEM: presenting.tlsCACertificatesPEM)
+        let trust: ClusterTrust.JoinTrust = if let presenting {
+            .authenticated(presenting)
         } else {
-            (transport, handshake) = try await ClusterTrust.transport(parameters, clock: clock, logger: logger)
+            try await ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
         }
         let key = P256.Signing.PrivateKey()
         var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver.initialPayload(for: proof(parameters)))
@@ -76,8 +71,7 @@ public struct JoinClient: Sendable {
             }
             if let certificateTTL { $0.expiresUnix = Int64(clock.now.timeIntervalSince1970 + certificateTTL) }
         }
-        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, transport: transport,
-                                        handshake: handshake)
+        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, trust: trust)
         return try BotIdentityAssembly.make(
             certificates: result.result.certificates, key: key, joinMethod: result.serverInit.joinMethod,
             authServer: parameters.authServer.description)
@@ -98,20 +92,32 @@ public struct JoinClient: Sendable {
     }
 
     private func converse(_ parameters: JoinParameters, clientInit: Joinery_V1_ClientInit, prover: any JoinProver,
-                          transport: HTTP2ClientTransport.Posix, handshake: PinnedHandshake?) async throws -> JoinConversation.Outcome {
+                          trust: ClusterTrust.JoinTrust) async throws -> JoinConversation.Outcome {
         let conversation = JoinConversation(
             initial: clientInit, configuredProver: prover, registry: registry,
             proverContext: proverContext, proof: proof(parameters))
-        do {
-            return try await RPCErrorTranslation.translating(parameters.authServer) {
+        let run: @Sendable (HTTP2ClientTransport.Posix) async throws -> JoinConversation.Outcome = { transport in
+            try await RPCErrorTranslation.translating(parameters.authServer) {
                 try await withGRPCClient(transport: transport) { client in
                     try await conversation.run(Joinery_V1_JoinService.Client(wrapping: client), timeout: JoinClient.joinTimeout)
                 }
             }
-        } catch {
-            // A refused handshake surfaces as a transport error; say why in words.
-            if let refusal = handshake?.failure { throw refusal }
-            throw error
+        }
+        switch trust {
+        case .authenticated(let presenting):
+            return try await parameters.dialer.withAuthenticatedTransport(
+                parameters.authServer, certificatePEM: presenting.tlsCertificatePEM, keyPEM: presenting.privateKeyPEM,
+                trustedCAsPEM: presenting.tlsCACertificatesPEM, run)
+        case .pinned(let handshake):
+            do {
+                return try await parameters.dialer.withJoinTransport(parameters.authServer, authTLS: handshake.transport, run)
+            } catch {
+                // A refused handshake surfaces as a transport error; say why in words.
+                if let refusal = handshake.failure { throw refusal }
+                throw error
+            }
+        case .unverified:
+            return try await parameters.dialer.withJoinTransport(parameters.authServer, authTLS: AuthTransports.unverified, run)
         }
     }
 }

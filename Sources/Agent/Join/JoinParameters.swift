@@ -18,6 +18,8 @@ public struct JoinParameters: Sendable {
     /// Other Auth servers of the same cluster, tried in order when ``authServer`` cannot be
     /// reached (see ``AuthFailover``).
     public var fallbackAuthServers: [AuthAddress] = []
+    /// How the addresses are reached: directly, or through Proxy Services and HTTP proxies.
+    public var dialer: ClusterDialer = .direct
 
     /// ``authServer`` first, then the fallbacks.
     public var allAuthServers: [AuthAddress] { [authServer] + fallbackAuthServers.filter { $0 != authServer } }

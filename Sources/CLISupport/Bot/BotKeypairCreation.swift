@@ -13,20 +13,18 @@ import Logging
 /// generated, to learn its signature algorithm suite and so the key type it accepts.
 public struct BotKeypairCreation: Sendable {
     public let storage: DirectoryDestination
-    public let clusterAddress: AuthAddress
+    /// `--proxy-server` as given.
+    public let proxyServer: String
     public let overwrite: Bool
     let logger: Logger
 
     /// - Parameters:
     ///   - storage: `--storage`, a directory path or `file:///path`.
-    ///   - proxyServer: `--proxy-server`, the address to ping (dialled as the Auth server).
+    ///   - proxyServer: `--proxy-server`, the Proxy Service to ping (an Auth address also
+    ///     works, see ``ClusterRoute``).
     public init(storage: String, proxyServer: String, overwrite: Bool, logger: Logger) throws {
         self.storage = try DirectoryDestination(uri: storage)
-        do {
-            self.clusterAddress = try AuthAddress(parsing: proxyServer)
-        } catch let error as JoinError {
-            throw JoinError.badParameter("--proxy-server: \(error.message)")
-        }
+        self.proxyServer = proxyServer
         self.overwrite = overwrite
         self.logger = logger
     }
@@ -40,7 +38,17 @@ public struct BotKeypairCreation: Sendable {
                            metadata: ["storage": "directory: \(directory.path)"])
             return existing
         }
-        let suite = try await ClusterPing(address: clusterAddress).ping().signatureSuite
+        // Only the signature suite is read and nothing secret is sent, so the Proxy Service's
+        // certificate is not verified here (as for a Ping to an Auth server).
+        let route: ClusterRoute
+        do {
+            route = try await ClusterRoute.resolve(proxyServer: proxyServer, authServer: nil, caPath: nil, caPathField: "",
+                                                   insecure: true, logger: logger)
+        } catch let error as JoinError {
+            throw JoinError.badParameter("--proxy-server: \(error.message)")
+        }
+        let clusterAddress = route.address
+        let suite = try await ClusterPing(address: clusterAddress, dialer: route.dialer).ping().signatureSuite
         logger.debug("pinged the cluster for its signature algorithm suite", metadata: [
             "address": "\(clusterAddress)", "suite": "\(suite.isEmpty ? "unspecified" : suite)",
         ])

@@ -67,11 +67,11 @@ public struct BotRunner: Sendable {
         let storage = config.storage.url
         try AtomicFile.ensureDirectory(storage, mode: 0o700)
         let store = BotIdentityStore(directory: storage)
-        let address = try config.serverAddress()
-        if config.authServer == nil {
-            logger.debug("there is no Proxy Service yet: dialling proxy_server as the Auth server", metadata: ["address": "\(address)"])
-        }
-        let identity = try await freshIdentity(replacing: try store.load(), address: address, storage: storage)
+        _ = try config.serverAddress()
+        let route = try await ClusterRoute.resolve(
+            proxyServer: config.proxyServer, authServer: config.authServer, caPath: config.onboarding.caPath,
+            caPathField: "\(config.fileName): onboarding.ca_path", insecure: false, logger: logger)
+        let identity = try await freshIdentity(replacing: try store.load(), route: route, storage: storage)
         try store.save(identity)
         for output in config.outputs {
             try IdentityOutputWriter(directory: output.destination.url).write(identity)
@@ -84,18 +84,19 @@ public struct BotRunner: Sendable {
         return identity
     }
 
-    private func freshIdentity(replacing current: BotIdentity?, address: AuthAddress, storage: URL) async throws -> BotIdentity {
+    private func freshIdentity(replacing current: BotIdentity?, route: ClusterRoute, storage: URL) async throws -> BotIdentity {
         let ttl = config.certificateTTL.seconds
+        let address = route.address
         if let current, current.isValid(at: clock.now, margin: Self.validityMargin) {
             if current.renewable {
                 logger.info("renewing the bot's certificates", metadata: ["auth_server": "\(address)"])
-                return try await BotRenewalClient(clock: clock).renew(current, authServer: address, certificateTTL: ttl)
+                return try await BotRenewalClient(clock: clock, dialer: route.dialer).renew(current, authServer: address, certificateTTL: ttl)
             }
             logger.info("joining again with the current identity", metadata: [
                 "auth_server": "\(address)", "method": "\(config.onboarding.joinMethod)",
             ])
             return try await joinClient(storage: storage)
-                .joinBot(try joinParameters(address), certificateTTL: ttl, presenting: current)
+                .joinBot(try joinParameters(route), certificateTTL: ttl, presenting: current)
         }
         if let current {
             logger.info("the stored bot identity has expired; joining again",
@@ -106,7 +107,7 @@ public struct BotRunner: Sendable {
         ])
         do {
             return try await joinClient(storage: storage)
-                .joinBot(try joinParameters(address), certificateTTL: ttl, presenting: nil)
+                .joinBot(try joinParameters(route), certificateTTL: ttl, presenting: nil)
         } catch let error as JoinError where current?.renewable == true && error.kind == .accessDenied {
             throw JoinError(error.kind, error.message + ". " + Self.spentTokenHint(fileName: config.fileName))
         }
@@ -119,15 +120,17 @@ public struct BotRunner: Sendable {
             + "roles [Bot] and this bot_name) and set onboarding.token in \(fileName)"
     }
 
-    private func joinParameters(_ address: AuthAddress) throws -> JoinParameters {
+    private func joinParameters(_ route: ClusterRoute) throws -> JoinParameters {
         _ = try registry.plugin(named: config.onboarding.joinMethod)
         guard let token = try config.resolvedToken() else {
             throw JoinError.badParameter("\(config.fileName): onboarding.token is not set: the bot needs a token to join "
                 + "(its value for the token method, the token's name for the others)")
         }
-        return JoinParameters(
-            authServer: address, tokenName: token, method: config.onboarding.joinMethod, role: .bot,
+        var parameters = JoinParameters(
+            authServer: route.address, tokenName: token, method: config.onboarding.joinMethod, role: .bot,
             nodeName: HostName.current, caPins: try config.resolvedCAPins())
+        parameters.dialer = route.dialer
+        return parameters
     }
 
     private func joinClient(storage: URL) throws -> JoinClient {

@@ -14,9 +14,12 @@ import JoineryProto
 /// self-signed one, as a joining process does.
 public struct ClusterPing: Sendable {
     public let address: AuthAddress
+    /// Straight to an Auth server, or through a Proxy Service (``ClusterRoute``).
+    public let dialer: ClusterDialer
 
-    public init(address: AuthAddress) {
+    public init(address: AuthAddress, dialer: ClusterDialer = .direct) {
         self.address = address
+        self.dialer = dialer
     }
 
     /// What Ping answered.
@@ -27,12 +30,14 @@ public struct ClusterPing: Sendable {
     }
 
     public func ping(timeout: Duration = .seconds(15)) async throws -> Answer {
-        let transport = try AuthTransports.unverified(address)
-        let response = try await RPCErrorTranslation.translating(address) {
-            try await withGRPCClient(transport: transport) { client in
-                var options = CallOptions.defaults
-                options.timeout = timeout
-                return try await Joinery_V1_JoinService.Client(wrapping: client).ping(Joinery_V1_PingRequest(), options: options)
+        let address = self.address
+        let response = try await dialer.withJoinTransport(address, authTLS: AuthTransports.unverified) { transport in
+            try await RPCErrorTranslation.translating(address) {
+                try await withGRPCClient(transport: transport) { client in
+                    var options = CallOptions.defaults
+                    options.timeout = timeout
+                    return try await Joinery_V1_JoinService.Client(wrapping: client).ping(Joinery_V1_PingRequest(), options: options)
+                }
             }
         }
         return Answer(clusterName: response.clusterName, serverVersion: response.serverVersion,

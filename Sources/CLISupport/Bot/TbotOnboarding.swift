@@ -57,21 +57,7 @@ public struct TbotOnboarding: Sendable, Equatable, Decodable {
     /// ``caPins`` plus the pin of every certificate in the ``caPath`` file.
     public func resolvedCAPins(field: String) throws -> [CAPin] {
         guard let caPath else { return caPins }
-        let text: String
-        do {
-            text = try String(contentsOf: URL(fileURLWithPath: caPath), encoding: .utf8)
-        } catch {
-            throw JoinError.badParameter("\(field): cannot read the CA file \(caPath): \(FileErrorText.reason(error))")
-        }
-        let certificates: [Certificate]
-        do {
-            certificates = try PEMDocument.parseMultiple(pemString: text).map { try Certificate(pemDocument: $0) }
-        } catch {
-            throw JoinError.badParameter("\(field): \(caPath) is not a PEM file of X.509 certificates")
-        }
-        guard !certificates.isEmpty else {
-            throw JoinError.badParameter("\(field): \(caPath) holds no certificates")
-        }
+        let certificates = try CAFile.certificates(path: caPath, field: field)
         return try caPins + certificates.map(CAPin.init(certificate:))
     }
 }

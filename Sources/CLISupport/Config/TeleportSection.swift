@@ -19,6 +19,9 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
     public var authServers: [String]
     /// `proxy_server` (v3): join and connect through the Proxy service.
     public var proxyServer: String?
+    /// `ca_path` (Joinery's addition, as tbot's): PEM certificates to trust the Proxy
+    /// Service's web certificate with instead of the system trust store.
+    public var caPath: String?
     public var log: LogConfig
     public var storage: StorageConfig
     /// `diag_addr`: where to serve `/healthz`, `/readyz` and `/metrics`; `nil` serves nothing.
@@ -46,7 +49,7 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case nodeName = "nodename", dataDir = "data_dir", joinParams = "join_params", authToken = "auth_token"
         case caPin = "ca_pin", authServer = "auth_server", authServers = "auth_servers"
-        case proxyServer = "proxy_server", log, storage, diagAddr = "diag_addr"
+        case proxyServer = "proxy_server", log, storage, diagAddr = "diag_addr", caPath = "ca_path"
     }
 
     public init(from decoder: Decoder) throws {
@@ -67,6 +70,7 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
         authServer = try c.decodeIfPresent(String.self, forKey: .authServer).nonEmpty
         authServers = try c.decodeIfPresent(StringOrList.self, forKey: .authServers)?.values ?? []
         proxyServer = try c.decodeIfPresent(String.self, forKey: .proxyServer).nonEmpty
+        caPath = try c.decodeIfPresent(String.self, forKey: .caPath).nonEmpty
         log = try c.decodeIfPresent(LogConfig.self, forKey: .log) ?? LogConfig()
         storage = try c.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? StorageConfig()
         diagAddr = try c.decodeIfPresent(String.self, forKey: .diagAddr).nonEmpty.map { text in

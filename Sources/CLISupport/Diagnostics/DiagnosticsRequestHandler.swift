@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Serves one request per connection: refuses what is too large or not GET/HEAD as soon as
-/// the head arrives, answers the rest from ``DiagnosticsEndpoints``, then closes.
+/// the head arrives, answers the rest from its ``HTTPResponder`` (the diagnostics endpoints,
+/// or the Proxy Service's web API), then closes.
 ///
 /// One request per connection keeps the handler free of keep-alive and pipelining state; a
 /// scraper that polls every few seconds loses nothing by reconnecting on loopback. The
@@ -19,11 +20,11 @@ final class DiagnosticsRequestHandler: ChannelInboundHandler {
         case done
     }
 
-    private let endpoints: DiagnosticsEndpoints
+    private let endpoints: any HTTPResponder
     private let limits: DiagnosticsServer.Limits
     private var state = State.awaitingHead
 
-    init(endpoints: DiagnosticsEndpoints, limits: DiagnosticsServer.Limits) {
+    init(endpoints: any HTTPResponder, limits: DiagnosticsServer.Limits) {
         self.endpoints = endpoints
         self.limits = limits
     }

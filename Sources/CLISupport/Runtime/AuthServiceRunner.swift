@@ -59,8 +59,25 @@ public struct AuthServiceRunner: Sendable {
         let server = try await AuthServer(settings: settings, backend: backend, methods: methods, clock: clock, logger: logger)
         logger.info("join methods enabled", metadata: ["methods": "\(methods.names.joined(separator: ","))"])
         let readiness = self.readiness
+        let runsProxy = config.proxyService.isConfigured && config.proxyService.enabled
+        let (listening, announce) = AsyncStream<String>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run(onListening: { _ in readiness?.markReady() }) }
+            group.addTask {
+                defer { announce.finish() }
+                try await server.run(onListening: { address in
+                    announce.yield(address)
+                    // With a proxy beside it, the process is ready once the proxy listens too.
+                    if !runsProxy { readiness?.markReady() }
+                })
+            }
+            if runsProxy {
+                group.addTask {
+                    var bound = listening.makeAsyncIterator()
+                    guard let address = await bound.next() else { return }
+                    try await ProxyServiceRunner(config: config, logger: logger, readiness: readiness)
+                        .runBeside(server, authAddress: try AuthAddress(parsing: address))
+                }
+            }
             if config.sshService.enabled && config.sshService.isConfigured {
                 group.addTask { try await heartbeatLocalNode(server: server, dataDirectory: dataDirectory, nodeName: nodeName) }
             }
@@ -102,14 +119,7 @@ public struct AuthServiceRunner: Sendable {
     /// The Auth host's own SSH service: listed in `tctl nodes ls` under a host ID kept in
     /// `data_dir/host_uuid`.
     private func heartbeatLocalNode(server: AuthServer, dataDirectory: URL, nodeName: String) async throws {
-        let file = dataDirectory.appendingPathComponent("host_uuid")
-        let hostID: String
-        if let stored = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !stored.isEmpty {
-            hostID = stored
-        } else {
-            hostID = UUID().uuidString.lowercased()
-            try Data((hostID + "\n").utf8).write(to: file, options: .atomic)
-        }
+        let hostID = try PersistedHostID.load(named: "host_uuid", in: dataDirectory)
         while !Task.isCancelled {
             do {
                 _ = try await server.nodes.heartbeat(

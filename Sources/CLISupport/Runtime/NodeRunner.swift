@@ -30,14 +30,10 @@ public struct NodeRunner: Sendable {
         self.readiness = readiness
     }
 
-    public func makeAgent() throws -> NodeAgent {
-        guard config.teleport.proxyServer == nil else {
-            throw JoinError.notImplemented(
-                "joining through the Proxy Service (proxy_server) is not supported yet; set teleport.auth_server to the Auth server's address (port 3025)")
-        }
-        guard let server = config.teleport.authServer ?? config.teleport.authServers.first else {
-            throw JoinError.badParameter("\(config.fileName): no auth server set: set teleport.auth_server or pass --auth-server")
-        }
+    public func makeAgent() async throws -> NodeAgent {
+        let route = try await ClusterRoute.resolve(
+            proxyServer: config.teleport.proxyServer, authServer: config.teleport.authServer ?? config.teleport.authServers.first,
+            caPath: config.teleport.caPath, caPathField: "\(config.fileName): teleport.ca_path", insecure: insecure, logger: logger)
         let dataDirectory = URL(fileURLWithPath: config.teleport.dataDir)
         let store = IdentityStore(dataDirectory: dataDirectory)
         // A process that has joined before needs no token: it reuses its identity.
@@ -50,11 +46,12 @@ public struct NodeRunner: Sendable {
         let nodeName = config.teleport.nodeName ?? HostName.current
         let role: SystemRole = roles.count == 1 ? roles[0] : .instance
         var parameters = JoinParameters(
-            authServer: try AuthAddress(parsing: server), tokenName: token, method: config.joinMethod, role: role,
+            authServer: route.address, tokenName: token, method: config.joinMethod, role: role,
             nodeName: nodeName, caPins: config.teleport.caPins, insecure: insecure,
             additionalPrincipals: config.sshService.publicAddr.compactMap { try? AuthAddress(parsing: $0).host })
         // teleport.auth_servers lists other Auth servers of the cluster to fail over to.
         parameters.fallbackAuthServers = try config.teleport.authServers.map { try AuthAddress(parsing: $0) }
+        parameters.dialer = route.dialer
         let proverContext = ProverContext(logger: logger, joinParams: config.teleport.joinParams?.raw ?? .object([:]),
                                           dataDirectory: dataDirectory)
         var agent = NodeAgent(

@@ -34,7 +34,7 @@ public struct AuditLog: Sendable {
             time: time, type: type ?? (isBot ? "bot.join" : "instance.join"), code: code, success: failure == nil,
             method: attempt.method, tokenName: attempt.tokenName, role: attempt.role, hostID: attempt.hostID,
             nodeName: attempt.nodeName, remoteAddress: attempt.remoteAddress, reason: failure,
-            attributes: attempt.attributes)
+            attributes: attempt.auditedAttributes)
         var metadata: Logger.Metadata = [
             "method": .string(attempt.method), "token": .string(attempt.tokenName), "role": .string(attempt.role),
             "host_id": .string(attempt.hostID), "node": .string(attempt.nodeName), "remote_addr": .string(attempt.remoteAddress),
@@ -83,4 +83,13 @@ struct JoinAuditRecord: Sendable {
     var hostID = ""
     var nodeName = ""
     var attributes: [String: String] = [:]
+    /// The address of the Proxy Service that forwarded the attempt, when one did.
+    var forwardedBy: String?
+
+    /// The attributes as audited: the verified facts, plus the forwarding proxy's address.
+    var auditedAttributes: [String: String] {
+        var all = attributes
+        if let forwardedBy { all["forwarded_by_proxy"] = forwardedBy }
+        return all
+    }
 }

@@ -55,9 +55,8 @@ public struct JoinPipeline: Sendable {
         var record = JoinAuditRecord(remoteAddress: remoteAddress)
         let facts = AttemptFacts()
         let effects = AttemptEffects()
-        let caller = presentedBot(presentedCertificate)
         do {
-            try await join(stream, record: &record, facts: facts, effects: effects, caller: caller)
+            try await join(stream, record: &record, facts: facts, effects: effects, presentedCertificate: presentedCertificate)
             record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
             await apply(effects, record: record, joinFailure: nil)
             await audit.record(record, at: clock.now, failure: nil)
@@ -82,12 +81,21 @@ public struct JoinPipeline: Sendable {
     }
 
     private func join(_ stream: any JoinStream, record: inout JoinAuditRecord, facts: AttemptFacts,
-                      effects: AttemptEffects, caller: BotCaller?) async throws {
+                      effects: AttemptEffects, presentedCertificate: Certificate?) async throws {
         guard let first = try await stream.receive() else {
             throw JoinError.badParameter("the client closed the stream before sending ClientInit")
         }
         guard case .clientInit(let message)? = first.payload else {
             throw JoinError.badParameter("the first join message must be ClientInit")
+        }
+        // Through a Proxy Service the client is the one the proxy names, and the proxy's own
+        // certificate says nothing about it.
+        var caller = presentedBot(presentedCertificate)
+        if let client = try ProxyForwarding.clientAddress(
+            of: message, presentedCertificate: presentedCertificate, authorities: authorities, now: clock.now) {
+            record.forwardedBy = record.remoteAddress
+            record.remoteAddress = client
+            caller = nil
         }
         guard message.methodPayload.count <= JoinPipeline.maximumPayloadBytes else {
             throw JoinError.badParameter("method payload is \(message.methodPayload.count) bytes; the limit is \(JoinPipeline.maximumPayloadBytes)")

@@ -1,0 +1,49 @@
+import Agent
+import Foundation
+import JoinCore
+import Logging
+
+/// Where a joining process connects and how (spec §9.5), from `proxy_server` or
+/// `auth_server`, `ca_path`, `--insecure` and the HTTP proxy environment:
+/// - `proxy_server`: through that Proxy Service only (web port, default 3080);
+/// - `auth_server` on port 3080 or 443 "looks like a proxy": tried as a Proxy Service first
+///   (a Ping through it), and as an Auth server when no Proxy Service answers;
+/// - any other `auth_server`: straight to the Auth server.
+struct ClusterRoute: Sendable {
+    let address: AuthAddress
+    let dialer: ClusterDialer
+
+    static let proxyWebPort = 3080
+
+    static func resolve(proxyServer: String?, authServer: String?, caPath: String?, caPathField: String,
+                        insecure: Bool, logger: Logger) async throws -> ClusterRoute {
+        let environment = try ProxyEnvironment()
+        let trust = ClusterDialer.ProxyTrust(
+            trustRoots: try caPath.map { try CAFile.certificates(path: $0, field: caPathField) }, insecure: insecure)
+        if let proxyServer {
+            let address = try AuthAddress(parsing: proxyServer, defaultPort: proxyWebPort)
+            return ClusterRoute(address: address, dialer: ClusterDialer(proxy: trust, environment: environment, logger: logger))
+        }
+        guard let authServer else {
+            throw JoinError.badParameter("no auth or proxy servers set: set teleport.proxy_server or teleport.auth_server, or pass --auth-server / --proxy")
+        }
+        let address = try AuthAddress(parsing: authServer)
+        let direct = ClusterDialer(proxy: nil, environment: environment, logger: logger)
+        guard [proxyWebPort, 443].contains(address.port) else { return ClusterRoute(address: address, dialer: direct) }
+        let viaProxy = ClusterDialer(proxy: trust, environment: environment, logger: logger)
+        do {
+            try await ping(address, dialer: viaProxy)
+            logger.info("the address answers as a Proxy Service; joining through it", metadata: ["address": "\(address)"])
+            return ClusterRoute(address: address, dialer: viaProxy)
+        } catch {
+            logger.info("the address looks like a Proxy Service (port \(address.port)) but did not answer as one; trying it as an Auth server",
+                        metadata: ["address": "\(address)", "error": "\(error)"])
+            return ClusterRoute(address: address, dialer: direct)
+        }
+    }
+
+    /// A `Ping` through the Proxy Service route, bounded to a few seconds.
+    static func ping(_ address: AuthAddress, dialer: ClusterDialer) async throws {
+        _ = try await ClusterPing(address: address, dialer: dialer).ping(timeout: .seconds(5))
+    }
+}

@@ -1,0 +1,95 @@
+import Agent
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import JoinCore
+import JoineryProto
+import Logging
+import NIOCore
+import NIOSSL
+
+/// The Proxy Service (spec §9.1, networking guide): the one address of a cluster that
+/// joining processes need to reach when the Auth server sits in a private network.
+///
+/// Three parts run together:
+/// - one long-lived mTLS gRPC connection to the Auth server, authenticated as this proxy;
+/// - an internal gRPC server on loopback serving ``JoinForwarder`` over that connection;
+/// - the TLS web port (``ProxyWebServer``), routing each connection by ALPN to the web API,
+///   the internal join server, or a byte tunnel to the Auth server.
+public struct ProxyService: Sendable {
+    public let settings: ProxyServiceSettings
+    let webAPI: @Sendable (any Channel) throws -> Void
+    let logger: Logger
+    public let origins = ConnectionOrigins()
+
+    /// - Parameter webAPI: adds the HTTP/1 handlers for a connection routed to the web API
+    ///   (the caller serves ``ProxyWebAPI``).
+    public init(settings: ProxyServiceSettings, webAPI: @escaping @Sendable (any Channel) throws -> Void, logger: Logger) {
+        self.settings = settings
+        self.webAPI = webAPI
+        self.logger = logger
+    }
+
+    /// The server's TLS context for the web port, offering ``ProxyRoutes/offered``.
+    static func webTLS(_ settings: ProxyServiceSettings) throws -> NIOSSLContext {
+        do {
+            let chain = try settings.webCertificateChainPEM.flatMap { try NIOSSLCertificate.fromPEMBytes(Array($0.utf8)) }
+            let key = try NIOSSLPrivateKey(bytes: Array(settings.webPrivateKeyPEM.utf8), format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            configuration.applicationProtocols = ProxyRoutes.offered
+            configuration.minimumTLSVersion = .tlsv12
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw JoinError.badParameter("the Proxy Service's web certificate or key cannot be used: \(error)")
+        }
+    }
+
+    /// Serves until the task is cancelled. `onListening` receives the bound web `host:port`.
+    public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let settings = self.settings
+        let logger = self.logger
+        let tls = try Self.webTLS(settings)
+        let authTransport = try AuthTransports.authenticated(
+            settings.authServer, certificatePEM: settings.identityCertificatePEM, keyPEM: settings.identityPrivateKeyPEM,
+            trustedCAsPEM: settings.clusterCACertificatesPEM)
+        let authClient = GRPCClient(transport: authTransport)
+
+        var internalConfig = HTTP2ServerTransport.Posix.Config.defaults
+        internalConfig.rpc.maxRequestPayloadSize = settings.maximumMessageBytes
+        let internalTransport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext, config: internalConfig)
+        let forwarder = JoinForwarder(
+            auth: Joinery_V1_JoinService.Client(wrapping: authClient), origins: origins,
+            joinTimeout: settings.joinTimeout, logger: logger)
+        let joinServer = GRPCServer(transport: internalTransport, services: [forwarder])
+        let origins = self.origins
+        let webAPI = self.webAPI
+
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await authClient.runConnections() }
+            group.addTask { try await joinServer.serve() }
+            let internalAddress = try await internalTransport.listeningAddress
+            guard let internalPort = internalAddress.ipv4?.port else {
+                throw JoinError.unavailable("the Proxy Service's internal join server did not listen on loopback")
+            }
+            let web = ProxyWebServer(
+                host: settings.webListenHost, port: settings.webListenPort, tls: tls, joinServicePort: internalPort,
+                authServer: settings.authServer, origins: origins, webAPI: webAPI,
+                handshakeTimeout: settings.handshakeTimeout, logger: logger)
+            let channel = try await web.bind()
+            let bound = channel.localAddress.map(ProxyWebServer.describe) ?? "\(settings.webListenHost):\(settings.webListenPort)"
+            logger.info("Proxy Service is listening", metadata: ["web_addr": "\(bound)", "auth_server": "\(settings.authServer)"])
+            onListening(bound)
+            try await withTaskCancellationHandler {
+                try await channel.closeFuture.get()
+            } onCancel: {
+                channel.close(promise: nil)
+                joinServer.beginGracefulShutdown()
+                authClient.beginGracefulShutdown()
+            }
+            joinServer.beginGracefulShutdown()
+            authClient.beginGracefulShutdown()
+        }
+    }
+}

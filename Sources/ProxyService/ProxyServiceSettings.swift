@@ -1,0 +1,42 @@
+import Agent
+import Foundation
+
+/// What a Proxy Service needs to run: where it listens, the certificate it shows clients, and
+/// how it reaches the Auth server (address and the proxy's own cluster identity).
+public struct ProxyServiceSettings: Sendable {
+    /// The web address (`proxy_service.web_listen_addr`, default `0.0.0.0:3080`).
+    public var webListenHost: String
+    public var webListenPort: Int
+    /// `proxy_service.public_addr`: how clients name this proxy, reported by `/webapi/ping`.
+    public var publicAddresses: [String]
+    /// The web certificate chain (leaf first) and its key, PEM.
+    public var webCertificateChainPEM: [String]
+    public var webPrivateKeyPEM: String
+    /// The Auth server joins are forwarded to, and tunnels lead to.
+    public var authServer: AuthAddress
+    /// The proxy's Proxy-role certificate and key, and the cluster CAs to trust the Auth
+    /// server with.
+    public var identityCertificatePEM: String
+    public var identityPrivateKeyPEM: String
+    public var clusterCACertificatesPEM: [String]
+    /// The largest gRPC message accepted from a client.
+    public var maximumMessageBytes: Int = 1024 * 1024
+    /// The longest one forwarded join may last.
+    public var joinTimeout: Duration = .seconds(90)
+    /// A connection that has not finished its TLS handshake by then is closed.
+    public var handshakeTimeout: Duration = .seconds(10)
+
+    public init(webListenHost: String, webListenPort: Int, publicAddresses: [String], webCertificateChainPEM: [String],
+                webPrivateKeyPEM: String, authServer: AuthAddress, identityCertificatePEM: String,
+                identityPrivateKeyPEM: String, clusterCACertificatesPEM: [String]) {
+        self.webListenHost = webListenHost
+        self.webListenPort = webListenPort
+        self.publicAddresses = publicAddresses
+        self.webCertificateChainPEM = webCertificateChainPEM
+        self.webPrivateKeyPEM = webPrivateKeyPEM
+        self.authServer = authServer
+        self.identityCertificatePEM = identityCertificatePEM
+        self.identityPrivateKeyPEM = identityPrivateKeyPEM
+        self.clusterCACertificatesPEM = clusterCACertificatesPEM
+    }
+}

@@ -1,0 +1,103 @@
+import Agent
+import JoinCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+
+/// The Proxy Service's web port: terminates TLS with the web certificate, then sends each
+/// connection where its ALPN protocol says (``ProxyRoutes``): to the HTTP/1 web API handlers,
+/// to the internal join server, or through to the Auth server.
+struct ProxyWebServer: Sendable {
+    /// Adds the HTTP/1 handlers to a connection routed to the web API.
+    typealias WebAPIPipeline = @Sendable (any Channel) throws -> Void
+
+    let host: String
+    let port: Int
+    let tls: NIOSSLContext
+    /// The proxy's internal gRPC server on loopback.
+    let joinServicePort: Int
+    let authServer: AuthAddress
+    let origins: ConnectionOrigins
+    let webAPI: WebAPIPipeline
+    let handshakeTimeout: Duration
+    let logger: Logger
+
+    /// Binds and returns the listening channel; serving goes on until it is closed.
+    func bind() async throws -> any Channel {
+        let server = self
+        do {
+            return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 1024)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try server.configure(channel)
+                    }
+                }
+                .bind(host: host, port: port)
+                .get()
+        } catch {
+            throw JoinError.unavailable("the Proxy Service could not listen on \(host):\(port): \(error)")
+        }
+    }
+
+    private func configure(_ channel: any Channel) throws {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+        let routed = channel.eventLoop.makePromise(of: Void.self)
+        // A client that never finishes its handshake (or never sends a request) is cut off.
+        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(handshakeTimeout.components.seconds) * 1_000_000_000)) {
+            channel.close(promise: nil)
+        }
+        routed.futureResult.whenComplete { _ in deadline.cancel() }
+        let server = self
+        try pipeline.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
+            let negotiated: String? = if case .negotiated(let name) = result { name } else { nil }
+            let route = ProxyRoutes.route(for: negotiated)
+            let done: EventLoopFuture<Void>
+            switch route {
+            case .webAPI:
+                done = channel.eventLoop.makeCompletedFuture { try server.webAPI(channel) }
+            case .joinService:
+                done = server.relay(channel, toHost: "127.0.0.1", port: server.joinServicePort, registering: true)
+            case .authTunnel:
+                done = server.relay(channel, toHost: server.authServer.host, port: server.authServer.port, registering: false)
+            }
+            done.cascade(to: routed)
+            return done
+        })
+    }
+
+    /// Connects to `host:port` and copies bytes both ways between it and `inbound`. For the
+    /// join service the relay's local port is recorded with the client's address first.
+    private func relay(_ inbound: any Channel, toHost host: String, port: Int, registering: Bool) -> EventLoopFuture<Void> {
+        let client = inbound.remoteAddress.map(Self.describe) ?? "unknown"
+        let origins = self.origins
+        let logger = self.logger
+        return ClientBootstrap(group: inbound.eventLoop)
+            .connectTimeout(.seconds(10))
+            .connect(host: host, port: port)
+            .flatMap { outbound in
+                if registering, let relayPort = outbound.localAddress?.port {
+                    origins.register(relayPort: relayPort, clientAddress: client)
+                    outbound.closeFuture.whenComplete { _ in origins.remove(relayPort: relayPort) }
+                }
+                return ChannelGlue.glue(inbound, outbound)
+            }
+            .flatMapErrorThrowing { error in
+                logger.warning("the Proxy Service could not reach its destination",
+                               metadata: ["destination": "\(host):\(port)", "error": "\(error)"])
+                inbound.close(promise: nil)
+                throw error
+            }
+    }
+
+    /// `address:port`, IPv6 in brackets, as audit events show client addresses.
+    static func describe(_ address: SocketAddress) -> String {
+        let ip = address.ipAddress ?? "\(address)"
+        let port = address.port ?? 0
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
