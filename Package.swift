@@ -12,6 +12,14 @@ let package = Package(
         .executable(name: "tctl", targets: ["tctl"]),
         .executable(name: "tbot", targets: ["tbot"]),
         .library(name: "JoinCore", targets: ["JoinCore"]),
+        // The join-method conformance kit, for method suites here and for out-of-tree plugins (examples/).
+        .library(name: "JoinMethodConformance", targets: ["JoinMethodConformance"]),
+        // The in-process test cluster the kit runs on, for out-of-tree suites that name TestCluster.
+        .library(name: "TestSupport", targets: ["TestSupport"]),
+        // What an out-of-tree join method needs (see examples/x509pop).
+        .library(name: "JoinPluginSDK", targets: ["JoinPluginSDK"]),
+        // For the libFuzzer harness in Fuzz/ (a separate package built with sanitizers).
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -163,11 +171,35 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The plugin side of external join methods: serves a JoinMethodPlugin over the plugin
+        // protocol (Proto/joinery/v1/plugin.proto) on the Unix socket Joinery names.
+        .target(
+            name: "JoinPluginSDK",
+            dependencies: [
+                "JoinCore", "JoineryProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The host side: starts, checks (SHA-256), supervises and restarts plugin programs, and
+        // presents them to the registry as ordinary JoinMethodPlugin values.
+        .target(
+            name: "PluginHost",
+            dependencies: [
+                "JoinCore", "JoineryProto", "JoinPluginSDK",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Shared by the executables: config files, the built-in plugin list, output formatting.
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "JoineryProto", "Server", "Agent", "ProxyService", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
+                "JoinCore", "JoineryProto", "Server", "Agent", "ProxyService", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -200,17 +232,72 @@ let package = Package(
             ],
             path: "Benchmarks/JoinBench",
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProxyServiceTests",
+            dependencies: [
+                "ProxyService", "Agent", "Server", "JoinCore", "JoineryProto", "StaticJoin", "TokenJoin", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Every parser of untrusted bytes as a fuzz target (issue 10): driven by libFuzzer from
+        // Fuzz/ (scripts/fuzz) and replayed over Fuzz/corpus and Fuzz/regressions by FuzzRegressionTests.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "JoinCore", "JoineryProto", "Server", "Agent", "AWSKit", "StaticJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin", "CLISupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/Targets",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
+        // A deliberately simple (and deliberately misbehaving, on request) external join method
+        // for the plugin-host tests.
+        .executableTarget(
+            name: "joinery-fixture-plugin",
+            dependencies: [
+                "JoinPluginSDK", "JoinCore", "JoineryProto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            path: "Tests/PluginFixture",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PluginHostTests",
+            dependencies: [
+                "PluginHost", "JoinPluginSDK", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "BackendTestSuite", "TestSupport",
+                // The audit trail suite provokes each method's attestation failures.
+                "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore", "Server", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
         // Several Auth servers on one PostgreSQL: shared CAs, single use across servers, failover.
         .testTarget(
             name: "HighAvailabilityTests",
@@ -221,14 +308,14 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
+        .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
+        .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore", "Server", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
+        .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
             dependencies: ["AWSKit", "JoinCore", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl"], swiftSettings: swiftSettings),
+        .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance"], swiftSettings: swiftSettings),
         // The backend behaviour every backend must show; run unchanged by each backend's tests.
         .target(
             name: "BackendTestSuite",
@@ -248,6 +335,25 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // The behaviour every join method must show (DESIGN.md §4.4), run by each method's suite.
+        .target(
+            name: "JoinMethodConformance",
+            dependencies: [
+                "JoinCore", "Server", "Agent", "JoineryProto", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/JoinMethodConformance",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JoinMethodConformanceTests",
+            dependencies: [
+                "JoinMethodConformance", "JoinCore", "Server", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Server", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "TestSupport", "teleport", "tctl", "tbot"], swiftSettings: swiftSettings),
     ]

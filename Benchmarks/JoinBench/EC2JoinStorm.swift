@@ -37,7 +37,7 @@ struct EC2JoinStorm {
         try caPEM.write(to: certificates.appendingPathComponent("us-east-1.pem"))
 
         let cluster = try await TestCluster(
-            registry: JoinMethodRegistry(plugins: [.ec2]), rateLimits: .init(averagePerSecond: 1_000_000, burst: 1_000_000),
+            registry: JoinMethodRegistry(plugins: [.ec2]), rateLimits: .init(averagePerSecond: 1_000_000, burst: 1_000_000, maximumConcurrent: 1_000_000),
             authService: ["aws": .object(["ec2_certificates_dir": .string(certificates.path)])])
         defer { Task { await cluster.stop() } }
         var token = ProvisionToken(name: "ec2-storm", roles: [.node], joinMethod: "ec2")

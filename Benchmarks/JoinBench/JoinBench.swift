@@ -12,6 +12,10 @@ import TokenJoin
 ///
 ///     joinery-bench [--storms 64,256,1024] [--heartbeat-nodes 10000] [--floor-rounds 300]
 ///                   [--ec2-instances 1000]   (0 skips the EC2 storm)
+///     joinery-bench token-probe-timing [--attempts 2000]
+///
+/// `token-probe-timing` runs only ``TokenProbeTiming``: whether the time to refuse a guessed
+/// token name tells unknown, expired and other-method tokens apart.
 @main
 enum JoinBench {
     struct Options {
@@ -44,17 +48,38 @@ enum JoinBench {
             return handler
         }
         do {
-            try await run(Options(Array(CommandLine.arguments.dropFirst())))
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "token-probe-timing" {
+                try await runTokenProbeTiming(Array(arguments.dropFirst()))
+            } else {
+                try await run(Options(arguments))
+            }
         } catch {
             FileHandle.standardError.write(Data("joinery-bench: \(error)\n".utf8))
             exit(1)
         }
     }
 
+    static func runTokenProbeTiming(_ arguments: [String]) async throws {
+        var attempts = 2_000
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            guard argument == "--attempts", let value = iterator.next().flatMap({ Int($0) }), value > 0 else {
+                throw JoinError.badParameter("token-probe-timing takes only --attempts <positive number>")
+            }
+            attempts = value
+        }
+        print("# Joinery token probe timing")
+        print("")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.operatingSystemVersionString)")
+        print("")
+        try await TokenProbeTiming.run(attempts: attempts).printReport()
+    }
+
     static func run(_ options: Options) async throws {
         let cluster = try await TestCluster(
             registry: JoinMethodRegistry(plugins: [.staticTokens, .storedTokens]),
-            rateLimits: .init(averagePerSecond: 1_000_000, burst: 1_000_000))
+            rateLimits: .init(averagePerSecond: 1_000_000, burst: 1_000_000, maximumConcurrent: 1_000_000))
         let address = try await cluster.start()
         defer { Task { await cluster.stop() } }
 

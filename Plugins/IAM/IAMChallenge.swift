@@ -5,13 +5,13 @@ import Foundation
 ///
 /// The node signs it into its `sts:GetCallerIdentity` request as `X-Teleport-Challenge`; AWS
 /// checks that signature, so a request signed for one attempt is worthless for any other.
-struct IAMChallenge: Sendable {
+package struct IAMChallenge: Sendable {
     static let byteCount = 32
     static let encodedLength = 43
 
     let value: String
 
-    init(value: String) {
+    package init(value: String) {
         self.value = value
     }
 

@@ -9,7 +9,7 @@ import JoinCore
 /// This list is what makes the IAM method safe: the node chooses the `Host` of the request it
 /// signs, and an Auth server that forwarded to any host would ask an attacker's server who the
 /// node is. A host not listed is refused before any connection is made.
-struct STSHostAllowList: Sendable {
+package struct STSHostAllowList: Sendable {
     struct Entry: Sendable, Equatable {
         let host: String
         let fips: Bool
@@ -52,7 +52,7 @@ struct STSHostAllowList: Sendable {
 
     /// The list shipped with the plugin, or why it could not be read. Computed on first use; an
     /// Auth server without it still starts, and IAM joins then fail with this reason.
-    static let bundled: Result<STSHostAllowList, JoinError> = {
+    package static let bundled: Result<STSHostAllowList, JoinError> = {
         guard let url = BundledResources.locate(resourceName, inBundlesNamed: bundleNames) else {
             return .failure(.internalError(
                 "the bundled STS endpoint list \(resourceName) was not found (\(BundledResources.searchDescription(bundleNames))); install the IAMJoin resource bundle beside the executable"))

@@ -9,13 +9,13 @@ import JoinCore
 /// The Auth server does not verify the signature itself (it has no key): AWS does, when the
 /// request is forwarded. These checks make sure what AWS verifies is the question we mean —
 /// "who signed *this* challenge?" — asked of AWS and nobody else.
-struct STSIdentityRequestChecks {
+package struct STSIdentityRequestChecks {
     static let expectedBody = "Action=GetCallerIdentity&Version=2011-06-15"
     static let challengeHeader = "X-Teleport-Challenge"
 
     /// What the checks established: the allow-listed host to forward to, and the values that
     /// must never appear in a message (signature, session token).
-    struct Passed {
+    package struct Passed {
         let host: String
         let secrets: [String]
     }
@@ -23,7 +23,12 @@ struct STSIdentityRequestChecks {
     let allowList: STSHostAllowList
     let fipsOnly: Bool
 
-    func check(_ request: SignedHTTPRequest, challenge: IAMChallenge) throws -> Passed {
+    package init(allowList: STSHostAllowList, fipsOnly: Bool) {
+        self.allowList = allowList
+        self.fipsOnly = fipsOnly
+    }
+
+    package func check(_ request: SignedHTTPRequest, challenge: IAMChallenge) throws -> Passed {
         guard request.target == "/" else { throw IAMErrors.unexpectedURI(request.target) }
 
         let host = request.header("Host") ?? ""

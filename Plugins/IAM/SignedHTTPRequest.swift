@@ -9,7 +9,7 @@ import JoinCore
 /// or before a header name, no repeated header, no `Transfer-Encoding`, a body exactly as long
 /// as `Content-Length` says, and a bounded size. Anything it accepts means one thing to every
 /// HTTP implementation, including the one AWS runs.
-struct SignedHTTPRequest: Sendable {
+package struct SignedHTTPRequest: Sendable {
     static let maximumBytes = 16 * 1024
     static let maximumHeaderCount = 64
 
@@ -28,7 +28,7 @@ struct SignedHTTPRequest: Sendable {
 
     /// Parses `bytes`; every rejection is a `badParameter` naming the rule broken, never echoing
     /// a header value (it may hold the signature or a session token).
-    static func parse(_ bytes: [UInt8]) throws -> SignedHTTPRequest {
+    package static func parse(_ bytes: [UInt8]) throws -> SignedHTTPRequest {
         guard !bytes.isEmpty else { throw malformed("it is empty") }
         guard bytes.count <= maximumBytes else {
             throw malformed("it is \(bytes.count) bytes, more than the \(maximumBytes) accepted")

@@ -3,13 +3,13 @@ import JoinCore
 
 /// One entry of `auth_service.tokens` (spec §3): `roles:value`, where the value is the token
 /// itself or an absolute path to a file holding one token per line.
-struct StaticTokenSpec {
+package struct StaticTokenSpec {
     let roles: [SystemRole]
     let values: [String]
 
     /// Parses entry number `index`. Errors name the entry by position, never by content: the
     /// text after the colon is a secret.
-    init(parsing entry: String, index: Int, readFile: (String) throws -> String) throws {
+    package init(parsing entry: String, index: Int, readFile: (String) throws -> String) throws {
         let place = "auth_service.tokens[\(index)]"
         guard let colon = entry.firstIndex(of: ":") else {
             throw JoinError.badParameter("invalid static token spec at \(place): expected \"roles:token\" such as \"node,proxy:<token>\" or \"auth:/path/to/file\"")

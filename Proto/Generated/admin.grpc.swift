@@ -114,6 +114,19 @@ public enum Joinery_V1_AdminService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListJoinMethods" metadata.
+        public enum ListJoinMethods: Sendable {
+            /// Request type for "ListJoinMethods".
+            public typealias Input = Joinery_V1_ListJoinMethodsRequest
+            /// Response type for "ListJoinMethods".
+            public typealias Output = Joinery_V1_ListJoinMethodsResponse
+            /// Descriptor for "ListJoinMethods".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "joinery.v1.AdminService"),
+                method: "ListJoinMethods",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "joinery.v1.AdminService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateResource.descriptor,
@@ -122,7 +135,8 @@ public enum Joinery_V1_AdminService: Sendable {
             DeleteResource.descriptor,
             GetStatus.descriptor,
             ListNodes.descriptor,
-            ListAuditEvents.descriptor
+            ListAuditEvents.descriptor,
+            ListJoinMethods.descriptor
         ]
     }
 }
@@ -250,6 +264,24 @@ extension Joinery_V1_AdminService {
             request: GRPCCore.StreamingServerRequest<Joinery_V1_ListAuditEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_ListAuditEventsResponse>
+
+        /// Handle the "ListJoinMethods" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The join methods this Auth server knows: built-in or external, enabled or not.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Joinery_V1_ListJoinMethodsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Joinery_V1_ListJoinMethodsResponse` messages.
+        func listJoinMethods(
+            request: GRPCCore.StreamingServerRequest<Joinery_V1_ListJoinMethodsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_ListJoinMethodsResponse>
     }
 
     /// Service protocol for the "joinery.v1.AdminService" service.
@@ -361,6 +393,24 @@ extension Joinery_V1_AdminService {
             request: GRPCCore.ServerRequest<Joinery_V1_ListAuditEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Joinery_V1_ListAuditEventsResponse>
+
+        /// Handle the "ListJoinMethods" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The join methods this Auth server knows: built-in or external, enabled or not.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Joinery_V1_ListJoinMethodsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Joinery_V1_ListJoinMethodsResponse` message.
+        func listJoinMethods(
+            request: GRPCCore.ServerRequest<Joinery_V1_ListJoinMethodsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Joinery_V1_ListJoinMethodsResponse>
     }
 
     /// Simple service protocol for the "joinery.v1.AdminService" service.
@@ -470,6 +520,24 @@ extension Joinery_V1_AdminService {
             request: Joinery_V1_ListAuditEventsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Joinery_V1_ListAuditEventsResponse
+
+        /// Handle the "ListJoinMethods" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The join methods this Auth server knows: built-in or external, enabled or not.
+        ///
+        /// - Parameters:
+        ///   - request: A `Joinery_V1_ListJoinMethodsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Joinery_V1_ListJoinMethodsResponse` to respond with.
+        func listJoinMethods(
+            request: Joinery_V1_ListJoinMethodsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Joinery_V1_ListJoinMethodsResponse
     }
 }
 
@@ -554,6 +622,17 @@ extension Joinery_V1_AdminService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Joinery_V1_AdminService.Method.ListJoinMethods.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Joinery_V1_ListJoinMethodsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Joinery_V1_ListJoinMethodsResponse>(),
+            handler: { request, context in
+                try await self.listJoinMethods(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -631,6 +710,17 @@ extension Joinery_V1_AdminService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_ListAuditEventsResponse> {
         let response = try await self.listAuditEvents(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listJoinMethods(
+        request: GRPCCore.StreamingServerRequest<Joinery_V1_ListJoinMethodsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_ListJoinMethodsResponse> {
+        let response = try await self.listJoinMethods(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -725,6 +815,19 @@ extension Joinery_V1_AdminService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Joinery_V1_ListAuditEventsResponse> {
         return GRPCCore.ServerResponse<Joinery_V1_ListAuditEventsResponse>(
             message: try await self.listAuditEvents(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listJoinMethods(
+        request: GRPCCore.ServerRequest<Joinery_V1_ListJoinMethodsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Joinery_V1_ListJoinMethodsResponse> {
+        return GRPCCore.ServerResponse<Joinery_V1_ListJoinMethodsResponse>(
+            message: try await self.listJoinMethods(
                 request: request.message,
                 context: context
             ),
@@ -877,6 +980,29 @@ extension Joinery_V1_AdminService {
             deserializer: some GRPCCore.MessageDeserializer<Joinery_V1_ListAuditEventsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Joinery_V1_ListAuditEventsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListJoinMethods" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The join methods this Auth server knows: built-in or external, enabled or not.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Joinery_V1_ListJoinMethodsRequest` message.
+        ///   - serializer: A serializer for `Joinery_V1_ListJoinMethodsRequest` messages.
+        ///   - deserializer: A deserializer for `Joinery_V1_ListJoinMethodsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listJoinMethods<Result>(
+            request: GRPCCore.ClientRequest<Joinery_V1_ListJoinMethodsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Joinery_V1_ListJoinMethodsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Joinery_V1_ListJoinMethodsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Joinery_V1_ListJoinMethodsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1109,6 +1235,40 @@ extension Joinery_V1_AdminService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListJoinMethods" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The join methods this Auth server knows: built-in or external, enabled or not.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Joinery_V1_ListJoinMethodsRequest` message.
+        ///   - serializer: A serializer for `Joinery_V1_ListJoinMethodsRequest` messages.
+        ///   - deserializer: A deserializer for `Joinery_V1_ListJoinMethodsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listJoinMethods<Result>(
+            request: GRPCCore.ClientRequest<Joinery_V1_ListJoinMethodsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Joinery_V1_ListJoinMethodsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Joinery_V1_ListJoinMethodsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Joinery_V1_ListJoinMethodsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Joinery_V1_AdminService.Method.ListJoinMethods.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1289,6 +1449,35 @@ extension Joinery_V1_AdminService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Joinery_V1_ListAuditEventsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Joinery_V1_ListAuditEventsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListJoinMethods" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The join methods this Auth server knows: built-in or external, enabled or not.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Joinery_V1_ListJoinMethodsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listJoinMethods<Result>(
+        request: GRPCCore.ClientRequest<Joinery_V1_ListJoinMethodsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Joinery_V1_ListJoinMethodsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listJoinMethods(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Joinery_V1_ListJoinMethodsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Joinery_V1_ListJoinMethodsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1499,6 +1688,39 @@ extension Joinery_V1_AdminService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listAuditEvents(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListJoinMethods" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The join methods this Auth server knows: built-in or external, enabled or not.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listJoinMethods<Result>(
+        _ message: Joinery_V1_ListJoinMethodsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Joinery_V1_ListJoinMethodsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Joinery_V1_ListJoinMethodsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listJoinMethods(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -28,6 +28,44 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated enum Joinery_V1_AuditOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case success // = 1
+  case failure // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .success
+    case 2: self = .failure
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .success: return 1
+    case .failure: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Joinery_V1_AuditOutcome] = [
+    .unspecified,
+    .success,
+    .failure,
+  ]
+
+}
+
 public nonisolated struct Joinery_V1_CreateResourceRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -207,6 +245,8 @@ public nonisolated struct Joinery_V1_ListNodesResponse: Sendable {
   public init() {}
 }
 
+/// The newest `limit` events that match every filter set here (tctl audit ls). Filtering is
+/// done by the Auth server's backend, so the limit counts matching events.
 public nonisolated struct Joinery_V1_ListAuditEventsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -214,9 +254,38 @@ public nonisolated struct Joinery_V1_ListAuditEventsRequest: Sendable {
 
   public var limit: Int32 = 0
 
+  /// Only events of this join method (exact match); empty for every method.
+  public var method: String = String()
+
+  /// Only admitted or only refused attempts; unspecified for both.
+  public var outcome: Joinery_V1_AuditOutcome = .unspecified
+
+  /// Only events at or after this instant, in unix seconds; unset for no lower bound.
+  public var sinceUnix: Int64 {
+    get {_sinceUnix ?? 0}
+    set {_sinceUnix = newValue}
+  }
+  /// Returns true if `sinceUnix` has been explicitly set.
+  public var hasSinceUnix: Bool {self._sinceUnix != nil}
+  /// Clears the value of `sinceUnix`. Subsequent reads from it will return its default value.
+  public mutating func clearSinceUnix() {self._sinceUnix = nil}
+
+  /// Only events strictly before this instant, in unix seconds; unset for no upper bound.
+  public var untilUnix: Int64 {
+    get {_untilUnix ?? 0}
+    set {_untilUnix = newValue}
+  }
+  /// Returns true if `untilUnix` has been explicitly set.
+  public var hasUntilUnix: Bool {self._untilUnix != nil}
+  /// Clears the value of `untilUnix`. Subsequent reads from it will return its default value.
+  public mutating func clearUntilUnix() {self._untilUnix = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _sinceUnix: Int64? = nil
+  fileprivate var _untilUnix: Int64? = nil
 }
 
 public nonisolated struct Joinery_V1_ListAuditEventsResponse: Sendable {
@@ -226,6 +295,50 @@ public nonisolated struct Joinery_V1_ListAuditEventsResponse: Sendable {
 
   /// Each event as JSON, oldest first.
   public var eventsJson: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Joinery_V1_ListJoinMethodsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Joinery_V1_JoinMethodInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  /// "builtin" or "external".
+  public var origin: String = String()
+
+  public var enabled: Bool = false
+
+  /// External methods: the program and the SHA-256 it is held to.
+  public var command: String = String()
+
+  public var sha256: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Joinery_V1_ListJoinMethodsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var methods: [Joinery_V1_JoinMethodInfo] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -268,6 +381,10 @@ public nonisolated struct Joinery_V1_HeartbeatResponse: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "joinery.v1"
+
+nonisolated extension Joinery_V1_AuditOutcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0AUDIT_OUTCOME_UNSPECIFIED\0\u{1}AUDIT_OUTCOME_SUCCESS\0\u{1}AUDIT_OUTCOME_FAILURE\0")
+}
 
 nonisolated extension Joinery_V1_CreateResourceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateResourceRequest"
@@ -683,7 +800,7 @@ nonisolated extension Joinery_V1_ListNodesResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Joinery_V1_ListAuditEventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAuditEventsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}limit\0\u{1}method\0\u{1}outcome\0\u{3}since_unix\0\u{3}until_unix\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -692,20 +809,44 @@ nonisolated extension Joinery_V1_ListAuditEventsRequest: SwiftProtobuf.Message, 
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.method) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self._sinceUnix) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self._untilUnix) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.limit != 0 {
       try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 1)
     }
+    if !self.method.isEmpty {
+      try visitor.visitSingularStringField(value: self.method, fieldNumber: 2)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 3)
+    }
+    try { if let v = self._sinceUnix {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._untilUnix {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Joinery_V1_ListAuditEventsRequest, rhs: Joinery_V1_ListAuditEventsRequest) -> Bool {
     if lhs.limit != rhs.limit {return false}
+    if lhs.method != rhs.method {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs._sinceUnix != rhs._sinceUnix {return false}
+    if lhs._untilUnix != rhs._untilUnix {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -736,6 +877,105 @@ nonisolated extension Joinery_V1_ListAuditEventsResponse: SwiftProtobuf.Message,
 
   public static func ==(lhs: Joinery_V1_ListAuditEventsResponse, rhs: Joinery_V1_ListAuditEventsResponse) -> Bool {
     if lhs.eventsJson != rhs.eventsJson {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Joinery_V1_ListJoinMethodsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListJoinMethodsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Joinery_V1_ListJoinMethodsRequest, rhs: Joinery_V1_ListJoinMethodsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Joinery_V1_JoinMethodInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JoinMethodInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}origin\0\u{1}enabled\0\u{1}command\0\u{1}sha256\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.origin) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.enabled) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.command) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.origin.isEmpty {
+      try visitor.visitSingularStringField(value: self.origin, fieldNumber: 2)
+    }
+    if self.enabled != false {
+      try visitor.visitSingularBoolField(value: self.enabled, fieldNumber: 3)
+    }
+    if !self.command.isEmpty {
+      try visitor.visitSingularStringField(value: self.command, fieldNumber: 4)
+    }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Joinery_V1_JoinMethodInfo, rhs: Joinery_V1_JoinMethodInfo) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.origin != rhs.origin {return false}
+    if lhs.enabled != rhs.enabled {return false}
+    if lhs.command != rhs.command {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Joinery_V1_ListJoinMethodsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListJoinMethodsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}methods\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.methods) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.methods.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.methods, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Joinery_V1_ListJoinMethodsResponse, rhs: Joinery_V1_ListJoinMethodsResponse) -> Bool {
+    if lhs.methods != rhs.methods {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -13,17 +13,17 @@ public final class ConnectionOrigins: Sendable {
 
     public init() {}
 
-    func register(relayPort: Int, clientAddress: String) {
+    package func register(relayPort: Int, clientAddress: String) {
         entries.withLock { $0[relayPort] = clientAddress }
     }
 
-    func remove(relayPort: Int) {
+    package func remove(relayPort: Int) {
         _ = entries.withLock { $0.removeValue(forKey: relayPort) }
     }
 
     /// The client behind a gRPC peer description such as `ipv4:127.0.0.1:40123`, or the
     /// peer's own `address:port` when no relay registered it.
-    func clientAddress(forPeer peer: String) -> String {
+    package func clientAddress(forPeer peer: String) -> String {
         var address = peer
         for prefix in ["ipv4:", "ipv6:"] where address.hasPrefix(prefix) {
             address = String(address.dropFirst(prefix.count))
@@ -34,5 +34,5 @@ public final class ConnectionOrigins: Sendable {
         return entries.withLock { $0[port] } ?? address
     }
 
-    var count: Int { entries.withLock { $0.count } }
+    package var count: Int { entries.withLock { $0.count } }
 }

@@ -20,7 +20,7 @@ public struct ProxyServiceSettings: Sendable {
     public var identityPrivateKeyPEM: String
     public var clusterCACertificatesPEM: [String]
     /// The largest gRPC message accepted from a client.
-    public var maximumMessageBytes: Int = 1024 * 1024
+    public var maximumMessageBytes: Int = 256 * 1024
     /// The longest one forwarded join may last.
     public var joinTimeout: Duration = .seconds(90)
     /// A connection that has not finished its TLS handshake by then is closed.

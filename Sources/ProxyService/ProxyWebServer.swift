@@ -46,27 +46,24 @@ struct ProxyWebServer: Sendable {
     private func configure(_ channel: any Channel) throws {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(NIOSSLServerHandler(context: tls))
-        let routed = channel.eventLoop.makePromise(of: Void.self)
-        // A client that never finishes its handshake (or never sends a request) is cut off.
-        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(handshakeTimeout.components.seconds) * 1_000_000_000)) {
+        // A client that never finishes its handshake is cut off. Once routed, each route has
+        // its own limits (the web API's idle timeout; tunnels live as long as their sessions).
+        let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(handshakeTimeout / .milliseconds(1)))) {
             channel.close(promise: nil)
         }
-        routed.futureResult.whenComplete { _ in deadline.cancel() }
+        channel.closeFuture.whenComplete { _ in deadline.cancel() }
         let server = self
         try pipeline.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
+            deadline.cancel()
             let negotiated: String? = if case .negotiated(let name) = result { name } else { nil }
-            let route = ProxyRoutes.route(for: negotiated)
-            let done: EventLoopFuture<Void>
-            switch route {
+            switch ProxyRoutes.route(for: negotiated) {
             case .webAPI:
-                done = channel.eventLoop.makeCompletedFuture { try server.webAPI(channel) }
+                return channel.eventLoop.makeCompletedFuture { try server.webAPI(channel) }
             case .joinService:
-                done = server.relay(channel, toHost: "127.0.0.1", port: server.joinServicePort, registering: true)
+                return server.relay(channel, toHost: "127.0.0.1", port: server.joinServicePort, registering: true)
             case .authTunnel:
-                done = server.relay(channel, toHost: server.authServer.host, port: server.authServer.port, registering: false)
+                return server.relay(channel, toHost: server.authServer.host, port: server.authServer.port, registering: false)
             }
-            done.cascade(to: routed)
-            return done
         })
     }
 

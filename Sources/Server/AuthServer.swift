@@ -14,6 +14,7 @@ public struct AuthServerSettings: Sendable {
     /// address, with `0.0.0.0` replaced by this machine's name.
     public var advertiseAddress: String
     public var dataDirectory: URL
+    /// `auth_service.join_rate_limit`: attempts per second and concurrent streams per host.
     public var rateLimits: JoinRateLimiter.Limits
     public var version: String
     public var joinTimeoutSeconds: Double
@@ -75,6 +76,7 @@ public struct AuthServer: Sendable {
             clusterName: settings.clusterName, methods: methods, tokens: tokens, authorities: authorities, nodes: nodes,
             bots: bots, instances: botInstances, locks: locks,
             audit: AuditLog(backend: backend, logger: logger), limiter: JoinRateLimiter(limits: settings.rateLimits, clock: clock),
+            concurrency: ConcurrentJoinLimiter(maximumPerHost: settings.rateLimits.maximumConcurrent),
             clock: clock, logger: logger)
     }
 

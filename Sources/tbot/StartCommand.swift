@@ -23,7 +23,9 @@ struct StartCommand: AsyncParsableCommand {
             if oneshot { settings.oneshot = true }
             if debug { settings.debug = true }
             try LoggingSetup.bootstrap(debug: settings.debug)
-            let runner = BotRunner(config: settings, logger: Logger(label: "tbot"))
+            let logger = Logger(label: "tbot")
+            let runner = BotRunner(config: settings, registry: try JoinMethodCatalog.clientRegistry(settings.joinPlugins, logger: logger),
+                                   logger: logger)
             if settings.oneshot {
                 try await runner.run()
             } else {

@@ -17,7 +17,7 @@ struct TctlCommand: AsyncParsableCommand {
         commandName: "tctl",
         abstract: "Administer a Joinery cluster: tokens, nodes, resources, status, audit.",
         subcommands: [TokensCommand.self, NodesCommand.self, BotsCommand.self, CreateCommand.self, GetCommand.self, RemoveCommand.self,
-                      StatusCommand.self, AuditCommand.self, AuthCommand.self])
+                      StatusCommand.self, AuditCommand.self, AuthCommand.self, JoinMethodsCommand.self])
 }
 
 /// Options every tctl command takes.

@@ -25,6 +25,52 @@ extension BackendTestSuite {
         }
     }
 
+    /// Each filter alone and together, the limit counting matching events only, and a row
+    /// whose client-chosen text holds a NUL (which PostgreSQL's `json` refuses to read) neither
+    /// breaking the method filter nor hiding the other rows.
+    public func testAuditQueryFiltersByMethodOutcomeAndTime() async throws {
+        try await withBackend { backend, _ in
+            let events = sampleAuditEvents() + [
+                AuditEvent(
+                    time: at(4), type: "instance.join", code: "TJ001E", success: false, method: "token",
+                    tokenName: "****", role: "Node", hostID: "", nodeName: "nul\u{0}node", remoteAddress: "10.0.0.8:1",
+                    reason: "token expired or not found", attributes: ["method": "ec2", "note": "a\u{0}b"]),
+                AuditEvent(
+                    time: at(5), type: "instance.join", code: "TJ001I", success: true, method: "ec2",
+                    tokenName: "ec2-token", role: "Node", hostID: "111111111111-i-0456", nodeName: "", remoteAddress: "10.0.0.9:1"),
+            ]
+            for event in events { try await backend.appendAuditEvent(event) }
+            func read(_ query: AuditQuery, limit: Int = 100) async throws -> [AuditEvent] {
+                try await backend.auditEvents(limit: limit, matching: query)
+            }
+
+            let all = try await read(.all)
+            XCTAssertEqual(all, events)
+            let ec2 = try await read(AuditQuery(method: "ec2"))
+            XCTAssertEqual(ec2, [events[1], events[4]], "an attribute named method must not match")
+            let token = try await read(AuditQuery(method: "token"))
+            XCTAssertEqual(token, [events[0], events[3]])
+            let none = try await read(AuditQuery(method: "tok"))
+            XCTAssertEqual(none, [], "methods match exactly, not by prefix")
+            let failures = try await read(AuditQuery(success: false))
+            XCTAssertEqual(failures, [events[1], events[3]])
+            let successes = try await read(AuditQuery(success: true))
+            XCTAssertEqual(successes, [events[0], events[2], events[4]])
+            let window = try await read(AuditQuery(since: at(2), until: at(4)))
+            XCTAssertEqual(window, [events[1], events[2]], "since is inclusive, until exclusive")
+            let combined = try await read(AuditQuery(method: "ec2", success: true, since: at(2)))
+            XCTAssertEqual(combined, [events[4]])
+            let newestSuccess = try await read(AuditQuery(success: true), limit: 1)
+            XCTAssertEqual(newestSuccess, [events[4]], "the limit counts matching events, newest first")
+            let oldestTwoSuccesses = try await read(AuditQuery(success: true, until: at(5)), limit: 2)
+            XCTAssertEqual(oldestTwoSuccesses, [events[0], events[2]])
+            for query in [AuditQuery(method: "iam", success: true), AuditQuery(success: false, since: at(3)), AuditQuery(until: at(1))] {
+                let read = try await read(query)
+                XCTAssertEqual(read, events.filter(query.matches), "the backend disagrees with AuditQuery.matches for \(query)")
+            }
+        }
+    }
+
     /// A success, a failure with a reason, and a bot join with verified attributes.
     func sampleAuditEvents() -> [AuditEvent] {
         [

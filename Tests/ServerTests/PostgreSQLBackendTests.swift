@@ -97,6 +97,7 @@ final class PostgreSQLBackendTests: XCTestCase {
     func testRangeWithEmptyPrefixListsEveryLiveItem() async throws { try await suite.testRangeWithEmptyPrefixListsEveryLiveItem() }
     func testRangePrefixIsLiteralAndCaseSensitive() async throws { try await suite.testRangePrefixIsLiteralAndCaseSensitive() }
     func testAuditEventsComeBackInOrderWithAllFields() async throws { try await suite.testAuditEventsComeBackInOrderWithAllFields() }
+    func testAuditQueryFiltersByMethodOutcomeAndTime() async throws { try await suite.testAuditQueryFiltersByMethodOutcomeAndTime() }
     func testAuditEventsLimitReturnsTheNewestOldestFirst() async throws {
         try await suite.testAuditEventsLimitReturnsTheNewestOldestFirst()
     }

@@ -22,9 +22,10 @@ public final class TestCluster: @unchecked Sendable {
 
     /// - Parameter backend: the cluster state; a fresh SQLite file in the scratch directory
     ///   when `nil` (pass a shared PostgreSQL backend to run several Auth servers on one state).
+    /// - Parameter joinTimeoutSeconds: the longest one join stream may stay open.
     public init(registry: JoinMethodRegistry, staticTokens: [String] = [], clock: any JoinClock = SystemClock(),
                 rateLimits: JoinRateLimiter.Limits = .init(), backend: (any Backend)? = nil,
-                authService: [String: JSONValue] = [:]) async throws {
+                authService: [String: JSONValue] = [:], joinTimeoutSeconds: Double = 10) async throws {
         self.registry = registry
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("joinery-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -36,7 +37,7 @@ public final class TestCluster: @unchecked Sendable {
         server = try await AuthServer(
             settings: AuthServerSettings(clusterName: TestCluster.clusterName, listenHost: "127.0.0.1", listenPort: 0,
                                          advertiseAddress: "127.0.0.1:0", dataDirectory: directory.appendingPathComponent("auth"),
-                                         rateLimits: rateLimits, version: "test", joinTimeoutSeconds: 10),
+                                         rateLimits: rateLimits, version: "test", joinTimeoutSeconds: joinTimeoutSeconds),
             backend: self.backend, methods: methods, clock: clock, logger: Logger(label: "test-auth"))
     }
 

@@ -84,8 +84,8 @@ enum ClusterTrust {
 }
 
 /// Splits a PEM bundle into its blocks.
-enum PEMBundle {
-    static func split(_ text: String) -> [String] {
+package enum PEMBundle {
+    package static func split(_ text: String) -> [String] {
         var blocks: [String] = []
         var current: [Substring] = []
         for line in text.split(whereSeparator: \.isNewline) {

@@ -60,7 +60,7 @@ struct TbotConfigDocument: Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case version, proxyServer = "proxy_server", authServer = "auth_server", oneshot
         case certificateTTL = "certificate_ttl", renewalInterval = "renewal_interval", debug
-        case onboarding, storage, services, outputs
+        case onboarding, storage, services, outputs, joinPlugins = "join_plugins"
     }
 
     init(from decoder: Decoder) throws {
@@ -89,6 +89,7 @@ struct TbotConfigDocument: Decodable {
             storage: try c.decode(DirectoryDestination.self, forKey: .storage),
             outputs: (try c.decodeIfPresent([TbotOutput].self, forKey: .services) ?? [])
                 + (try c.decodeIfPresent([TbotOutput].self, forKey: .outputs) ?? []))
+        config.joinPlugins = try c.decodeIfPresent([JoinPluginConfig].self, forKey: .joinPlugins) ?? []
     }
 
     /// A Go duration written as text (`1h`, `20m`); a bare number has no unit and is refused.

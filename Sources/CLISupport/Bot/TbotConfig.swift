@@ -18,6 +18,8 @@ public struct TbotConfig: Sendable, Equatable {
     /// `proxy_server`: Teleport's usual address for a bot. There is no Proxy Service yet, so the
     /// address is dialled as the Auth server (spec §9.5 allows an Auth address there too).
     public var proxyServer: String?
+    /// `join_plugins`: external join methods the bot may join with (their client halves).
+    public var joinPlugins: [JoinPluginConfig] = []
     /// `auth_server`: the Auth server, directly.
     public var authServer: String?
     /// `oneshot`: join or renew once, write the outputs, and exit.

@@ -17,6 +17,8 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
     public var joinMethods: [String]?
     public var joinRateLimit: JoinRateLimitConfig
     public var publicAddr: [String]
+    /// `join_plugins`: join methods served by separate programs, loaded by name.
+    public var joinPlugins: [JoinPluginConfig] = []
     /// The section as written, for plugins.
     public var raw: JSONValue
 
@@ -40,7 +42,7 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, clusterName = "cluster_name", listenAddr = "listen_addr", joinMethods = "join_methods"
-        case joinRateLimit = "join_rate_limit", publicAddr = "public_addr"
+        case joinRateLimit = "join_rate_limit", publicAddr = "public_addr", joinPlugins = "join_plugins"
     }
 
     public init(from decoder: Decoder) throws {
@@ -54,12 +56,13 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
         joinMethods = try c.decodeIfPresent([String].self, forKey: .joinMethods)
         joinRateLimit = try c.decodeIfPresent(JoinRateLimitConfig.self, forKey: .joinRateLimit) ?? JoinRateLimitConfig()
         publicAddr = try c.decodeIfPresent(StringOrList.self, forKey: .publicAddr)?.values ?? []
+        joinPlugins = try c.decodeIfPresent([JoinPluginConfig].self, forKey: .joinPlugins) ?? []
         raw = try JSONValue(from: decoder)
     }
 }
 
 /// `auth_service.join_rate_limit`: a token bucket per source address for unauthenticated
-/// join attempts.
+/// join attempts, and a cap on the join streams one address may have open at once.
 ///
 /// The defaults, 10 attempts per second sustained with bursts of 100, are sized for the worst
 /// honest case rather than the average one: a whole fleet booting at once behind one NAT
@@ -68,22 +71,33 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
 /// a minute after that. The limit is not what protects token secrets — a 128-bit random token
 /// cannot be guessed at any rate — it bounds the CPU an address can spend on signatures and
 /// AWS verifications, which these numbers still do.
+///
+/// `max_concurrent` bounds something the bucket cannot: streams that start and then wait (a
+/// client that never sends `ClientInit` or never answers a challenge holds its stream until
+/// the join timeout). A token join holds its stream for milliseconds and an AWS join for a few
+/// hundred, so even a fleet booting behind one NAT address rarely has more than a few dozen in
+/// flight; the default of 64 leaves room for that while bounding what one address can hold open.
 public struct JoinRateLimitConfig: Sendable, Equatable, Decodable {
     /// Sustained attempts per second per address.
     public var average: Double
     /// Attempts allowed at once before the sustained rate applies.
     public var burst: Int
+    /// Join streams one address may have open at once (`max_concurrent`).
+    public var maxConcurrent: Int
 
     public static let defaultAverage = 10.0
     public static let defaultBurst = 100
+    public static let defaultMaxConcurrent = 64
 
-    public init(average: Double = JoinRateLimitConfig.defaultAverage, burst: Int = JoinRateLimitConfig.defaultBurst) {
+    public init(average: Double = JoinRateLimitConfig.defaultAverage, burst: Int = JoinRateLimitConfig.defaultBurst,
+                maxConcurrent: Int = JoinRateLimitConfig.defaultMaxConcurrent) {
         self.average = average
         self.burst = burst
+        self.maxConcurrent = maxConcurrent
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case average, burst
+        case average, burst, maxConcurrent = "max_concurrent"
     }
 
     public init(from decoder: Decoder) throws {
@@ -91,12 +105,16 @@ public struct JoinRateLimitConfig: Sendable, Equatable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         average = try c.decodeNumberIfPresent(Double.self, forKey: .average) ?? JoinRateLimitConfig.defaultAverage
         burst = try c.decodeNumberIfPresent(Int.self, forKey: .burst) ?? JoinRateLimitConfig.defaultBurst
+        maxConcurrent = try c.decodeNumberIfPresent(Int.self, forKey: .maxConcurrent) ?? JoinRateLimitConfig.defaultMaxConcurrent
         guard average > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .average, in: c,
                 debugDescription: "must be a positive number of attempts per second")
         }
         guard burst >= 1 else {
             throw DecodingError.dataCorruptedError(forKey: .burst, in: c, debugDescription: "must be at least 1")
+        }
+        guard maxConcurrent >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxConcurrent, in: c, debugDescription: "must be at least 1")
         }
     }
 }

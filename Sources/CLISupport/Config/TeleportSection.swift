@@ -22,6 +22,8 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
     /// `ca_path` (Joinery's addition, as tbot's): PEM certificates to trust the Proxy
     /// Service's web certificate with instead of the system trust store.
     public var caPath: String?
+    /// `join_plugins`: the joining side's external join methods (the client halves).
+    public var joinPlugins: [JoinPluginConfig] = []
     public var log: LogConfig
     public var storage: StorageConfig
     /// `diag_addr`: where to serve `/healthz`, `/readyz` and `/metrics`; `nil` serves nothing.
@@ -50,6 +52,7 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
         case nodeName = "nodename", dataDir = "data_dir", joinParams = "join_params", authToken = "auth_token"
         case caPin = "ca_pin", authServer = "auth_server", authServers = "auth_servers"
         case proxyServer = "proxy_server", log, storage, diagAddr = "diag_addr", caPath = "ca_path"
+        case joinPlugins = "join_plugins"
     }
 
     public init(from decoder: Decoder) throws {
@@ -71,6 +74,7 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
         authServers = try c.decodeIfPresent(StringOrList.self, forKey: .authServers)?.values ?? []
         proxyServer = try c.decodeIfPresent(String.self, forKey: .proxyServer).nonEmpty
         caPath = try c.decodeIfPresent(String.self, forKey: .caPath).nonEmpty
+        joinPlugins = try c.decodeIfPresent([JoinPluginConfig].self, forKey: .joinPlugins) ?? []
         log = try c.decodeIfPresent(LogConfig.self, forKey: .log) ?? LogConfig()
         storage = try c.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? StorageConfig()
         diagAddr = try c.decodeIfPresent(String.self, forKey: .diagAddr).nonEmpty.map { text in

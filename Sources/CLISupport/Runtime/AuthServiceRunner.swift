@@ -42,7 +42,9 @@ public struct AuthServiceRunner: Sendable {
         let context = PluginContext(clock: clock, logger: logger, authService: config.authServiceRaw, dataDirectory: dataDirectory)
         let methods: JoinMethodSet
         do {
-            methods = try BuiltInJoinMethods.registry.makeMethods(enabled: config.authService.joinMethods, context: context)
+            let registry = try await JoinMethodCatalog.serverRegistry(
+                config.authService.joinPlugins, dataDirectory: dataDirectory.appendingPathComponent("plugins"), logger: logger)
+            methods = try registry.makeMethods(enabled: config.authService.joinMethods, context: context)
         } catch let error as JoinError {
             throw JoinError(error.kind, "\(config.fileName): \(error.message)")
         }
@@ -54,7 +56,8 @@ public struct AuthServiceRunner: Sendable {
             advertiseAddress: advertiseAddress(listen: listen),
             dataDirectory: dataDirectory,
             rateLimits: .init(averagePerSecond: config.authService.joinRateLimit.average,
-                              burst: Double(config.authService.joinRateLimit.burst)),
+                              burst: Double(config.authService.joinRateLimit.burst),
+                              maximumConcurrent: config.authService.joinRateLimit.maxConcurrent),
             version: JoineryVersion.current)
         let server = try await AuthServer(settings: settings, backend: backend, methods: methods, clock: clock, logger: logger)
         logger.info("join methods enabled", metadata: ["methods": "\(methods.names.joined(separator: ","))"])

@@ -14,9 +14,13 @@ struct ClusterRoute: Sendable {
     let dialer: ClusterDialer
 
     static let proxyWebPort = 3080
+    /// The `auth_server` ports that "look like a proxy": the web port and HTTPS.
+    static let proxyLikePorts = [proxyWebPort, 443]
 
+    /// - Parameter proxyPorts: the `auth_server` ports tried as a Proxy Service first;
+    ///   ``proxyLikePorts`` except in tests, which cannot listen on 443 or 3080.
     static func resolve(proxyServer: String?, authServer: String?, caPath: String?, caPathField: String,
-                        insecure: Bool, logger: Logger) async throws -> ClusterRoute {
+                        insecure: Bool, logger: Logger, proxyPorts: [Int] = proxyLikePorts) async throws -> ClusterRoute {
         let environment = try ProxyEnvironment()
         let trust = ClusterDialer.ProxyTrust(
             trustRoots: try caPath.map { try CAFile.certificates(path: $0, field: caPathField) }, insecure: insecure)
@@ -29,7 +33,7 @@ struct ClusterRoute: Sendable {
         }
         let address = try AuthAddress(parsing: authServer)
         let direct = ClusterDialer(proxy: nil, environment: environment, logger: logger)
-        guard [proxyWebPort, 443].contains(address.port) else { return ClusterRoute(address: address, dialer: direct) }
+        guard proxyPorts.contains(address.port) else { return ClusterRoute(address: address, dialer: direct) }
         let viaProxy = ClusterDialer(proxy: trust, environment: environment, logger: logger)
         do {
             try await ping(address, dialer: viaProxy)

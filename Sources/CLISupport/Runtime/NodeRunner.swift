@@ -56,7 +56,8 @@ public struct NodeRunner: Sendable {
                                           dataDirectory: dataDirectory)
         var agent = NodeAgent(
             store: store,
-            client: JoinClient(registry: BuiltInJoinMethods.registry, logger: logger, proverContext: proverContext),
+            client: JoinClient(registry: try JoinMethodCatalog.clientRegistry(config.teleport.joinPlugins, logger: logger),
+                               logger: logger, proverContext: proverContext),
             parameters: parameters, labels: config.sshService.labels,
             advertiseAddress: config.sshService.publicAddr.first ?? "",
             heartbeatInterval: NodeRunner.heartbeatInterval, logger: logger)

@@ -30,6 +30,11 @@ public enum ResourceDocuments {
         } catch {
             throw JoinError.badParameter("\(path): cannot read the file")
         }
+        return try documents(fromText: text, path: path)
+    }
+
+    /// Parses the documents of `text`, read from `path` (which only names it in errors).
+    package static func documents(fromText text: String, path: String) throws -> [Document] {
         var result: [Document] = []
         let documents = try splitDocuments(text, path: path)
         guard !documents.isEmpty else { throw JoinError.badParameter("\(path): the file holds no resource") }

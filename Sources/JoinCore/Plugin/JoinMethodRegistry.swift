@@ -14,6 +14,20 @@ public struct JoinMethodRegistry: Sendable {
     /// Every registered method name, sorted.
     public var availableNames: [String] { plugins.keys.sorted() }
 
+    /// Every registered plugin, sorted by name.
+    public var allPlugins: [JoinMethodPlugin] { availableNames.compactMap { plugins[$0] } }
+
+    /// This registry plus `extra` (external plugins). A name may be registered once: an
+    /// external plugin cannot replace a built-in method.
+    public func adding(_ extra: [JoinMethodPlugin]) throws -> JoinMethodRegistry {
+        var seen = Set(plugins.keys)
+        for plugin in extra where !seen.insert(plugin.name).inserted {
+            throw JoinError.badParameter(
+                "join plugin \"\(plugin.name)\": a join method with that name is already registered; choose another name")
+        }
+        return JoinMethodRegistry(plugins: Array(plugins.values) + extra)
+    }
+
     /// Every `auth_service` key some plugin reads.
     public var authServiceKeys: Set<String> { plugins.values.reduce(into: []) { $0.formUnion($1.authServiceKeys) } }
 
@@ -29,10 +43,14 @@ public struct JoinMethodRegistry: Sendable {
     /// Makes the server halves of the enabled methods (all when `enabled` is nil).
     public func makeMethods(enabled: [String]? = nil, context: PluginContext) throws -> JoinMethodSet {
         var methods: [any JoinMethod] = []
-        for name in enabled ?? availableNames {
+        let enabledNames = enabled ?? availableNames
+        for name in enabledNames {
             methods.append(try plugin(named: name).makeMethod(context))
         }
-        return JoinMethodSet(methods: methods, registeredNames: availableNames)
+        let listing = allPlugins.map {
+            JoinMethodListing(name: $0.name, origin: $0.origin, enabled: enabledNames.contains($0.name))
+        }
+        return JoinMethodSet(methods: methods, registeredNames: availableNames, listing: listing)
     }
 
     /// Makes the client half for `name`.
@@ -45,10 +63,13 @@ public struct JoinMethodRegistry: Sendable {
 public struct JoinMethodSet: Sendable {
     public let methods: [any JoinMethod]
     private let registeredNames: [String]
+    /// Every registered method, enabled or not, with where it comes from (`tctl join-methods ls`).
+    public let listing: [JoinMethodListing]
 
-    public init(methods: [any JoinMethod], registeredNames: [String]? = nil) {
+    public init(methods: [any JoinMethod], registeredNames: [String]? = nil, listing: [JoinMethodListing]? = nil) {
         self.methods = methods
         self.registeredNames = registeredNames ?? methods.map(\.name).sorted()
+        self.listing = listing ?? methods.map { JoinMethodListing(name: $0.name, origin: .builtIn, enabled: true) }
     }
 
     public var names: [String] { methods.map(\.name) }
@@ -77,5 +98,18 @@ public struct JoinMethodSet: Sendable {
             throw JoinError.badParameter("unknown field \"spec.\(key)\"")
         }
         return try method.validate(common)
+    }
+}
+
+/// One registered join method as `tctl join-methods ls` shows it.
+public struct JoinMethodListing: Sendable, Equatable {
+    public var name: String
+    public var origin: JoinMethodOrigin
+    public var enabled: Bool
+
+    public init(name: String, origin: JoinMethodOrigin, enabled: Bool) {
+        self.name = name
+        self.origin = origin
+        self.enabled = enabled
     }
 }

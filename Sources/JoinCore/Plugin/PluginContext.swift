@@ -10,13 +10,17 @@ public struct PluginContext: Sendable {
     public var authService: JSONValue
     /// The Auth server's `data_dir`, for plugins that keep files.
     public var dataDirectory: URL?
+    /// The plugin's own settings: for an external plugin, the `config` of its
+    /// `auth_service.join_plugins` entry; empty for built-in plugins.
+    public var settings: JSONValue
 
     public init(clock: any JoinClock = SystemClock(), logger: Logger = Logger(label: "joinery.plugin"),
-                authService: JSONValue = .object([:]), dataDirectory: URL? = nil) {
+                authService: JSONValue = .object([:]), dataDirectory: URL? = nil, settings: JSONValue = .object([:])) {
         self.clock = clock
         self.logger = logger
         self.authService = authService
         self.dataDirectory = dataDirectory
+        self.settings = settings
     }
 }
 
@@ -27,14 +31,26 @@ public struct ProverContext: Sendable {
     /// The `teleport.join_params` section of teleport.yaml (method-specific options).
     public var joinParams: JSONValue
     public var dataDirectory: URL?
+    /// The plugin's own settings: for an external plugin, the `config` of its `join_plugins`
+    /// entry on the joining side; empty for built-in plugins.
+    public var settings: JSONValue
 
     public init(clock: any JoinClock = SystemClock(), logger: Logger = Logger(label: "joinery.prover"),
-                joinParams: JSONValue = .object([:]), dataDirectory: URL? = nil) {
+                joinParams: JSONValue = .object([:]), dataDirectory: URL? = nil, settings: JSONValue = .object([:])) {
         self.clock = clock
         self.logger = logger
         self.joinParams = joinParams
         self.dataDirectory = dataDirectory
+        self.settings = settings
     }
+}
+
+/// Where a registered method comes from, for `tctl join-methods ls`.
+public enum JoinMethodOrigin: Sendable, Equatable {
+    /// Compiled into this binary.
+    case builtIn
+    /// A separate program, started by Joinery, whose SHA-256 is checked before every start.
+    case external(command: String, sha256: String)
 }
 
 /// A join method as the registry knows it: a name and how to make each half.
@@ -48,12 +64,14 @@ public struct JoinMethodPlugin: Sendable {
     public let authServiceKeys: Set<String>
     public let makeMethod: @Sendable (PluginContext) throws -> any JoinMethod
     public let makeProver: @Sendable (ProverContext) throws -> any JoinProver
+    public let origin: JoinMethodOrigin
 
-    public init(name: String, authServiceKeys: Set<String> = [],
+    public init(name: String, authServiceKeys: Set<String> = [], origin: JoinMethodOrigin = .builtIn,
                 makeMethod: @escaping @Sendable (PluginContext) throws -> any JoinMethod,
                 makeProver: @escaping @Sendable (ProverContext) throws -> any JoinProver) {
         self.name = name
         self.authServiceKeys = authServiceKeys
+        self.origin = origin
         self.makeMethod = makeMethod
         self.makeProver = makeProver
     }

@@ -14,6 +14,11 @@ public struct AuditLog: Sendable {
         static let botJoinFailure = "TJ001E"
     }
 
+    /// The longest a name in an event may be (the longest token name a join accepts). A
+    /// longer one — a client can send a token name as large as a whole message — is cut, so
+    /// one attempt cannot write a quarter of a megabyte into the log.
+    public static let maximumFieldLength = 1024
+
     let backend: any Backend
     let logger: Logger
 
@@ -30,6 +35,7 @@ public struct AuditLog: Sendable {
         case (false, true): Code.instanceJoin
         case (false, false): Code.instanceJoinFailure
         }
+        let attempt = attempt.bounded
         let event = AuditEvent(
             time: time, type: type ?? (isBot ? "bot.join" : "instance.join"), code: code, success: failure == nil,
             method: attempt.method, tokenName: attempt.tokenName, role: attempt.role, hostID: attempt.hostID,
@@ -45,8 +51,21 @@ public struct AuditLog: Sendable {
         } else {
             logger.info("join attempt succeeded", metadata: metadata)
         }
+        await append(event)
+    }
+
+    /// Stores `event`, also when the attempt's task has been cancelled.
+    ///
+    /// A join that hit its deadline, or whose client went away, is audited from a cancelled
+    /// task, and backends rightly abandon cancelled work (GRDB throws `CancellationError`):
+    /// exactly those attempts would leave no event. The write therefore runs in a task of its
+    /// own, which does not inherit the cancellation, and is awaited here, so nothing is left
+    /// running behind the attempt.
+    func append(_ event: AuditEvent) async {
+        let backend = self.backend
+        let write = Task { try await backend.appendAuditEvent(event) }
         do {
-            try await backend.appendAuditEvent(event)
+            try await write.value
         } catch {
             logger.error("failed to write audit event", metadata: ["error": .string(String(describing: error))])
         }
@@ -57,6 +76,7 @@ extension AuditLog {
     /// Writes an event a method (or the pipeline) raised during an attempt, next to the join
     /// event, with the attempt's method, token, role and address.
     func recordEvent(_ event: AttemptEffects.Event, record: JoinAuditRecord, at time: Date) async {
+        let record = record.bounded
         let stored = AuditEvent(
             time: time, type: event.type, code: event.code, success: event.success, method: record.method,
             tokenName: record.tokenName, role: record.role, hostID: record.hostID, nodeName: record.nodeName,
@@ -66,11 +86,7 @@ extension AuditLog {
                                          "remote_addr": .string(record.remoteAddress)]
         if let failure = event.failure { metadata["reason"] = .string(failure) }
         if event.success { logger.info("security event", metadata: metadata) } else { logger.warning("security event", metadata: metadata) }
-        do {
-            try await backend.appendAuditEvent(stored)
-        } catch {
-            logger.error("failed to write audit event", metadata: ["error": .string(String(describing: error))])
-        }
+        await append(stored)
     }
 }
 
@@ -85,6 +101,21 @@ struct JoinAuditRecord: Sendable {
     var attributes: [String: String] = [:]
     /// The address of the Proxy Service that forwarded the attempt, when one did.
     var forwardedBy: String?
+
+    /// The record with every name cut to ``AuditLog/maximumFieldLength``.
+    var bounded: JoinAuditRecord {
+        func cut(_ text: String) -> String {
+            text.utf8.count <= AuditLog.maximumFieldLength ? text : String(text.prefix(AuditLog.maximumFieldLength))
+        }
+        var copy = self
+        copy.remoteAddress = cut(remoteAddress)
+        copy.method = cut(method)
+        copy.tokenName = cut(tokenName)
+        copy.role = cut(role)
+        copy.hostID = cut(hostID)
+        copy.nodeName = cut(nodeName)
+        return copy
+    }
 
     /// The attributes as audited: the verified facts, plus the forwarding proxy's address.
     var auditedAttributes: [String: String] {

@@ -60,7 +60,7 @@ public struct PeerIdentity: Sendable, Equatable {
 
     /// Reads the identity from a subject written by ``HostCertificateIssuer`` or
     /// ``UserCertificateIssuer``.
-    init(subject: DistinguishedName) throws {
+    package init(subject: DistinguishedName) throws {
         func values(_ oid: ASN1ObjectIdentifier) -> [String] {
             subject.flatMap { $0 }.filter { $0.type == oid }.compactMap { String($0.value) }
         }

@@ -8,8 +8,8 @@ import X509
 ///
 /// Ed25519 is accepted because the spec lets the cluster's algorithm suite pick it, even
 /// though our own TLS stack serves only P-256 (see LIBRARIES.md).
-enum SubjectTLSPublicKey {
-    static func parse(_ der: [UInt8]) throws -> Certificate.PublicKey {
+package enum SubjectTLSPublicKey {
+    package static func parse(_ der: [UInt8]) throws -> Certificate.PublicKey {
         guard !der.isEmpty else {
             throw JoinError.badParameter("the TLS public key is missing; send a PKIX (SubjectPublicKeyInfo) DER public key")
         }

@@ -76,13 +76,20 @@ public protocol Backend: Sendable {
     /// Appends one event to the audit log. The log is never rewritten.
     func appendAuditEvent(_ event: AuditEvent) async throws
 
-    /// The newest `limit` audit events in the order they were appended, oldest first; empty
-    /// when `limit` is zero or less.
-    func auditEvents(limit: Int) async throws -> [AuditEvent]
+    /// The newest `limit` audit events that match `query`, in the order they were appended,
+    /// oldest first; empty when `limit` is zero or less.
+    func auditEvents(limit: Int, matching query: AuditQuery) async throws -> [AuditEvent]
 
     /// Releases the store. Calls after `close` fail with `.unavailable`; closing again is
     /// harmless.
     func close() async throws
+}
+
+extension Backend {
+    /// The newest `limit` audit events of any kind, oldest first.
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        try await auditEvents(limit: limit, matching: .all)
+    }
 }
 
 extension BackendItem {

@@ -67,8 +67,8 @@ public struct MeasuredBackend: Backend {
         try await measured("append_audit_event") { try await base.appendAuditEvent(event) }
     }
 
-    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
-        try await measured("audit_events") { try await base.auditEvents(limit: limit) }
+    public func auditEvents(limit: Int, matching query: AuditQuery) async throws -> [AuditEvent] {
+        try await measured("audit_events") { try await base.auditEvents(limit: limit, matching: query) }
     }
 
     /// Not measured: it happens once, at shutdown.

@@ -173,14 +173,34 @@ public final class SQLiteBackend: Backend {
         }
     }
 
-    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+    public func auditEvents(limit: Int, matching query: AuditQuery) async throws -> [AuditEvent] {
         guard limit > 0 else { return [] }
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let method = query.method {
+            // The method lives only in the stored JSON; SQLite reads it in place.
+            conditions.append("json_extract(event, '$.method') = ?")
+            arguments += [method]
+        }
+        if let success = query.success {
+            conditions.append("success = ?")
+            arguments += [success]
+        }
+        if let since = query.since {
+            conditions.append("time >= ?")
+            arguments += [SQLiteSchema.Timestamp.microseconds(since)]
+        }
+        if let until = query.until {
+            conditions.append("time < ?")
+            arguments += [SQLiteSchema.Timestamp.microseconds(until)]
+        }
+        arguments += [limit]
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT id, event FROM (SELECT id, event FROM audit_events \(filter) ORDER BY id DESC LIMIT ?) ORDER BY id"
+        let bound = arguments
         let rows = try await read { db, _ in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT id, event FROM (SELECT id, event FROM audit_events ORDER BY id DESC LIMIT ?) ORDER BY id",
-                arguments: [limit]
-            ).map { row -> (id: Int64, json: String) in (row[0], row[1]) }
+            try Row.fetchAll(db, sql: sql, arguments: bound)
+                .map { row -> (id: Int64, json: String) in (row[0], row[1]) }
         }
         return try rows.map { id, json in
             try AuditEvent(storedJSON: json, id: id, location: path.path(percentEncoded: false))

@@ -118,7 +118,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
         try await RPCErrorMapping.mapping {
             _ = try authentication.requireAdmin(context)
             let limit = request.limit > 0 ? min(Int(request.limit), 10_000) : 1_000
-            let events = try await backend.auditEvents(limit: limit)
+            let events = try await backend.auditEvents(limit: limit, matching: try AuditQuery(request))
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             return try .with { $0.eventsJson = try events.map { try encoder.encode($0) } }
@@ -148,4 +148,21 @@ enum ResourceKind {
         return kind
     }
 
+}
+
+extension AuditQuery {
+    /// The filters of a `ListAuditEvents` request; an outcome this server does not know is
+    /// refused rather than ignored, so a newer tctl never gets more than it asked for.
+    init(_ request: Joinery_V1_ListAuditEventsRequest) throws {
+        self.init()
+        if !request.method.isEmpty { method = request.method }
+        switch request.outcome {
+        case .unspecified: success = nil
+        case .success: success = true
+        case .failure: success = false
+        case .UNRECOGNIZED(let value): throw JoinError.badParameter("unknown audit outcome \(value); expected success or failure")
+        }
+        if request.hasSinceUnix { since = Date(timeIntervalSince1970: TimeInterval(request.sinceUnix)) }
+        if request.hasUntilUnix { until = Date(timeIntervalSince1970: TimeInterval(request.untilUnix)) }
+    }
 }

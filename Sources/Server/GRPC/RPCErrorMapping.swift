@@ -8,6 +8,8 @@ import JoinCore
 enum RPCErrorMapping {
     static func rpcError(_ error: any Error) -> RPCError {
         if let error = error as? RPCError { return error }
+        // The pipeline unwraps these itself; should one escape, only its answer may leave.
+        if let refusal = error as? ConcealedRefusal { return rpcError(refusal.answer) }
         guard let error = error as? JoinError else {
             if error is CancellationError {
                 return RPCError(code: .cancelled, message: "join attempt timed out or was aborted")

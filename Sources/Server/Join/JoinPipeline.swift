@@ -5,9 +5,13 @@ import Logging
 import X509
 
 /// The core join pipeline (DESIGN.md §2), the same for every method:
-/// parse `ClientInit` → rate limit → find the token → method and role checks → `ServerInit` →
-/// **the method attests** → commit the token change (compare-and-swap) → issue certificates →
-/// audit. Only the attestation step belongs to the method; nothing here names one.
+/// parse `ClientInit` → concurrent-stream cap → rate limit → find the token → method and role
+/// checks → `ServerInit` → **the method attests** → commit the token change (compare-and-swap)
+/// → issue certificates → audit → answer (the result is sent only once it is on record). Only
+/// the attestation step belongs to the method; nothing here names one.
+///
+/// Token refusals conceal which names exist: unknown, expired and other-method tokens get the
+/// same answer at the same time (``ConcealedRefusal``), while the audit event keeps the reason.
 public struct JoinPipeline: Sendable {
     /// The signature algorithm suite announced in `ServerInit` and `Ping`: Ed25519 SSH keys and
     /// ECDSA P-256 TLS keys.
@@ -25,12 +29,13 @@ public struct JoinPipeline: Sendable {
     let locks: LockStore
     let audit: AuditLog
     let limiter: JoinRateLimiter
+    let concurrency: ConcurrentJoinLimiter
     let clock: any JoinClock
     let logger: Logger
 
     public init(clusterName: String, methods: JoinMethodSet, tokens: TokenStore, authorities: ClusterAuthorities,
                 nodes: NodeRegistry, bots: BotStore, instances: BotInstanceStore, locks: LockStore, audit: AuditLog,
-                limiter: JoinRateLimiter, clock: any JoinClock, logger: Logger) {
+                limiter: JoinRateLimiter, concurrency: ConcurrentJoinLimiter, clock: any JoinClock, logger: Logger) {
         self.clusterName = clusterName
         self.methods = methods
         self.tokens = tokens
@@ -41,6 +46,7 @@ public struct JoinPipeline: Sendable {
         self.locks = locks
         self.audit = audit
         self.limiter = limiter
+        self.concurrency = concurrency
         self.clock = clock
         self.logger = logger
     }
@@ -55,54 +61,87 @@ public struct JoinPipeline: Sendable {
         var record = JoinAuditRecord(remoteAddress: remoteAddress)
         let facts = AttemptFacts()
         let effects = AttemptEffects()
+        let presented = presentedCertificate.flatMap { try? authorities.authenticate($0, now: clock.now) }
+        var progress = AttemptProgress()
+        defer { if let slot = progress.slot { concurrency.leave(slot) } }
+        let response: Joinery_V1_JoinResponse
         do {
-            try await join(stream, record: &record, facts: facts, effects: effects, presentedCertificate: presentedCertificate)
+            // A direct stream counts against its peer from the start, so a silent one counts
+            // too; a proxy's stream counts once ClientInit names its client (see `join`).
+            if !ProxyForwarding.isProxy(presented) {
+                progress.slot = try enterConcurrencyCap(from: remoteAddress, requestedMethod: "")
+            }
+            response = try await join(stream, record: &record, progress: &progress, facts: facts, effects: effects,
+                           presented: presented, presentedCertificate: presentedCertificate)
             record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
-            await apply(effects, record: record, joinFailure: nil)
-            await audit.record(record, at: clock.now, failure: nil)
+            await recordOutcome(record, effects: effects, failure: nil)
             JoinMetrics.recordAttempt(method: methods.metricLabel(for: record.method), succeeded: true,
                                       duration: started.duration(to: .now))
         } catch {
             record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
             let reason: String
-            if let error = error as? JoinError {
+            var answer: any Error = error
+            if let refusal = error as? ConcealedRefusal {
+                reason = refusal.auditReason
+                answer = refusal.answer
+            } else if let error = error as? JoinError {
                 reason = error.message
             } else if error is CancellationError {
                 reason = "join attempt timed out or was aborted"
             } else {
                 reason = "join attempt timed out or was aborted: \(String(describing: type(of: error)))"
             }
-            await apply(effects, record: record, joinFailure: reason)
-            await audit.record(record, at: clock.now, failure: reason)
+            await recordOutcome(record, effects: effects, failure: reason)
             JoinMetrics.recordAttempt(method: methods.metricLabel(for: record.method), succeeded: false,
                                       duration: started.duration(to: .now))
-            throw error
+            if let received = progress.clientInitReceived, ConcealedRefusal.concealsTokenExistence(answer) {
+                try? await Task.sleep(until: received + ConcealedRefusal.minimumDelay, clock: .continuous)
+            }
+            throw answer
         }
+        // The certificates leave only once the join is committed and audited: a crash (or a
+        // broken stream) may cost the client its answer, never the record of what it holds.
+        try await stream.send(response)
     }
 
-    private func join(_ stream: any JoinStream, record: inout JoinAuditRecord, facts: AttemptFacts,
-                      effects: AttemptEffects, presentedCertificate: Certificate?) async throws {
+    /// What `join` has got so far that `run` needs when the attempt ends.
+    private struct AttemptProgress {
+        /// The attempt's place under the concurrent-stream cap, given back when it ends.
+        var slot: ConcurrentJoinLimiter.Slot?
+        /// When `ClientInit` arrived: token refusals are timed from here.
+        var clientInitReceived: ContinuousClock.Instant?
+    }
+
+    private func join(_ stream: any JoinStream, record: inout JoinAuditRecord, progress: inout AttemptProgress,
+                      facts: AttemptFacts, effects: AttemptEffects, presented: PeerIdentity?,
+                      presentedCertificate: Certificate?) async throws -> Joinery_V1_JoinResponse {
         guard let first = try await stream.receive() else {
             throw JoinError.badParameter("the client closed the stream before sending ClientInit")
         }
+        progress.clientInitReceived = .now
         guard case .clientInit(let message)? = first.payload else {
             throw JoinError.badParameter("the first join message must be ClientInit")
         }
+        record.tokenName = SafeName.mask(message.tokenName)
+        record.role = UntrustedString.sanitize(message.systemRole)
+        record.method = UntrustedString.sanitize(message.joinMethod)
         // Through a Proxy Service the client is the one the proxy names, and the proxy's own
         // certificate says nothing about it.
-        var caller = presentedBot(presentedCertificate)
+        var caller = presentedBot(presented)
         if let client = try ProxyForwarding.clientAddress(
             of: message, presentedCertificate: presentedCertificate, authorities: authorities, now: clock.now) {
             record.forwardedBy = record.remoteAddress
             record.remoteAddress = client
             caller = nil
         }
+        // Now the client's address is known, forwarded or not: a proxy's stream takes its place
+        // under the client's cap here, before the rate limiter spends the client's budget.
+        if progress.slot == nil {
+            progress.slot = try enterConcurrencyCap(from: record.remoteAddress, requestedMethod: message.joinMethod)
+        }
         guard message.methodPayload.count <= JoinPipeline.maximumPayloadBytes else {
             throw JoinError.badParameter("method payload is \(message.methodPayload.count) bytes; the limit is \(JoinPipeline.maximumPayloadBytes)")
         }
-        record.tokenName = SafeName.mask(message.tokenName)
-        record.role = UntrustedString.sanitize(message.systemRole)
-        record.method = UntrustedString.sanitize(message.joinMethod)
         let request = try JoinRequest(message)
         record.nodeName = request.displayName
         record.role = request.role.rawValue
@@ -116,12 +155,15 @@ public struct JoinPipeline: Sendable {
 
         let found = try await tokens.findForJoin(name: request.tokenName)
         guard let method = methods.method(named: found.token.spec.joinMethod) else {
-            throw JoinError.tokenExpiredOrNotFound
+            throw ConcealedRefusal.tokenExpiredOrNotFound(because:
+                "the token's join method \(UntrustedString.sanitize(found.token.spec.joinMethod)) is not enabled on this Auth server")
         }
         record.method = method.name
         record.tokenName = tokens.displayName(found.token)
+        // The client is answered as if the token did not exist: only a holder of the token may
+        // learn its method (see ConcealedRefusal); the audit event says what happened.
         if !request.requestedMethod.isEmpty && !method.accepts(requestedMethod: request.requestedMethod) {
-            throw JoinError.badParameter(
+            throw ConcealedRefusal.tokenExpiredOrNotFound(because:
                 "client requested join method \(UntrustedString.sanitize(request.requestedMethod)), provision token only supports method \(method.name)")
         }
         try RoleAuthorization.check(token: found.token, requested: request.role)
@@ -215,7 +257,7 @@ public struct JoinPipeline: Sendable {
         }
         var response = Joinery_V1_JoinResponse()
         response.result = result
-        try await stream.send(response)
+        return response
     }
 
     /// How a lock's target is named in a refusal: a token whose name is its secret is masked.
@@ -226,10 +268,37 @@ public struct JoinPipeline: Sendable {
 
     /// The bot identity of a presented certificate, when it is a current bot certificate of
     /// this cluster; anything else (a throwaway certificate, an expired one) is no identity.
-    private func presentedBot(_ certificate: Certificate?) -> BotCaller? {
-        guard let certificate, let identity = try? authorities.authenticate(certificate, now: clock.now),
-              identity.role == .bot, let bot = identity.bot, !bot.instanceID.isEmpty else { return nil }
+    private func presentedBot(_ identity: PeerIdentity?) -> BotCaller? {
+        guard let identity, identity.role == .bot, let bot = identity.bot, !bot.instanceID.isEmpty else { return nil }
         return BotCaller(botName: bot.name, instanceID: bot.instanceID, generation: bot.generation)
+    }
+
+    /// Takes the attempt's place under the concurrent-stream cap of `address`'s host; a refusal
+    /// counts as rate limited in ``JoinMetrics``.
+    private func enterConcurrencyCap(from address: String, requestedMethod: String) throws -> ConcurrentJoinLimiter.Slot {
+        do {
+            return try concurrency.enter(host: HostCertificateNames.host(of: address))
+        } catch {
+            JoinMetrics.recordRateLimited(method: methods.metricLabel(for: requestedMethod))
+            throw error
+        }
+    }
+
+    /// How many join streams from `host` are open now (see ``ConcurrentJoinLimiter``).
+    public func openJoinStreams(from host: String) -> Int {
+        concurrency.openStreams(from: host)
+    }
+
+    /// Applies the attempt's effects and writes its audit event, to the end even when the
+    /// attempt's task was cancelled (its deadline passed, the transport reset the stream): the
+    /// backend refuses work from a cancelled task, and the event of a cut-off attempt is the one
+    /// most worth keeping. The task is awaited at once, so it never outlives the attempt.
+    private func recordOutcome(_ record: JoinAuditRecord, effects: AttemptEffects, failure: String?) async {
+        let pipeline = self
+        await Task {
+            await pipeline.apply(effects, record: record, joinFailure: failure)
+            await pipeline.audit.record(record, at: pipeline.clock.now, failure: failure)
+        }.value
     }
 
     /// Creates the locks and writes the events the attempt asked for.

@@ -12,9 +12,12 @@ public final class JoinRateLimiter: Sendable {
     public struct Limits: Sendable, Equatable {
         public var averagePerSecond: Double
         public var burst: Double
-        public init(averagePerSecond: Double = 10, burst: Double = 100) {
+        /// Join streams one host may have open at once, enforced by ``ConcurrentJoinLimiter``.
+        public var maximumConcurrent: Int
+        public init(averagePerSecond: Double = 10, burst: Double = 100, maximumConcurrent: Int = 64) {
             self.averagePerSecond = averagePerSecond
             self.burst = burst
+            self.maximumConcurrent = maximumConcurrent
         }
     }
 

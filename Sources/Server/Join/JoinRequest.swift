@@ -3,7 +3,7 @@ import JoinCore
 import JoineryProto
 
 /// A checked `ClientInit`: every field the pipeline relies on is present, bounded and parsed.
-struct JoinRequest: Sendable {
+package struct JoinRequest: Sendable {
     enum Subject: Sendable {
         case host(nodeName: String, additionalPrincipals: [String], dnsNames: [String])
         case bot(requestedExpiry: Date?)
@@ -29,7 +29,7 @@ struct JoinRequest: Sendable {
         }
     }
 
-    init(_ message: Joinery_V1_ClientInit) throws {
+    package init(_ message: Joinery_V1_ClientInit) throws {
         guard !message.tokenName.isEmpty else { throw JoinError.badParameter("TokenName is required") }
         guard message.tokenName.utf8.count <= 1024 else { throw JoinError.tokenExpiredOrNotFound }
         guard !message.systemRole.isEmpty else { throw JoinError.badParameter("SystemRole is required") }

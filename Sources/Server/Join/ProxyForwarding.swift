@@ -14,6 +14,12 @@ enum ProxyForwarding {
     /// The longest forwarded address accepted (`[v6 address]:port` fits easily).
     static let maximumAddressLength = 64
 
+    /// Whether `caller` is a Proxy Service of this cluster: the only caller that may forward.
+    static func isProxy(_ caller: PeerIdentity?) -> Bool {
+        guard let caller else { return false }
+        return caller.role == .proxy || caller.systemRoles.contains(.proxy)
+    }
+
     /// The client's address when `message` was forwarded by a proxy, nil when it was not.
     static func clientAddress(of message: Joinery_V1_ClientInit, presentedCertificate: Certificate?,
                               authorities: ClusterAuthorities, now: Date) throws -> String? {
@@ -28,7 +34,7 @@ enum ProxyForwarding {
         } catch let error as JoinError {
             throw JoinError.accessDenied("\(refusal); \(error.message)")
         }
-        guard caller.role == .proxy || caller.systemRoles.contains(.proxy) else {
+        guard isProxy(caller) else {
             throw JoinError.accessDenied("\(refusal); the caller holds the \(caller.role.rawValue) role")
         }
         let address = message.forwardedByProxy.remoteAddr

@@ -88,10 +88,19 @@ final class JoinPipelineTests: XCTestCase {
                              kind: .accessDenied, containing: "token contains no local service roles")
     }
 
-    func testClientAskingForAnotherMethodIsRejected() async throws {
+    func testClientAskingForAnotherMethodIsAnsweredLikeAnUnknownTokenButAuditedPrecisely() async throws {
         try await cluster.addToken("a-token-method-token-0123456789", roles: [.node])
-        await assertRejected(InMemoryJoinStream.clientInit(token: "a-token-method-token-0123456789", method: "ec2"),
-                             kind: .badParameter, containing: "provision token only supports method token")
+        do {
+            _ = try await join(InMemoryJoinStream.clientInit(token: "a-token-method-token-0123456789", method: "ec2"))
+            XCTFail("a join asking for another method succeeded")
+        } catch let error as JoinError {
+            XCTAssertEqual(error, .tokenExpiredOrNotFound, "the client must not learn that the token exists")
+        }
+        let events = try await auditEvents()
+        XCTAssertEqual(events.count, 1)
+        XCTAssertEqual(events.first?.success, false)
+        XCTAssertEqual(events.first?.reason, "client requested join method ec2, provision token only supports method token")
+        XCTAssertEqual(events.first?.method, "token")
     }
 
     func testStaticTokenJoinsWhenTheClientAsksForTheTokenMethod() async throws {

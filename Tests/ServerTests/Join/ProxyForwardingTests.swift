@@ -95,6 +95,39 @@ final class ProxyForwardingTests: XCTestCase {
         }
     }
 
+    func testTheRateLimitBehindAProxyKeysOnTheForwardedClientAddressNotTheProxys() async throws {
+        let limited = try await TestCluster(clock: clock, rateLimits: .init(averagePerSecond: 0.001, burst: 2))
+        defer { Task { await limited.stop() } }
+        try await limited.addToken(token, roles: [.node])
+        let proxy = try Certificate(derEncoded: try LocalTLSIdentity.issue(
+            hostCA: limited.server.authorities.host, hostID: "limited-proxy", role: .proxy, now: clock.now).certificateDER)
+        // Every join arrives on the same proxy connection address (127.0.0.1:41000).
+        func join(_ request: Joinery_V1_JoinRequest, presenting certificate: Certificate?) async throws {
+            try await limited.server.joinPipeline.run(InMemoryJoinStream([request]), remoteAddress: "127.0.0.1:41000",
+                                                      presentedCertificate: certificate)
+        }
+
+        try await join(forwarded(from: "203.0.113.7:5001"), presenting: proxy)
+        try await join(forwarded(from: "203.0.113.7:5002"), presenting: proxy)
+        do {
+            try await join(forwarded(from: "203.0.113.7:5003"), presenting: proxy)
+            XCTFail("a third join from 203.0.113.7 was admitted past a burst of 2")
+        } catch let error as JoinError {
+            XCTAssertEqual(error.kind, .limitExceeded)
+            XCTAssertTrue(error.message.contains("203.0.113.7"), error.message)
+        }
+        // Another client behind the same proxy has its own bucket, and so has the proxy's own
+        // address: neither was spent by the first client's joins.
+        try await join(forwarded(from: "203.0.113.8:5001"), presenting: proxy)
+        try await join(forwarded(from: "203.0.113.8:5002"), presenting: proxy)
+        try await join(InMemoryJoinStream.clientInit(token: token), presenting: nil)
+
+        let events = try await limited.backend.auditEvents(limit: 10)
+        let refused = events.filter { !$0.success }
+        XCTAssertEqual(refused.map(\.remoteAddress), ["203.0.113.7:5003"], "\(events)")
+        XCTAssertEqual(refused.first?.attributes["forwarded_by_proxy"], "127.0.0.1:41000")
+    }
+
     /// A Proxy certificate issued by a CA that is not this cluster's.
     private func foreignProxyCertificate() async throws -> Certificate {
         let other = try await TestCluster(clock: clock)

@@ -14,6 +14,11 @@ import X509
 /// address says nothing about who answered. That is why verification is done here with
 /// swift-certificates' `Verifier` (RFC 5280 path validation plus RFC 6125 server identity)
 /// rather than by BoringSSL, whose IP check uses the peer address.
+///
+/// Without `ca_path`, the "system trust store" is the PEM bundle named by `SSL_CERT_FILE` when
+/// that is set, as OpenSSL and Go read it (the variable replaces the system bundle rather than
+/// adding to it), else the Debian or RHEL bundle. That lets an operator trust a private Proxy
+/// CA for one process, unchanged commands and all, without installing it system-wide.
 struct ProxyServiceTrust: Sendable {
     enum Anchors: Sendable {
         /// Verify with swift-certificates against these roots.
@@ -27,8 +32,12 @@ struct ProxyServiceTrust: Sendable {
 
     /// Where Debian (and swift-certificates) find the system roots.
     static let systemBundlePaths = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
+    /// The environment variable naming a PEM bundle that replaces the system bundle.
+    static let bundleOverrideVariable = "SSL_CERT_FILE"
 
     let anchors: Anchors
+    /// Where the roots in ``anchors`` came from, for messages.
+    let trustSource: String
     let serverName: String
     /// `host:port` the tunnel dials, for messages.
     let destination: String
@@ -36,17 +45,29 @@ struct ProxyServiceTrust: Sendable {
 
     init(settings: LocalTunnel.OuterTLS, destination: String) {
         if settings.insecure {
-            anchors = .none
+            (anchors, trustSource) = (.none, "nothing (insecure)")
         } else if let roots = settings.trustRoots {
-            anchors = .store(CertificateStore(roots))
+            (anchors, trustSource) = (.store(CertificateStore(roots)), "the configured CA file")
+        } else if let path = ProcessInfo.processInfo.environment[Self.bundleOverrideVariable], !path.isEmpty {
+            // Unreadable or not PEM: nothing is trusted, as with OpenSSL; the refusal says so.
+            let roots = Self.certificates(inBundleAt: path)
+            (anchors, trustSource) = (.store(CertificateStore(roots)),
+                                      "\(Self.bundleOverrideVariable)=\(path) (\(roots.count) certificates read)")
         } else if Self.systemBundlePaths.contains(where: { FileManager.default.isReadableFile(atPath: $0) }) {
-            anchors = .store(CertificateStore.systemTrustRoots)
+            (anchors, trustSource) = (.store(CertificateStore.systemTrustRoots), "the system trust store")
         } else {
-            anchors = .nioSSLDefault
+            (anchors, trustSource) = (.nioSSLDefault, "the system trust store")
         }
         serverName = settings.serverName
         self.destination = destination
         serverNameIsIPAddress = Self.isIPAddress(settings.serverName)
+    }
+
+    /// The certificates in the PEM bundle at `path`; none when it cannot be read or parsed.
+    static func certificates(inBundleAt path: String) -> [Certificate] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let documents = try? PEMDocument.parseMultiple(pemString: text) else { return [] }
+        return documents.compactMap { try? Certificate(pemDocument: $0) }
     }
 
     static func isIPAddress(_ text: String) -> Bool {
@@ -118,7 +139,7 @@ struct ProxyServiceTrust: Sendable {
                     + "(valid from \(leaf.notValidBefore) to \(leaf.notValidAfter)); check the clocks")
         }
         var message = "the certificate presented by the Proxy Service at \(destination) (\(leaf.subject)) is not trusted: "
-            + "it does not chain to a trusted certificate authority"
+            + "it does not chain to a certificate authority trusted by \(trustSource)"
         if case .couldNotValidate(let failures) = result, let reason = failures.first?.policyFailureReason {
             message += " (\(reason))"
         }

@@ -210,13 +210,30 @@ public final class PostgreSQLBackend: Backend {
         }
     }
 
-    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+    public func auditEvents(limit: Int, matching query: AuditQuery) async throws -> [AuditEvent] {
         guard limit > 0 else { return [] }
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        func parameter<Value: PostgresEncodable>(_ value: Value) throws -> String {
+            try binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let method = query.method {
+            // The method lives only in the stored text. `json` refuses to read a document with
+            // `\u0000` anywhere in it (a client's node name may carry one), so that escape is
+            // swapped for U+FFFD first: same shape, so the text stays valid JSON, and the
+            // method itself (sanitised) never contains it.
+            conditions.append("(replace(event, '\\u0000', '\\ufffd')::json ->> 'method') = \(try parameter(method))")
+        }
+        if let success = query.success { conditions.append("success = \(try parameter(success))") }
+        if let since = query.since { conditions.append("time >= \(try parameter(since))") }
+        if let until = query.until { conditions.append("time < \(try parameter(until))") }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT id, event FROM (SELECT id, event FROM audit_events \(filter) ORDER BY id DESC LIMIT \(try parameter(Int64(limit)))) newest ORDER BY id"
+        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
         let rows = try await run { connection, _, logger in
             var rows: [(Int64, String)] = []
-            let sequence = try await connection.query(
-                "SELECT id, event FROM (SELECT id, event FROM audit_events ORDER BY id DESC LIMIT \(Int64(limit))) newest ORDER BY id",
-                logger: logger)
+            let sequence = try await connection.query(statement, logger: logger)
             for try await row in sequence.decode((Int64, String).self) { rows.append(row) }
             return rows
         }

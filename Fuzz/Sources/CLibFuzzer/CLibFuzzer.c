@@ -1,0 +1,2 @@
+// Declarations only: the definitions come from libFuzzer (see include/CLibFuzzer.h).
+#include "CLibFuzzer.h"

@@ -1,0 +1,2 @@
+!
+the client could not reach IMDS

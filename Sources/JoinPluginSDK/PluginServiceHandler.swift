@@ -1,0 +1,117 @@
+import Foundation
+import GRPCCore
+import JoinCore
+import JoineryProto
+import Synchronization
+
+/// Serves `joinery.v1.JoinPlugin` for one ``JoinMethodPlugin``: the server half is made once,
+/// on first use, with the settings Joinery passed; the client half is made once per program
+/// (Joinery starts a fresh program for each join on the joining side).
+final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
+    static let protocolVersion: Int32 = 1
+
+    private let plugin: JoinMethodPlugin
+    private let environment: PluginEnvironment
+    private let method = Mutex<(any JoinMethod)?>(nil)
+    private let prover = Mutex<(any JoinProver)?>(nil)
+
+    init(plugin: JoinMethodPlugin, environment: PluginEnvironment) {
+        self.plugin = plugin
+        self.environment = environment
+    }
+
+    private func serverHalf() throws -> any JoinMethod {
+        if let made = method.withLock({ $0 }) { return made }
+        let made = try plugin.makeMethod(PluginContext(dataDirectory: environment.dataDirectory, settings: environment.settings))
+        method.withLock { $0 = made }
+        return made
+    }
+
+    private func clientHalf() throws -> any JoinProver {
+        if let made = prover.withLock({ $0 }) { return made }
+        let made = try plugin.makeProver(ProverContext(joinParams: environment.joinParams, dataDirectory: environment.dataDirectory,
+                                                       settings: environment.settings))
+        prover.withLock { $0 = made }
+        return made
+    }
+
+    func describe(request: Joinery_V1_DescribeRequest, context: ServerContext) async throws -> Joinery_V1_DescribeResponse {
+        let sections = (try? serverHalf().tokenSpecSections) ?? []
+        return .with {
+            $0.name = plugin.name
+            $0.tokenSpecSections = sections.sorted()
+            $0.protocolVersion = Self.protocolVersion
+        }
+    }
+
+    func validateToken(request: Joinery_V1_ValidateTokenRequest, context: ServerContext) async throws -> Joinery_V1_ValidateTokenResponse {
+        do {
+            let token = try JSONDecoder().decode(ProvisionToken.self, from: request.tokenJson)
+            let validated = try serverHalf().validate(token)
+            let encoded = try JSONEncoder().encode(validated)
+            return .with { $0.tokenJson = encoded }
+        } catch {
+            return .with { $0.error = PluginErrorCoding.wire(error) }
+        }
+    }
+
+    func attest(request: RPCAsyncSequence<Joinery_V1_AttestRequest, any Error>,
+                response: RPCWriter<Joinery_V1_AttestResponse>, context: ServerContext) async throws {
+        var iterator = request.makeAsyncIterator()
+        guard case .start(let start)? = try await iterator.next()?.payload else {
+            try await response.write(.with { $0.error = PluginErrorCoding.wire(JoinError.badParameter("an attestation must begin with AttestStart")) })
+            return
+        }
+        let exchange = PluginChallengeExchange(writer: response, solutions: SolutionInbox(iterator))
+        do {
+            let token = try JSONDecoder().decode(ProvisionToken.self, from: start.tokenJson)
+            let attempt = JoinAttempt(
+                token: token, tokenRevision: nil, requestedRole: try SystemRole(parsing: start.requestedRole),
+                nodeName: start.nodeName, remoteAddress: start.remoteAddress, initialPayload: start.initialPayload,
+                startedAt: Date(timeIntervalSince1970: Double(start.startedAtUnixMs) / 1000),
+                cluster: ClusterServices(clusterName: start.clusterName, jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"))
+            let attestation = try await serverHalf().attest(attempt, over: exchange)
+            guard case .none = attestation.tokenChange, attestation.finish == nil else {
+                throw JoinError.notImplemented("external join methods cannot change tokens or finish joins after commit (yet)")
+            }
+            try await response.write(.with {
+                $0.result = .with {
+                    $0.hostID = attestation.hostID ?? ""
+                    $0.attributes = attestation.attributes
+                    $0.methodResult = attestation.methodResult
+                }
+            })
+        } catch {
+            try await response.write(.with { $0.error = PluginErrorCoding.wire(error) })
+        }
+    }
+
+    func initialPayload(request: Joinery_V1_ProverRequest, context: ServerContext) async throws -> Joinery_V1_ProverResponse {
+        await proving { try await $0.initialPayload(for: $1) }(request)
+    }
+
+    func answer(request: Joinery_V1_ProverRequest, context: ServerContext) async throws -> Joinery_V1_ProverResponse {
+        await proving { try await $0.answer(request.data, for: $1) }(request)
+    }
+
+    func finish(request: Joinery_V1_ProverRequest, context: ServerContext) async throws -> Joinery_V1_ProverResponse {
+        await proving { prover, proof in
+            try await prover.finish(methodResult: request.data, for: proof)
+            return Data()
+        }(request)
+    }
+
+    /// Runs one client-half call, turning a thrown error into an in-band PluginError.
+    private func proving(_ call: @escaping @Sendable (any JoinProver, ProofRequest) async throws -> Data)
+        -> @Sendable (Joinery_V1_ProverRequest) async -> Joinery_V1_ProverResponse {
+        { request in
+            do {
+                let proof = ProofRequest(tokenName: request.tokenName, role: try SystemRole(parsing: request.role), nodeName: request.nodeName)
+                let data = try await call(try self.clientHalf(), proof)
+                return .with { $0.data = data }
+            } catch {
+                return .with { $0.error = PluginErrorCoding.wire(error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import JoinCore
+import JoinPluginSDK
+import JoineryProto
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps one plugin program running and hands out a gRPC client for it. The program is started
+/// on first use — its checksum verified every time — and again after any failure: a call that
+/// fails, hangs past its deadline or gets garbage marks the program failed, it is stopped, and
+/// the next call starts a fresh one. Other join methods never notice.
+actor PluginSupervisor {
+    typealias Client = Joinery_V1_JoinPlugin.Client<HTTP2ClientTransport.Posix>
+
+    private struct Running {
+        let process: PluginProcess
+        let grpc: GRPCClient<HTTP2ClientTransport.Posix>
+        let connections: Task<Void, any Error>
+    }
+
+    let spec: ExternalPluginSpec
+    private let joinParams: JSONValue
+    private let dataDirectory: URL?
+    private let logger: Logger
+    private let directory: URL
+    private var running: Running?
+    /// How many times the program was started, for logs and tests.
+    private(set) var starts = 0
+    /// The token `spec` sections the program said it owns (from `Describe`).
+    private(set) var tokenSpecSections: Set<String> = []
+
+    init(spec: ExternalPluginSpec, joinParams: JSONValue = .object([:]), dataDirectory: URL? = nil, logger: Logger) throws {
+        self.spec = spec
+        self.joinParams = joinParams
+        self.dataDirectory = dataDirectory
+        self.logger = logger
+        // A short private directory: Unix socket paths are limited to 107 bytes.
+        var template = Array("/tmp/joinery-plugin-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw JoinError.unavailable("join plugin \(spec.name): cannot create a private directory in /tmp")
+        }
+        directory = URL(fileURLWithPath: String(cString: made))
+    }
+
+    deinit {
+        running?.process.terminate()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A client for a running, described program.
+    func client() async throws -> Client {
+        if let running, running.process.isRunning { return Client(wrapping: running.grpc) }
+        if running != nil {
+            logger.warning("join plugin exited; starting it again", metadata: ["plugin": "\(spec.name)"])
+            stop()
+        }
+        return try await start()
+    }
+
+    /// Starts the program (if needed) and returns what it described.
+    func describe() async throws -> Set<String> {
+        _ = try await client()
+        return tokenSpecSections
+    }
+
+    /// Stops the program after a failed call; the next call starts a new one.
+    func failed(_ reason: String) {
+        logger.warning("join plugin failed; it will be restarted", metadata: ["plugin": "\(spec.name)", "reason": "\(reason)"])
+        stop()
+    }
+
+    func stop() {
+        guard let running else { return }
+        self.running = nil
+        running.grpc.beginGracefulShutdown()
+        running.connections.cancel()
+        running.process.terminate()
+    }
+
+    private func start() async throws -> Client {
+        let executable = try PluginExecutable.stage(spec, in: directory)
+        let socket = directory.appendingPathComponent("s\(starts).sock").path
+        unlink(socket)
+        var environment = ProcessInfo.processInfo.environment
+        environment[PluginEnvironment.settingsVariable] = try Self.json(spec.settings)
+        environment[PluginEnvironment.joinParamsVariable] = try Self.json(joinParams)
+        environment[PluginEnvironment.dataDirectoryVariable] = dataDirectory?.path ?? ""
+        let process = try PluginProcess(executable: executable.path, arguments: ["--socket", socket], environment: environment)
+        starts += 1
+        logger.info("started join plugin", metadata: ["plugin": "\(spec.name)", "pid": "\(process.pid)", "sha256": "\(spec.sha256)"])
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !FileManager.default.fileExists(atPath: socket) {
+            guard process.isRunning else {
+                throw JoinError.unavailable("join plugin \(spec.name) exited before it was ready; see its output above")
+            }
+            guard ContinuousClock.now < deadline else {
+                process.terminate()
+                throw JoinError.unavailable("join plugin \(spec.name) did not open its socket within 10 s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
+        let grpc = GRPCClient(transport: transport)
+        let connections = Task { try await grpc.runConnections() }
+        running = Running(process: process, grpc: grpc, connections: connections)
+        let client = Client(wrapping: grpc)
+        do {
+            var options = CallOptions.defaults
+            options.timeout = spec.callTimeout
+            let description = try await client.describe(Joinery_V1_DescribeRequest(), options: options)
+            guard description.name == spec.name else {
+                throw JoinError.badParameter("join plugin \(spec.command) calls itself \"\(description.name)\", not \"\(spec.name)\"")
+            }
+            guard description.protocolVersion == 1 else {
+                throw JoinError.badParameter("join plugin \(spec.name) speaks plugin protocol \(description.protocolVersion); this Joinery speaks 1")
+            }
+            tokenSpecSections = Set(description.tokenSpecSections)
+        } catch {
+            stop()
+            if let error = error as? JoinError { throw error }
+            throw JoinError.unavailable("join plugin \(spec.name) did not answer Describe: \(error)")
+        }
+        return client
+    }
+
+    private static func json(_ value: JSONValue) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+}
