@@ -40,6 +40,10 @@ public nonisolated struct Joinery_V1_DescribeRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// True when the Auth server asks (it will use the server half, which the plugin should make
+  /// now and fail on if it cannot); false from a joining process.
+  public var serverHalf: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -74,6 +78,9 @@ public nonisolated struct Joinery_V1_PluginError: Sendable {
   public var kind: String = String()
 
   public var message: String = String()
+
+  /// Attest only: facts the method verified before it refused (AttemptFacts), for the audit event.
+  public var facts: Dictionary<String,String> = [:]
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -304,18 +311,29 @@ fileprivate nonisolated let _protobuf_package = "joinery.v1"
 
 nonisolated extension Joinery_V1_DescribeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DescribeRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}server_half\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.serverHalf) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.serverHalf != false {
+      try visitor.visitSingularBoolField(value: self.serverHalf, fieldNumber: 1)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Joinery_V1_DescribeRequest, rhs: Joinery_V1_DescribeRequest) -> Bool {
+    if lhs.serverHalf != rhs.serverHalf {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -363,7 +381,7 @@ nonisolated extension Joinery_V1_DescribeResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Joinery_V1_PluginError: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PluginError"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}message\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}message\0\u{1}facts\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -373,6 +391,7 @@ nonisolated extension Joinery_V1_PluginError: SwiftProtobuf.Message, SwiftProtob
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.facts) }()
       default: break
       }
     }
@@ -385,12 +404,16 @@ nonisolated extension Joinery_V1_PluginError: SwiftProtobuf.Message, SwiftProtob
     if !self.message.isEmpty {
       try visitor.visitSingularStringField(value: self.message, fieldNumber: 2)
     }
+    if !self.facts.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.facts, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Joinery_V1_PluginError, rhs: Joinery_V1_PluginError) -> Bool {
     if lhs.kind != rhs.kind {return false}
     if lhs.message != rhs.message {return false}
+    if lhs.facts != rhs.facts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -36,7 +36,16 @@ final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
     }
 
     func describe(request: Joinery_V1_DescribeRequest, context: ServerContext) async throws -> Joinery_V1_DescribeResponse {
-        let sections = (try? serverHalf().tokenSpecSections) ?? []
+        // Joinery asks only when it loads the server half: a method that cannot be made (a missing
+        // setting, an unreadable file) stops the Auth server's start-up with the reason.
+        var sections: Set<String> = []
+        if request.serverHalf {
+            do {
+                sections = try serverHalf().tokenSpecSections
+            } catch {
+                throw RPCError(code: .failedPrecondition, message: (error as? JoinError)?.message ?? "\(error)")
+            }
+        }
         return .with {
             $0.name = plugin.name
             $0.tokenSpecSections = sections.sorted()
@@ -63,12 +72,13 @@ final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
             return
         }
         let exchange = PluginChallengeExchange(writer: response, solutions: SolutionInbox(iterator))
+        let facts = AttemptFacts()
         do {
             let token = try JSONDecoder().decode(ProvisionToken.self, from: start.tokenJson)
             let attempt = JoinAttempt(
                 token: token, tokenRevision: nil, requestedRole: try SystemRole(parsing: start.requestedRole),
                 nodeName: start.nodeName, remoteAddress: start.remoteAddress, initialPayload: start.initialPayload,
-                startedAt: Date(timeIntervalSince1970: Double(start.startedAtUnixMs) / 1000),
+                startedAt: Date(timeIntervalSince1970: Double(start.startedAtUnixMs) / 1000), facts: facts,
                 cluster: ClusterServices(clusterName: start.clusterName, jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"))
             let attestation = try await serverHalf().attest(attempt, over: exchange)
             guard case .none = attestation.tokenChange, attestation.finish == nil else {
@@ -82,7 +92,10 @@ final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
                 }
             })
         } catch {
-            try await response.write(.with { $0.error = PluginErrorCoding.wire(error) })
+            // What the method verified before refusing still belongs in the audit event.
+            var refusal = PluginErrorCoding.wire(error)
+            refusal.facts = facts.all
+            try await response.write(.with { $0.error = refusal })
         }
     }
 

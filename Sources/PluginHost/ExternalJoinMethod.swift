@@ -50,6 +50,7 @@ struct ExternalJoinMethod: JoinMethod {
             $0.startedAtUnixMs = Int64(attempt.startedAt.timeIntervalSince1970 * 1000)
             $0.clusterName = attempt.cluster.clusterName
         }
+        let facts = attempt.facts
         return try await call.run("attestation", timeout: attestationTimeout) { client, options in
             let (outbound, continuation) = AsyncStream<Joinery_V1_AttestRequest>.makeStream()
             continuation.yield(.with { $0.start = start })
@@ -67,6 +68,7 @@ struct ExternalJoinMethod: JoinMethod {
                         return Attestation(hostID: result.hostID.isEmpty ? nil : result.hostID,
                                            attributes: result.attributes, methodResult: result.methodResult)
                     case .error(let error)?:
+                        for (key, value) in error.facts.prefix(32) { facts.record(key, value) }
                         throw PluginCall.refusal(error)
                     case nil:
                         throw PluginGarbage(description: "an empty attestation message")

@@ -9,7 +9,7 @@ public enum ExternalJoinPlugins {
     /// altered or misnamed plugin fails start-up with a clear error; it is restarted on demand
     /// after any failure.
     public static func serverPlugin(_ spec: ExternalPluginSpec, dataDirectory: URL?, logger: Logger) async throws -> JoinMethodPlugin {
-        let supervisor = try PluginSupervisor(spec: spec, dataDirectory: dataDirectory, logger: logger)
+        let supervisor = try PluginSupervisor(spec: spec, serverHalf: true, dataDirectory: dataDirectory, logger: logger)
         let sections = try await supervisor.describe()
         let call = PluginCall(supervisor: supervisor, name: spec.name, timeout: spec.callTimeout)
         let method = ExternalJoinMethod(name: spec.name, tokenSpecSections: sections, call: call,
@@ -33,7 +33,7 @@ public enum ExternalJoinPlugins {
                     "join method \(spec.name) is loaded for joining; the Auth server loads it from auth_service.join_plugins")
             },
             makeProver: { context in
-                let supervisor = try PluginSupervisor(spec: spec, joinParams: context.joinParams,
+                let supervisor = try PluginSupervisor(spec: spec, serverHalf: false, joinParams: context.joinParams,
                                                       dataDirectory: context.dataDirectory, logger: logger)
                 return ExternalJoinProver(name: spec.name, call: PluginCall(supervisor: supervisor, name: spec.name, timeout: spec.callTimeout))
             })

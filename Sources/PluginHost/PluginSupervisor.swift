@@ -25,6 +25,8 @@ actor PluginSupervisor {
     let spec: ExternalPluginSpec
     private let joinParams: JSONValue
     private let dataDirectory: URL?
+    /// Whether this host uses the program's server half (the Auth server) or its client half.
+    private let serverHalf: Bool
     private let logger: Logger
     private let directory: URL
     private var running: Running?
@@ -33,8 +35,10 @@ actor PluginSupervisor {
     /// The token `spec` sections the program said it owns (from `Describe`).
     private(set) var tokenSpecSections: Set<String> = []
 
-    init(spec: ExternalPluginSpec, joinParams: JSONValue = .object([:]), dataDirectory: URL? = nil, logger: Logger) throws {
+    init(spec: ExternalPluginSpec, serverHalf: Bool, joinParams: JSONValue = .object([:]), dataDirectory: URL? = nil,
+         logger: Logger) throws {
         self.spec = spec
+        self.serverHalf = serverHalf
         self.joinParams = joinParams
         self.dataDirectory = dataDirectory
         self.logger = logger
@@ -111,7 +115,7 @@ actor PluginSupervisor {
         do {
             var options = CallOptions.defaults
             options.timeout = spec.callTimeout
-            let description = try await client.describe(Joinery_V1_DescribeRequest(), options: options)
+            let description = try await client.describe(.with { $0.serverHalf = serverHalf }, options: options)
             guard description.name == spec.name else {
                 throw JoinError.badParameter("join plugin \(spec.command) calls itself \"\(description.name)\", not \"\(spec.name)\"")
             }
@@ -122,6 +126,9 @@ actor PluginSupervisor {
         } catch {
             stop()
             if let error = error as? JoinError { throw error }
+            if let rpc = error as? RPCError, rpc.code == .failedPrecondition {
+                throw JoinError.badParameter("join plugin \(spec.name) cannot start: \(rpc.message)")
+            }
             throw JoinError.unavailable("join plugin \(spec.name) did not answer Describe: \(error)")
         }
         return client

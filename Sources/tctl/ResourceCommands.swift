@@ -38,10 +38,12 @@ struct CreateCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandErrors.reporting {
             let documents = try ResourceDocuments.documents(fromFile: file)
-            // Check tokens locally first so mistakes name the file; the Auth server checks again.
+            // Check tokens of built-in methods locally first so mistakes name the file; the Auth
+            // server checks every token again, including those of external methods (join_plugins),
+            // which only it can run.
             let localMethods = try BuiltInJoinMethods.registry.makeMethods(context: PluginContext())
             for document in documents {
-                guard let token = document.token else { continue }
+                guard let token = document.token, localMethods.method(named: token.spec.joinMethod) != nil else { continue }
                 do {
                     _ = try localMethods.validate(token)
                 } catch let error as JoinError where error.kind == .badParameter {

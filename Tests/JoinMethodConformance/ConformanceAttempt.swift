@@ -28,6 +28,9 @@ struct ConformanceAttempt: Sendable {
     var tokenName: String
     var editInitialPayload: (@Sendable (Data) -> Data)?
     var solutions: Solutions = .honest
+    /// Awaited when the first challenge arrives, before it is answered (a race holds every
+    /// client there until all have one, so their attempts overlap mid-challenge).
+    var atFirstChallenge: (@Sendable () async -> Void)?
 
     init(_ join: ConformanceJoin) {
         self.join = join
@@ -115,11 +118,12 @@ extension ConformanceLab {
         if let edit = attempt.editInitialPayload { outcome.initialPayload = edit(outcome.initialPayload) }
 
         let exchanged = Mutex<(challenges: [Data], solutions: [Data], proverError: (any Error)?)>(([], [], nil))
-        let solutions = attempt.solutions
+        let solutions = attempt.solutions, atFirstChallenge = attempt.atFirstChallenge
         let stream = InMemoryJoinStream(
             [keys.clientInit(token: attempt.tokenName, role: attempt.role, method: methodName, payload: outcome.initialPayload)]
         ) { challenge in
             let round = exchanged.withLock { $0.challenges.append(challenge); return $0.challenges.count - 1 }
+            if round == 0, let atFirstChallenge { await atFirstChallenge() }
             let sent: Data
             switch solutions {
             case .replayed(let captured):

@@ -35,8 +35,10 @@ public protocol ConformanceSubject: Sendable {
     /// What the kit cannot guess about the method.
     var traits: ConformanceTraits { get }
 
-    /// Creates, in `cluster`, a token that allows exactly one more valid join and returns what
-    /// a client needs to make it (token name, role, prover settings).
+    /// Creates, in `cluster`, a token for valid joins and returns what a client needs to make
+    /// one (token name, role, prover settings). The same client must be able to join with it
+    /// more than once (the replay check replays a join's solutions against the token they were
+    /// made for, right after an honest join shows the token still admits that client).
     func prepareValidJoin(in cluster: TestCluster) async throws -> ConformanceJoin
 
     /// Creates a token that has expired by the time this returns (create it with a short

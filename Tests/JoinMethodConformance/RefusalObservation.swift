@@ -19,8 +19,6 @@ struct RefusalExpectation: Sendable {
 struct RefusalObservation: Sendable {
     let outcome: ConformanceAttemptOutcome
     let problems: [String]
-    /// The audit event the attempt wrote, when it wrote exactly one.
-    let event: AuditEvent?
 
     var refused: Bool { problems.isEmpty }
     var error: JoinError? { outcome.joinError }
@@ -38,7 +36,7 @@ extension ConformanceLab {
         var problems = Self.refusalProblems(outcome, expectation)
         if !changes.isEmpty { problems.append(changes.listing) }
         problems += Self.auditProblems(events, expectedSuccesses: 0, expectedFailures: 1)
-        return RefusalObservation(outcome: outcome, problems: problems, event: events.count == 1 ? events[0] : nil)
+        return RefusalObservation(outcome: outcome, problems: problems)
     }
 
     static func refusalProblems(_ outcome: ConformanceAttemptOutcome, _ expectation: RefusalExpectation) -> [String] {

@@ -27,7 +27,7 @@ final class ConformanceKitTests: XCTestCase {
         XCTAssertEqual(report.notApplicableChecks, [], report.description)
         XCTAssertEqual(lines(report).count, 1 + ConformanceCheck.allCases.count, report.description)
         XCTAssertEqual(lines(report).first, "join method probe conformance: 8 passed, 0 failed, 0 not applicable")
-        XCTAssertTrue(line(.replayedSolution, in: report).contains("1 solution(s) captured from a valid join"), report.description)
+        XCTAssertTrue(line(.replayedSolution, in: report).contains("the 1 solution(s) of a valid join replayed in a new join with the same token"), report.description)
         XCTAssertTrue(line(.malformedPayloads, in: report).contains("solution 1 padded past 65536 bytes → badParameter"), report.description)
         XCTAssertTrue(line(.concurrentUse, in: report).contains("1 joined, 3 refused"), report.description)
         XCTAssertTrue(line(.concurrentUse, in: report).contains("1× - /tokens/"), report.description)
@@ -37,7 +37,7 @@ final class ConformanceKitTests: XCTestCase {
     func testAFixedNonceFailsOnlyTheReplayCheck() async {
         let report = await JoinMethodConformanceKit.run(ProbeSubject(flaw: .fixedNonce))
         XCTAssertEqual(report.failedChecks, [.replayedSolution], report.description)
-        assertFails(.replayedSolution, in: report, saying: "captured from an earlier join: it joined (host ID ")
+        assertFails(.replayedSolution, in: report, saying: "captured from the join before: it joined (host ID ")
     }
 
     func testAnUntypedErrorOnATruncatedPayloadFailsOnlyThePayloadCheck() async {

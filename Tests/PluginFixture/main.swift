@@ -26,7 +26,9 @@ struct FixtureMethod: JoinMethod {
         switch String(decoding: attempt.initialPayload, as: UTF8.self) {
         case "crash": exit(3)
         case "hang": try await Task.sleep(for: .seconds(3600))
-        case "refuse": throw JoinError.accessDenied("the fixture refused this join")
+        case "refuse":
+            attempt.facts.record("fixture_checked", "yes")
+            throw JoinError.accessDenied("the fixture refused this join")
         default: break
         }
         let challenge = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
@@ -82,7 +84,10 @@ struct FixtureProver: JoinProver {
 
 let plugin = JoinMethodPlugin(
     name: "fixture",
-    makeMethod: { _ in FixtureMethod() },
+    makeMethod: { context in
+        if context.settings["fail_to_start"] == .bool(true) { throw JoinError.badParameter("the fixture was told not to start") }
+        return FixtureMethod()
+    },
     makeProver: { context in FixtureProver(behaviour: context.joinParams["behaviour"]?.stringValue ?? "ok") })
 let environment = try PluginEnvironment(arguments: CommandLine.arguments, environment: ProcessInfo.processInfo.environment)
 if let garbage = environment.settings["garbage"]?.stringValue {

@@ -82,6 +82,10 @@ final class ExternalJoinMethodTests: XCTestCase {
         XCTAssertNotNil(event.attributes["fixture_pid"])
         // The method's ordinary refusals are answers, not failures: the program keeps running.
         await assertJoinFails(cluster, client, behaviour: "refuse", containing: "the fixture refused this join")
+        // What the method verified before refusing reaches the audit event.
+        let refused = try await cluster.backend.auditEvents(limit: 10).last
+        XCTAssertEqual(refused?.success, false)
+        XCTAssertEqual(refused?.attributes["fixture_checked"], "yes")
         let again = try await join(cluster, client)
         XCTAssertFalse(again.hostID.isEmpty)
         let pids = Set(try await cluster.backend.auditEvents(limit: 10).compactMap { $0.attributes["fixture_pid"] })
@@ -97,6 +101,17 @@ final class ExternalJoinMethodTests: XCTestCase {
             XCTAssertEqual(error.kind, .accessDenied)
             XCTAssertTrue(error.message.contains("refusing to start it"), error.message)
             XCTAssertTrue(error.message.contains(wrong), error.message)
+        }
+    }
+
+    func testAMethodThatCannotBeMadeStopsStartUpWithItsReason() async throws {
+        do {
+            _ = try await ExternalJoinPlugins.serverPlugin(try spec(settings: .object(["fail_to_start": .bool(true)])),
+                                                           dataDirectory: nil, logger: logger)
+            XCTFail("a plugin whose method cannot be made was loaded")
+        } catch let error as JoinError {
+            XCTAssertEqual(error.kind, .badParameter)
+            XCTAssertEqual(error.message, "join plugin fixture cannot start: the fixture was told not to start")
         }
     }
 

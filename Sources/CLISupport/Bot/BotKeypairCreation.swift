@@ -42,8 +42,10 @@ public struct BotKeypairCreation: Sendable {
         // certificate is not verified here (as for a Ping to an Auth server).
         let route: ClusterRoute
         do {
-            route = try await ClusterRoute.resolve(proxyServer: proxyServer, authServer: nil, caPath: nil, caPathField: "",
-                                                   insecure: true, logger: logger)
+            // Tried as a Proxy Service first, then as an Auth server, whatever its port.
+            let address = try AuthAddress(parsing: proxyServer, defaultPort: ClusterRoute.proxyWebPort)
+            route = try await ClusterRoute.resolve(proxyServer: nil, authServer: address.description, caPath: nil, caPathField: "",
+                                                   insecure: true, logger: logger, proxyPorts: [address.port])
         } catch let error as JoinError {
             throw JoinError.badParameter("--proxy-server: \(error.message)")
         }

@@ -15,8 +15,8 @@ public struct TbotConfig: Sendable, Equatable {
 
     /// The file the config came from, used to prefix later errors.
     public var fileName: String
-    /// `proxy_server`: Teleport's usual address for a bot. There is no Proxy Service yet, so the
-    /// address is dialled as the Auth server (spec §9.5 allows an Auth address there too).
+    /// `proxy_server`: Teleport's usual address for a bot, a Proxy Service's web address (the
+    /// bot joins and renews through it; see ``ClusterRoute``).
     public var proxyServer: String?
     /// `join_plugins`: external join methods the bot may join with (their client halves).
     public var joinPlugins: [JoinPluginConfig] = []
@@ -51,7 +51,7 @@ public struct TbotConfig: Sendable, Equatable {
         self.outputs = outputs
     }
 
-    /// The address to dial: `auth_server`, else `proxy_server` (treated as an Auth address).
+    /// The configured address, checked: `auth_server`, else `proxy_server`.
     public func serverAddress() throws -> AuthAddress {
         let (field, text) = authServer.map { ("auth_server", $0) } ?? ("proxy_server", proxyServer ?? "")
         do {

@@ -77,9 +77,12 @@ public enum ResourceDocuments {
     }
 
     /// Splits on `---` lines; YAML syntax errors name the line.
+    ///
+    /// The syntax check composes nodes and builds no values: Yams' `load_all` force-unwraps a
+    /// mapping key that is not a scalar (`[? {a}]`) and would crash tctl on such a file.
     private static func splitDocuments(_ text: String, path: String) throws -> [String] {
         do {
-            _ = try Array(Yams.load_all(yaml: text))
+            _ = try Array(Yams.compose_all(yaml: text))
         } catch let error as YamlError {
             throw JoinError.badParameter("\(path): malformed YAML: \(error)")
         }

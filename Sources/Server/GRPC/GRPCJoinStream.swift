@@ -15,11 +15,17 @@ final class GRPCJoinStream: JoinStream, @unchecked Sendable {
         self.responses = responses
     }
 
+    /// The reason a message the transport could not deliver is refused with.
+    static let unreadableMessage = "join message exceeds the Auth server's size limit or is not a valid join message"
+
     func receive() async throws -> Joinery_V1_JoinRequest? {
         do {
             return try await requests.next()
-        } catch let error as RPCError where error.code == .resourceExhausted {
-            throw JoinError.badParameter("join message exceeds the Auth server's size limit")
+        } catch let error as RPCError where error.code == .resourceExhausted || error.code == .internalError {
+            // grpc-swift's transport reports a message over `maxRequestPayloadSize` as
+            // "Failed to decode message" (internalError) and resets the stream, so here an
+            // oversized message and a corrupt one look alike.
+            throw JoinError.badParameter(GRPCJoinStream.unreadableMessage)
         }
     }
 

@@ -3,12 +3,15 @@ import JoinCore
 import Server
 
 /// Check 7: the method's single-use case (a bot token, a registration secret) used by several
-/// clients at once. Exactly one may join; the others must be refused with typed errors; the
+/// clients at once; for a method with challenges, every client is held at its first challenge
+/// until all have one, so the attempts overlap where a check-then-use race would be. Exactly one may join; the others must be refused with typed errors; the
 /// audit log must show one success and the rest failures; and the backend must show one use:
 /// the race changes the same keys, by folder and kind, as one join alone does in a fresh
 /// cluster (so a loser can leave no bot instance, no second consumption, no extra state).
 enum ConcurrentUseCheck {
     static let clients = 4
+    /// The longest clients are held at their first challenge waiting for the others.
+    static let barrierWait: Duration = .seconds(3)
 
     static func run(_ subject: some ConformanceSubject) async -> ConformanceCheckResult {
         await runCheck(.concurrentUse) {
@@ -55,9 +58,27 @@ enum ConcurrentUseCheck {
 
         let before = try await lab.snapshot()
         let eventsBefore = try await lab.joinEvents().count
-        let outcomes = await withTaskGroup(of: ConformanceAttemptOutcome.self) { group in
-            for join in joins { group.addTask { await lab.run(ConformanceAttempt(join)) } }
-            return await group.reduce(into: [ConformanceAttemptOutcome]()) { $0.append($1) }
+        let barrier = ChallengeBarrier(parties: clients)
+        let outcomes = await withTaskGroup(of: ConformanceAttemptOutcome?.self) { group in
+            for join in joins {
+                group.addTask {
+                    var attempt = ConformanceAttempt(join)
+                    attempt.atFirstChallenge = { await barrier.arrive() }
+                    return await lab.run(attempt)
+                }
+            }
+            // Clients refused before any challenge never arrive; do not hold the others for ever.
+            group.addTask {
+                try? await Task.sleep(for: barrierWait)
+                await barrier.open()
+                return nil
+            }
+            var outcomes: [ConformanceAttemptOutcome] = []
+            while outcomes.count < clients, let next = await group.next() {
+                if let next { outcomes.append(next) }
+            }
+            group.cancelAll()
+            return outcomes
         }
         let changes = before.changes(to: try await lab.snapshot())
         let events = Array(try await lab.joinEvents().dropFirst(eventsBefore))
@@ -87,5 +108,29 @@ enum ConcurrentUseCheck {
 
     private static func failed(_ reason: String) -> ConformanceCheckResult {
         ConformanceCheckResult(check: .concurrentUse, outcome: .failed(reason))
+    }
+}
+
+/// Holds each arriving client until `parties` have arrived (or until opened), then lets all go.
+private actor ChallengeBarrier {
+    let parties: Int
+    private var arrived = 0
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) { self.parties = parties }
+
+    func arrive() async {
+        arrived += 1
+        if arrived >= parties { open() }
+        guard !isOpen else { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        let released = waiting
+        waiting = []
+        for continuation in released { continuation.resume() }
     }
 }

@@ -42,7 +42,7 @@ enum MalformedPayloadCheck {
             guard problems.isEmpty else { return failed(problems.joined(separator: "; ")) }
             let note = sample.initialPayload.isEmpty ? " (the valid initial payload is empty, so there is nothing to cut)" : ""
             return ConformanceCheckResult(check: .malformedPayloads, outcome: .passed, evidence:
-                "\(variants.count) spoiled attempts refused with typed errors, backend unchanged, each audited\(note): "
+                "\(variants.count) spoiled attempt(s) refused with typed errors, backend unchanged, each audited\(note): "
                     + refusals.joined(separator: ", "))
         }
     }

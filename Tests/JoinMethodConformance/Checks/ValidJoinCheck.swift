@@ -2,7 +2,9 @@ import Foundation
 import JoinCore
 
 /// Check 8: a valid join gets certificates that outside tools verify against the cluster's
-/// CA, for the keys the client sent, and is audited as exactly one successful join.
+/// CA, for the keys the client sent, and is audited as exactly one successful join event
+/// (`instance.join` or `bot.join`; a method's own events, such as `bound_keypair.recovery`,
+/// are its business).
 enum ValidJoinCheck {
     static func run(_ subject: some ConformanceSubject) async -> ConformanceCheckResult {
         await withLab(subject, .validJoin) { lab in

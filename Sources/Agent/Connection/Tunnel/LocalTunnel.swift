@@ -26,7 +26,7 @@ public final class LocalTunnel: Sendable {
     /// bytes (often TLS themselves) travel.
     public struct OuterTLS: Sendable {
         /// Certificates to trust for the Proxy Service's certificate; nil = the system trust store
-        /// (/etc/ssl/certs/ca-certificates.crt on Debian; fall back to NIOSSL's default if absent).
+        /// (`SSL_CERT_FILE` when set, else /etc/ssl/certs/ca-certificates.crt on Debian; NIOSSL's default if absent).
         public var trustRoots: [Certificate]?
         /// Skip verification (`--insecure`).
         public var insecure: Bool
