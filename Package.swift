@@ -355,6 +355,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Server", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "TestSupport", "teleport", "tctl", "tbot"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "PluginHost", "TestSupport", "teleport", "tctl", "tbot"],
+                    swiftSettings: swiftSettings),
     ]
 )

@@ -1,7 +1,14 @@
+import Agent
 import Crypto
 import Foundation
+import JoinCore
+import Logging
+import PluginHost
 import TestSupport
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// External join methods with the real binaries (issue 8): the x509pop example, built from its
 /// own package in examples/x509pop without touching Joinery's sources, is loaded by name by
@@ -124,15 +131,68 @@ final class ExternalJoinPluginEndToEndTests: XCTestCase {
         XCTAssertTrue(audit.stdout.contains("\"x509pop.subject_common_name\":\"build-host-1\""), audit.stdout)
     }
 
+    func testKillingTheX509PopProgramMidJoinFailsThatJoinOnlyAndTheNextJoinSucceeds() async throws {
+        let digest = try sha256(of: Self.x509popProgram)
+        let pki = FileManager.default.temporaryDirectory.appendingPathComponent("x509pop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: pki, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: pki) }
+        try makeCertificates(in: pki, commonName: "build-host-2")
+        let cluster = try ClusterProcesses(extraAuthYAML: pluginYAML(
+            name: "x509pop", command: Self.x509popProgram, sha256: digest, config: "{ca_bundle_path: \(pki.path)/ca.pem}", indent: "  "))
+        self.cluster = cluster
+        try await cluster.startAuth()
+        let tokenFile = cluster.directory.appendingPathComponent("token.yaml")
+        try "kind: token\nversion: v2\nmetadata:\n  name: fleet-x509\nspec:\n  roles: [Node]\n  join_method: x509pop\n"
+            .write(to: tokenFile, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try cluster.tctl(["create", "-f", tokenFile.path]).status, 0)
+
+        // The joining side runs the real program too; a wrapper around its prover kills the Auth
+        // server's x509pop program just before answering the challenge, i.e. mid-join.
+        let client = try ExternalPluginSpec(name: "x509pop", command: Self.x509popProgram, sha256: digest, settings: .object([
+            "certificate_path": .string("\(pki.path)/host.pem"), "private_key_path": .string("\(pki.path)/host.key"),
+        ]))
+        let inner = ExternalJoinPlugins.clientPlugin(client, logger: Logger(label: "x509pop-client"))
+        let auth = try XCTUnwrap(cluster.auth)
+        let killing = JoinMethodPlugin(name: "x509pop", makeMethod: inner.makeMethod, makeProver: { context in
+            KillingProver(inner: try inner.makeProver(context)) {
+                let pid = Self.latestPluginPID(in: auth.output)
+                if let pid { kill(pid, SIGKILL) }
+                return pid != nil
+            }
+        })
+        let parameters = JoinParameters(authServer: try AuthAddress(parsing: cluster.authAddress), tokenName: "fleet-x509",
+                                        method: "x509pop", role: .node, nodeName: "killed-mid-join", insecure: true)
+        do {
+            _ = try await JoinClient(registry: JoinMethodRegistry(plugins: [killing]), logger: Logger(label: "t")).join(parameters)
+            XCTFail("the join survived its plugin being killed")
+        } catch let error as JoinError {
+            XCTAssertTrue(error.message.contains("join plugin x509pop failed during attestation"), error.message)
+            XCTAssertTrue(error.message.contains("will be restarted"), error.message)
+        }
+        var next = parameters
+        next.nodeName = "after-restart"
+        let identity = try await JoinClient(registry: JoinMethodRegistry(plugins: [inner]), logger: Logger(label: "t")).join(next)
+        XCTAssertFalse(identity.hostID.isEmpty)
+        XCTAssertEqual(auth.output.components(separatedBy: "started join plugin").count - 1, 2, auth.output)
+    }
+
+    /// The pid in the Auth server's newest "started join plugin" log line.
+    private static func latestPluginPID(in log: String) -> pid_t? {
+        guard let line = log.split(separator: "\n").last(where: { $0.contains("started join plugin") }),
+              let range = line.range(of: "pid=") else { return nil }
+        return pid_t(line[range.upperBound...].prefix { $0.isNumber })
+    }
+
     func testAProgramWithTheWrongChecksumStopsTheAuthServerFromStarting() async throws {
         let wrong = String(repeating: "0", count: 64)
         let cluster = try ClusterProcesses(extraAuthYAML: pluginYAML(
-            name: "fixture", command: Self.fixtureProgram, sha256: wrong, config: "{}", indent: "  "))
+            name: "x509pop", command: Self.x509popProgram, sha256: wrong, config: "{ca_bundle_path: /nonexistent}", indent: "  "))
         self.cluster = cluster
         let result = try Command.run(ClusterProcesses.teleport, ["start", "-c", cluster.configFile.path], timeout: 30)
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.combined.contains("refusing to start it"), result.combined)
-        XCTAssertTrue(result.combined.contains(try sha256(of: Self.fixtureProgram)), result.combined)
+        XCTAssertTrue(result.combined.contains(try sha256(of: Self.x509popProgram)), result.combined)
+        XCTAssertFalse(result.combined.contains("Auth service is listening"), result.combined)
     }
 
     func testAPluginThatDiesMidJoinFailsThatJoinOnlyAndIsRestartedForTheNext() async throws {
@@ -175,4 +235,20 @@ final class ExternalJoinPluginEndToEndTests: XCTestCase {
         // a few times, as a node does when its join is `unavailable`).
         XCTAssertGreaterThanOrEqual(auth.components(separatedBy: "started join plugin").count - 1, 2, "expected a restart")
     }
+}
+
+/// Runs `beforeAnswering` (which kills the Auth server's plugin program) when the challenge
+/// arrives, then lets the real prover answer.
+private struct KillingProver: JoinProver {
+    let inner: any JoinProver
+    let beforeAnswering: @Sendable () -> Bool
+
+    var name: String { inner.name }
+    func initialPayload(for request: ProofRequest) async throws -> Data { try await inner.initialPayload(for: request) }
+    func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data {
+        guard beforeAnswering() else { throw JoinError.internalError("no plugin pid in the Auth server's log") }
+        try await Task.sleep(for: .milliseconds(200))
+        return try await inner.answer(challenge, for: request)
+    }
+    func finish(methodResult: Data, for request: ProofRequest) async throws { try await inner.finish(methodResult: methodResult, for: request) }
 }

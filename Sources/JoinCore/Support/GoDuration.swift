@@ -9,6 +9,18 @@ public struct GoDuration: Sendable, Equatable, Hashable, Codable, CustomStringCo
         self.seconds = try GoDuration.parseSeconds(text)
     }
 
+    /// Go's limit: a duration is an `Int64` count of nanoseconds, about 292 years. Larger values
+    /// (and infinities) are refused when read, as Go refuses them; the spellings below convert
+    /// to integers and could not represent them.
+    private static let maximumNanoseconds = Double(Int64.max)
+
+    private static func checkRange(_ seconds: Double, _ text: @autoclosure () -> String) throws -> Double {
+        guard seconds.isFinite, abs(seconds) * 1e9 < maximumNanoseconds else {
+            throw JoinError.badParameter("invalid duration \"\(text())\": out of range (at most about 292 years)")
+        }
+        return seconds
+    }
+
     private static func parseSeconds(_ text: String) throws -> Double {
         let input = text.trimmingCharacters(in: .whitespaces)
         guard !input.isEmpty else { throw JoinError.badParameter("empty duration") }
@@ -28,14 +40,14 @@ public struct GoDuration: Sendable, Equatable, Hashable, Codable, CustomStringCo
             rest = rest.dropFirst(unit.0.count)
             total += value * unit.1
         }
-        return total
+        return try checkRange(total, text)
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let number = try? container.decode(Double.self) {
             // A bare number in JSON is nanoseconds, as Go encodes time.Duration.
-            self.seconds = number / 1e9
+            self.seconds = try GoDuration.checkRange(number / 1e9, "\(number)")
         } else {
             self.seconds = try GoDuration.parseSeconds(container.decode(String.self))
         }

@@ -48,13 +48,18 @@ final class JoinStreamLimitsTests: XCTestCase {
             $0.solution = .with { $0.payload = Data(repeating: 7, count: cluster.server.settings.maximumMessageBytes + 1) }
         }
         let first = challengeInit()
+        // The oversized solution goes out only once the challenge is in: the join is under way.
+        let (challenged, challenge) = AsyncStream<Void>.makeStream()
         let status = try await withGRPCClient(transport: try AuthTransports.unverified(address)) { client in
             try await JoinStreamProbe.Service(wrapping: client).join(request: StreamingClientRequest { writer in
                 try await writer.write(first)
+                for await _ in challenged { break }
                 try await writer.write(oversized)
             }) { response -> RPCError? in
                 do {
-                    for try await _ in response.messages {}
+                    for try await message in response.messages {
+                        if case .challenge? = message.payload { challenge.yield() }
+                    }
                     return nil
                 } catch let error as RPCError {
                     return error
