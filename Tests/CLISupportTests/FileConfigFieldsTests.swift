@@ -134,4 +134,18 @@ final class FileConfigFieldsTests: XCTestCase {
             XCTAssertTrue(($0 as? JoinError)?.message.contains("auth_service.join_rate_limit.burst") ?? false)
         }
     }
+
+    func testMaxConcurrentJoinStreamsIsReadAndDefaultsTo64() throws {
+        let config = try FileConfig.parse(yaml: "version: v3\nauth_service:\n  join_rate_limit:\n    max_concurrent: 8\n")
+        XCTAssertEqual(config.authService.joinRateLimit, JoinRateLimitConfig(maxConcurrent: 8))
+        let defaults = try FileConfig.parse(yaml: "version: v3\nauth_service:\n  join_rate_limit:\n    burst: 20\n")
+        XCTAssertEqual(defaults.authService.joinRateLimit.maxConcurrent, 64)
+    }
+
+    func testZeroMaxConcurrentIsRejected() {
+        XCTAssertThrowsError(try FileConfig.parse(yaml: "version: v3\nauth_service:\n  join_rate_limit:\n    max_concurrent: 0\n")) {
+            XCTAssertEqual(($0 as? JoinError)?.message,
+                           "teleport.yaml: field \"auth_service.join_rate_limit.max_concurrent\": must be at least 1")
+        }
+    }
 }

@@ -55,22 +55,12 @@ struct ProxyWebCertificate: Sendable {
     /// The names clients may dial: `public_addr` hosts, the listen host when specific, and
     /// loopback.
     static func subjectNames(_ config: ProxyServiceConfig) -> [String] {
-        var names = config.publicAddr.map(host(of:))
-        let listenHost = host(of: config.webListenAddr)
+        var names = config.publicAddr.map(HostCertificateNames.host(of:))
+        let listenHost = HostCertificateNames.host(of: config.webListenAddr)
         if !["0.0.0.0", "::", ""].contains(listenHost) { names.append(listenHost) }
         names += ["localhost", "127.0.0.1", "::1"]
         var seen = Set<String>()
         return names.filter { seen.insert($0.lowercased()).inserted }
-    }
-
-    static func host(of address: String) -> String {
-        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<close])
-        }
-        if address.filter({ $0 == ":" }).count == 1, let colon = address.firstIndex(of: ":") {
-            return String(address[..<colon])
-        }
-        return address
     }
 
     private static func read(certificateFile: String, keyFile: String, field: String) throws -> ProxyWebCertificate {

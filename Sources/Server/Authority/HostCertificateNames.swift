@@ -72,7 +72,7 @@ public enum HostCertificateNames {
     }
 
     /// The host part of `ip:port`, `[v6]:port` or a bare address.
-    static func host(of address: String) -> String {
+    public static func host(of address: String) -> String {
         if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
             return String(address[address.index(after: address.startIndex)..<close])
         }
