@@ -81,17 +81,27 @@ final class ConnectionSupportTests: XCTestCase {
                        nodeName: "n", caPins: pins, insecure: insecure)
     }
 
-    func testInsecureSkipsVerification() async throws {
+    func testInsecureSkipsVerification() throws {
         let pin = try CAPin(parsing: "sha256:" + String(repeating: "ab", count: 32))
-        let trusted = try await ClusterTrust.establish(parameters(insecure: true, pins: [pin]), clock: SystemClock(),
-                                                       logger: Logger(label: "test"))
-        XCTAssertNil(trusted)
+        let trust = try ClusterTrust.joinTrust(parameters(insecure: true, pins: [pin]), clock: SystemClock(), logger: Logger(label: "test"))
+        guard case .unverified = trust else { return XCTFail("--insecure must skip verification, got \(trust)") }
     }
 
-    func testNoPinsConnectsUnverified() async throws {
-        let trusted = try await ClusterTrust.establish(parameters(insecure: false), clock: SystemClock(),
-                                                       logger: Logger(label: "test"))
-        XCTAssertNil(trusted)
+    func testPinsGiveAPinnedHandshake() throws {
+        let pin = try CAPin(parsing: "sha256:" + String(repeating: "ab", count: 32))
+        let trust = try ClusterTrust.joinTrust(parameters(insecure: false, pins: [pin]), clock: SystemClock(), logger: Logger(label: "test"))
+        guard case .pinned(let handshake) = trust else { return XCTFail("pins must be checked in the handshake, got \(trust)") }
+        XCTAssertEqual(handshake.pins, [pin])
+    }
+
+    func testNoPinsAndNoInsecureRefusesNamingTheWaysOut() throws {
+        XCTAssertThrowsError(try ClusterTrust.joinTrust(parameters(insecure: false), clock: SystemClock(), logger: Logger(label: "test"))) { error in
+            let error = error as? JoinError
+            XCTAssertEqual(error?.kind, .badParameter)
+            for flag in ["--ca-pin", "ca_pin", "--insecure", "--ca-path", "tctl status", "Nothing was sent"] {
+                XCTAssertTrue(error?.message.contains(flag) == true, "the refusal should name \(flag): \(error?.message ?? "")")
+            }
+        }
     }
 
     func testJoinParametersDefaultToVerifiedJoins() {

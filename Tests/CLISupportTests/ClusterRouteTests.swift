@@ -82,6 +82,39 @@ final class ClusterRouteTests: XCTestCase {
         }
     }
 
+    /// Issue 15: something on a proxy-looking port speaks TLS with a certificate the proxy
+    /// trust refuses. That is a failed check, never a reason to try the address as an Auth
+    /// server (where, without pins, an older client would have sent its token unverified).
+    func testARefusedProxyCertificateDoesNotFallBackToAnAuthServer() async throws {
+        let cluster = try await startCluster()
+        let stranger = try Command.shell("""
+            cd "$(mktemp -d)" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+              -subj /CN=stranger -addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem 2>/dev/null && cat cert.pem key.pem
+            """)
+        XCTAssertEqual(stranger.status, 0, stranger.combined)
+        let pem = stranger.stdout
+        let split = try XCTUnwrap(pem.range(of: "-----BEGIN PRIVATE KEY-----"))
+        let impostor = try await ImpostorTLSServer(certificatePEM: String(pem[..<split.lowerBound]),
+                                                   privateKeyPEM: String(pem[split.lowerBound...]), caPEM: String(pem[..<split.lowerBound]))
+        defer { Task { await impostor.stop() } }
+        _ = cluster
+        do {
+            let route = try await resolve(authServer: "127.0.0.1:\(impostor.port)", proxyPorts: [impostor.port])
+            XCTFail("a refused certificate fell back to \(route.dialer.isViaProxy ? "the proxy" : "a direct Auth") route")
+        } catch let error as JoinError {
+            XCTAssertEqual(error.kind, .accessDenied, error.message)
+            XCTAssertTrue(error.message.contains("not trying 127.0.0.1:\(impostor.port) as an Auth server"), error.message)
+        }
+        XCTAssertFalse(impostor.receivedHTTP2Preface, impostor.transcript)
+    }
+
+    /// The fallback that remains: nothing listening on the proxy-looking port.
+    func testNothingListeningOnAProxyPortFallsBackToDialingDirectly() async throws {
+        let port = FreePort.next()
+        let route = try await resolve(authServer: "127.0.0.1:\(port)", proxyPorts: [port])
+        XCTAssertFalse(route.dialer.isViaProxy)
+    }
+
     func testTheDefaultProxyLookingPortsAreTheWebPortAndHTTPS() {
         XCTAssertEqual(ClusterRoute.proxyLikePorts, [3080, 443])
     }

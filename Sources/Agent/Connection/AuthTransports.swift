@@ -9,7 +9,8 @@ import NIOSSL
 /// - `unverified`: TLS without checking the server, only to fetch CA certificates for pin
 ///   checking (or when the operator chose `--insecure`);
 /// - pinned (``PinnedHandshake``): TLS whose handshake checks the server's CA against the pins;
-/// - `authenticated`: mTLS with the process's own identity, trusting the cluster's CAs.
+/// - `authenticated`: mTLS with the process's own identity, accepting only a server whose
+///   certificate the cluster's CAs issued *with the Auth role* (``ClusterServerCheck``).
 ///
 /// The server's certificate names `teleport.cluster.local`, which is the TLS server name used
 /// whatever address is dialled, as in Teleport.
@@ -24,9 +25,16 @@ public enum AuthTransports {
                         trustedCAsPEM: nil)
     }
 
+    /// mTLS to the Auth server. The handshake fails unless the server's certificate was issued
+    /// by one of `trustedCAsPEM` and holds the Auth role; pass `refusals` to learn why it did.
     public static func authenticated(_ address: AuthAddress, certificatePEM: String, keyPEM: String,
-                                     trustedCAsPEM: [String]) throws -> HTTP2ClientTransport.Posix {
-        try make(address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: trustedCAsPEM)
+                                     trustedCAsPEM: [String], refusals: AuthServerRefusals? = nil) throws -> HTTP2ClientTransport.Posix {
+        let check = try ClusterServerCheck(trustedCAsPEM: trustedCAsPEM, role: .auth)
+        return try make(address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: []) { presented, promise in
+            let verdict = check.verdict(presented)
+            if let failure = check.failure { refusals?.record(failure) }
+            promise.succeed(verdict)
+        }
     }
 
     /// Every connection names the server `teleport.cluster.local`, never idles out, and

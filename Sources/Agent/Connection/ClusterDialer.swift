@@ -71,20 +71,25 @@ public struct ClusterDialer: Sendable {
     }
 
     /// Runs `body` with an mTLS transport to the Auth server at `address` (or behind the Proxy
-    /// Service at `address`), authenticated with the process's identity.
+    /// Service at `address`), authenticated with the process's identity. The server must prove
+    /// the Auth role in the handshake; when it does not, the refusal is what `body` throws.
     public func withAuthenticatedTransport<T: Sendable>(
         _ address: AuthAddress, certificatePEM: String, keyPEM: String, trustedCAsPEM: [String],
         _ body: (HTTP2ClientTransport.Posix) async throws -> T
     ) async throws -> T {
+        let refusals = AuthServerRefusals()
         let make: @Sendable (AuthAddress) throws -> HTTP2ClientTransport.Posix = { dial in
-            try AuthTransports.authenticated(dial, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: trustedCAsPEM)
+            try AuthTransports.authenticated(dial, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: trustedCAsPEM,
+                                             refusals: refusals)
         }
-        if let proxy {
-            return try await throughTunnel(to: address, outerTLS: outerTLS(proxy, address, [ProxyTunnelProtocol.authTunnel])) { dial in
-                try await body(try make(dial))
+        return try await refusals.explaining {
+            if let proxy {
+                return try await throughTunnel(to: address, outerTLS: outerTLS(proxy, address, [ProxyTunnelProtocol.authTunnel])) { dial in
+                    try await body(try make(dial))
+                }
             }
+            return try await toAuth(address) { dial in try await body(try make(dial)) }
         }
-        return try await toAuth(address) { dial in try await body(try make(dial)) }
     }
 
     /// Straight to `address`, or through a CONNECT tunnel when the environment says so.

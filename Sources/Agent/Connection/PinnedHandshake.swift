@@ -8,7 +8,8 @@ import X509
 
 /// Checks CA pins inside the TLS handshake (spec §5 in one connection): the Auth server sends
 /// its host CA certificate after its own, and the handshake succeeds only when that CA matches
-/// a configured pin, is valid now, and signed the server's certificate. The join then runs on
+/// a configured pin, is valid now, and signed the server's certificate, and that certificate
+/// holds the Auth role (``ClusterServerCheck``). The join then runs on
 /// the same connection, instead of first fetching the CA certificates over an unverified one.
 ///
 /// Why a handshake failed is kept in ``failure`` so the join client can report the pin
@@ -35,22 +36,15 @@ final class PinnedHandshake: Sendable {
     func verify(_ presented: [NIOSSLCertificate]) -> NIOSSLVerificationResultWithMetadata {
         do {
             let chain = try presented.map { try Certificate(derEncoded: try $0.toDERBytes()) }
-            guard let leaf = chain.first, chain.count >= 2 else {
+            guard chain.count >= 2 else {
                 throw JoinError.badParameter("the Auth server did not present its CA certificate; cannot check the CA pin")
             }
-            let now = clock.now
             let authorities = Array(chain.dropFirst())
             // Every CA the server presents must match a pin (as when they are fetched).
-            try CAPin.verify(authorities, against: pins, now: now)
-            guard let issuer = authorities.firstIndex(where: {
-                $0.subject == leaf.issuer && $0.publicKey.isValidSignature(leaf.signature, for: leaf)
-            }) else {
-                throw JoinError.accessDenied("the Auth server's certificate was not issued by its pinned CA")
-            }
-            guard leaf.notValidBefore <= now, now <= leaf.notValidAfter else {
-                throw JoinError.accessDenied("the Auth server's certificate is not valid at the current time; check the clocks")
-            }
-            return .certificateVerified(VerificationMetadata(ValidatedCertificateChain([presented[0], presented[issuer + 1]])))
+            try CAPin.verify(authorities, against: pins, now: clock.now)
+            // A pinned CA signs every member of the cluster: the role decides who is Auth.
+            try ClusterServerCheck(trustedCAs: authorities, role: .auth, clock: clock).verify(chain)
+            return .certificateVerified(VerificationMetadata(nil))
         } catch let error as JoinError {
             recorded.withLock { $0 = error }
             return .failed

@@ -1,85 +1,53 @@
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
 import JoinCore
-import JoineryProto
 import Logging
-import X509
 
-/// Establishes trust in the Auth server before a join (spec §5): with pins, fetch the CA
-/// certificates unverified, require every one to match a pin and be valid now, and trust only
-/// them; with `--insecure` or no pins, skip verification (the latter with a loud warning).
+/// Establishes trust in the Auth server before a join (spec §5), and refuses to join without
+/// it: nothing is sent until the process knows how it will check who answers.
+///
+/// - Straight to an Auth server: CA pins (`--ca-pin`, `ca_pin`, and the certificates of a CA
+///   file turned into pins by the config layer) checked inside the handshake, with the Auth
+///   role (``PinnedHandshake``); or, only when the operator says `--insecure`, no check.
+///   With neither, the join is refused — stricter than Teleport, which warns and proceeds.
+/// - Through a Proxy Service: its certificate is verified against `ca_path` or the system
+///   trust store (pins do not apply to the proxy, spec §5), and the join runs inside that
+///   session; `--insecure` skips that check too.
 enum ClusterTrust {
     /// How a join's connection is secured.
     enum JoinTrust: Sendable {
         /// TLS whose handshake checks the server's CA against the pins (``PinnedHandshake``).
         case pinned(PinnedHandshake)
-        /// No verification of the Auth server (`--insecure`, no pins, or verification left to
-        /// the TLS session with a Proxy Service).
+        /// No verification of the Auth server: `--insecure`, or verification left to the TLS
+        /// session with a Proxy Service.
         case unverified
         /// mTLS with a bot identity whose certificates are still valid.
         case authenticated(BotIdentity)
     }
 
-    /// With CA pins, a pinned handshake; otherwise unverified, after the warnings of
-    /// ``establish(_:clock:logger:)``. Through a Proxy Service pins play no part (spec §5): the
-    /// proxy's own certificate is verified, and the join runs inside that session.
-    static func joinTrust(_ parameters: JoinParameters, clock: any JoinClock, logger: Logger) async throws -> JoinTrust {
+    static func joinTrust(_ parameters: JoinParameters, clock: any JoinClock, logger: Logger) throws -> JoinTrust {
         if parameters.dialer.isViaProxy {
             if parameters.dialer.proxy?.insecure == true {
                 logger.warning("--insecure: not verifying the Proxy Service's certificate; the join is open to man-in-the-middle attacks")
             }
             return .unverified
         }
-        if !parameters.insecure && !parameters.caPins.isEmpty {
-            return .pinned(PinnedHandshake(pins: parameters.caPins, clock: clock))
-        }
-        _ = try await establish(parameters, clock: clock, logger: logger)
-        return .unverified
-    }
-
-    /// The CA certificates (PEM) to trust for the join, or `nil` to connect unverified.
-    static func establish(_ parameters: JoinParameters, clock: any JoinClock, logger: Logger) async throws -> [String]? {
         if parameters.insecure {
             logger.warning("--insecure: not verifying the Auth server's identity; the join is open to man-in-the-middle attacks")
-            return nil
+            return .unverified
         }
-        guard !parameters.caPins.isEmpty else {
-            logger.warning("""
-                no CA pin configured: joining without verifying the Auth server at \(parameters.authServer). \
-                Anyone able to intercept this connection could impersonate the cluster. Pass --ca-pin (teleport) or set onboarding.ca_pins (tbot), from `tctl status`.
-                """)
-            return nil
-        }
-        let pems = try await fetchCACertificates(parameters.authServer)
-        let certificates = try pems.map { pem -> Certificate in
-            do {
-                return try Certificate(pemEncoded: pem)
-            } catch {
-                throw JoinError.badParameter("the Auth server at \(parameters.authServer) returned an unreadable CA certificate")
-            }
-        }
-        try CAPin.verify(certificates, against: parameters.caPins, now: clock.now)
-        return pems
+        guard !parameters.caPins.isEmpty else { throw unverifiableServer(parameters.authServer) }
+        return .pinned(PinnedHandshake(pins: parameters.caPins, clock: clock))
     }
 
-    /// Calls `GetClusterCACert` without verifying the server: what it returns is checked
-    /// against the pins before anything else is sent.
-    static func fetchCACertificates(_ address: AuthAddress) async throws -> [String] {
-        let transport = try AuthTransports.unverified(address)
-        let bundle = try await RPCErrorTranslation.translating(address) {
-            try await withGRPCClient(transport: transport) { client in
-                let service = Joinery_V1_JoinService.Client(wrapping: client)
-                var options = CallOptions.defaults
-                options.timeout = .seconds(15)
-                return try await service.getClusterCACert(Joinery_V1_GetClusterCACertRequest(), options: options)
-                    .tlsCaCertsPem
-            }
-        }
-        guard bundle.count <= 1 << 20 else {
-            throw JoinError.badParameter("the Auth server at \(address) returned an oversized CA bundle")
-        }
-        return PEMBundle.split(String(decoding: bundle, as: UTF8.self))
+    /// The refusal when there is no way to check the Auth server: it names every way out.
+    static func unverifiableServer(_ address: AuthAddress) -> JoinError {
+        JoinError.badParameter("""
+            refusing to join the Auth server at \(address) without a way to verify it: anyone able to intercept \
+            the connection could impersonate the cluster and collect the token. Pass --ca-pin (teleport.ca_pin in \
+            teleport.yaml, onboarding.ca_pins in tbot.yaml) with the pin `tctl status` prints, or a CA file \
+            (--ca-path, teleport.ca_path, onboarding.ca_path) holding the cluster's CA; or, to skip verification \
+            knowingly, --insecure. Nothing was sent.
+            """)
     }
 }
 

@@ -54,11 +54,10 @@ public struct TbotOnboarding: Sendable, Equatable, Decodable {
         try token.map { try SecretValue.resolve($0, field: field) }
     }
 
-    /// ``caPins`` plus the pin of every certificate in the ``caPath`` file.
+    /// ``caPins`` plus the pin of every certificate in the ``caPath`` file (or, with neither,
+    /// in the `SSL_CERT_FILE` bundle): see ``AuthServerPins``.
     public func resolvedCAPins(field: String) throws -> [CAPin] {
-        guard let caPath else { return caPins }
-        let certificates = try CAFile.certificates(path: caPath, field: field)
-        return try caPins + certificates.map(CAPin.init(certificate:))
+        try AuthServerPins.resolve(configured: caPins, caPath: caPath, field: field)
     }
 }
 

@@ -25,3 +25,24 @@ enum CAFile {
         return certificates
     }
 }
+
+/// The CA pins a direct join to an Auth server checks (spec §5), gathered from every place an
+/// operator can name the cluster's CA: the pins themselves, the certificates of a CA file
+/// (`ca_path` / `--ca-path`), and, when neither is given, the bundle `SSL_CERT_FILE` names, as
+/// OpenSSL-based tools read it. A CA file pins its certificates: the Auth server's CA must be
+/// one of them. With none of these, the join refuses to start unless `--insecure` was given.
+enum AuthServerPins {
+    static let bundleVariable = "SSL_CERT_FILE"
+
+    static func resolve(configured: [CAPin], caPath: String?, field: String,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [CAPin] {
+        var pins = configured
+        if let caPath {
+            pins += try CAFile.certificates(path: caPath, field: field).map(CAPin.init(certificate:))
+        }
+        if pins.isEmpty, let bundle = environment[bundleVariable], !bundle.isEmpty {
+            pins += try CAFile.certificates(path: bundle, field: bundleVariable).map(CAPin.init(certificate:))
+        }
+        return pins
+    }
+}

@@ -7,7 +7,9 @@ import Logging
 /// `auth_server`, `ca_path`, `--insecure` and the HTTP proxy environment:
 /// - `proxy_server`: through that Proxy Service only (web port, default 3080);
 /// - `auth_server` on port 3080 or 443 "looks like a proxy": tried as a Proxy Service first
-///   (a Ping through it), and as an Auth server when no Proxy Service answers;
+///   (a Ping through it), and as an Auth server only when nothing there speaks the proxy
+///   protocol (refused, no TLS, wrong ALPN, or an Auth server's certificate) — never after a
+///   certificate was refused;
 /// - any other `auth_server`: straight to the Auth server.
 struct ClusterRoute: Sendable {
     let address: AuthAddress
@@ -39,6 +41,10 @@ struct ClusterRoute: Sendable {
             try await ping(address, dialer: viaProxy)
             logger.info("the address answers as a Proxy Service; joining through it", metadata: ["address": "\(address)"])
             return ClusterRoute(address: address, dialer: viaProxy)
+        } catch let refusal as JoinError where refusal.kind == .accessDenied {
+            // Something speaks TLS there and its certificate was refused: that is a failed
+            // check, not an absent proxy, and never a reason to try the address another way.
+            throw JoinError.accessDenied("\(refusal.message) (not trying \(address) as an Auth server after its certificate was refused)")
         } catch {
             logger.info("the address looks like a Proxy Service (port \(address.port)) but did not answer as one; trying it as an Auth server",
                         metadata: ["address": "\(address)", "error": "\(error)"])

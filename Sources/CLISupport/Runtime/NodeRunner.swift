@@ -47,7 +47,10 @@ public struct NodeRunner: Sendable {
         let role: SystemRole = roles.count == 1 ? roles[0] : .instance
         var parameters = JoinParameters(
             authServer: route.address, tokenName: token, method: config.joinMethod, role: role,
-            nodeName: nodeName, caPins: config.teleport.caPins, insecure: insecure,
+            nodeName: nodeName,
+            caPins: try AuthServerPins.resolve(configured: config.teleport.caPins, caPath: config.teleport.caPath,
+                                               field: "\(config.fileName): teleport.ca_path"),
+            insecure: insecure,
             additionalPrincipals: config.sshService.publicAddr.compactMap { try? AuthAddress(parsing: $0).host })
         // teleport.auth_servers lists other Auth servers of the cluster to fail over to.
         parameters.fallbackAuthServers = try config.teleport.authServers.map { try AuthAddress(parsing: $0) }

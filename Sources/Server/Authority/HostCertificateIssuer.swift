@@ -51,8 +51,9 @@ public struct HostCertificateIssuer: Sendable {
     }
 
     /// The X.509 host certificate: CN `<hostID>.<cluster>`, O = role, the cluster and
-    /// system-role attributes, SANs of ``HostCertificateNames/subjectAlternativeNames(for:)``,
-    /// usable as TLS server and client certificate.
+    /// system-role attributes, SANs of ``HostCertificateNames/subjectAlternativeNames(for:)``;
+    /// usable as a TLS server certificate only for serving roles (Auth, Proxy), as a client
+    /// certificate always.
     public func tlsCertificate(for request: HostCertificateRequest) throws -> Certificate {
         try validate(request)
         let publicKey = try SubjectTLSPublicKey.parse(request.tlsPublicKeyDER)
@@ -61,7 +62,7 @@ public struct HostCertificateIssuer: Sendable {
             publicKey: publicKey,
             notValidBefore: request.now - CertificateAuthority.clockSkewAllowance,
             notValidAfter: request.now + Self.tlsCertificateLifetime,
-            extendedKeyUsage: [.serverAuth, .clientAuth],
+            extendedKeyUsage: HostCertificateNames.isServing(request) ? [.serverAuth, .clientAuth] : [.clientAuth],
             subjectAlternativeNames: HostCertificateNames.subjectAlternativeNames(for: request))
     }
 
@@ -87,6 +88,11 @@ public struct HostCertificateIssuer: Sendable {
         guard request.clusterName == hostCA.clusterName else {
             throw JoinError.badParameter(
                 "cannot issue a certificate for cluster \"\(request.clusterName)\" from the host CA of cluster \"\(hostCA.clusterName)\"")
+        }
+        let requested = request.additionalPrincipals + request.dnsNames
+        if let claimed = requested.first(where: SystemRole.isClusterLocalName) {
+            throw JoinError.badParameter(
+                "the name \"\(UntrustedString.sanitize(String(claimed.prefix(253))))\" is reserved for the cluster's own servers and cannot be requested; remove it from additional_principals / dns_names")
         }
         if request.role == .instance && request.systemRoles.isEmpty {
             throw JoinError.badParameter("cannot generate instance cert with no system roles")

@@ -1,4 +1,5 @@
 import Foundation
+import JoinCore
 import SwiftASN1
 import X509
 #if canImport(Glibc)
@@ -44,9 +45,18 @@ public enum HostCertificateNames {
         return deduplicated(names)
     }
 
-    /// X.509 SANs: the additional principals, the `teleport.cluster.local` names, the
-    /// requested DNS names, then the loopback names; IP literals become IP SANs.
+    /// Whether the certificate is for a role that serves cluster endpoints (Auth, Proxy, or
+    /// an Instance covering one of them): only those get server names and serverAuth.
+    public static func isServing(_ request: HostCertificateRequest) -> Bool {
+        SystemRole.servesClusterEndpoints(role: request.role, systemRoles: request.systemRoles)
+    }
+
+    /// X.509 SANs of a serving certificate: the additional principals, the
+    /// `teleport.cluster.local` names, the requested DNS names, then the loopback names; IP
+    /// literals become IP SANs. A certificate of any other role is a client certificate and
+    /// carries no names at all, whatever the host asked for.
     public static func subjectAlternativeNames(for request: HostCertificateRequest) -> [GeneralName] {
+        guard isServing(request) else { return [] }
         let names = resolvedAdditionalPrincipals(request.additionalPrincipals, remoteHost: request.remoteHost)
             + clusterLocalDNSNames + request.dnsNames + loopbackNames
         return deduplicated(names.filter { !$0.isEmpty }).map(generalName(for:))

@@ -55,7 +55,7 @@ final class HostCertificateIssuerTests: XCTestCase {
         XCTAssertEqual(Array(certificate.principals.suffix(2)), ["192.0.2.7", "a"])
         XCTAssertFalse(certificate.principals.contains("0.0.0.0"))
 
-        let tls = try issuer.tlsCertificate(for: request(additionalPrincipals: ["0.0.0.0"], remoteHost: "[2001:db8::5]:3025"))
+        let tls = try issuer.tlsCertificate(for: request(role: .proxy, additionalPrincipals: ["0.0.0.0"], remoteHost: "[2001:db8::5]:3025"))
         XCTAssertTrue(try sans(tls).contains(HostCertificateNames.generalName(for: "2001:db8::5")))
     }
 
@@ -91,8 +91,8 @@ final class HostCertificateIssuerTests: XCTestCase {
         XCTAssertEqual(certificate.issuer, issuer.hostCA.tlsCertificate.subject)
     }
 
-    func testTLSCertificateUsages() throws {
-        let certificate = try issuer.tlsCertificate(for: request())
+    func testTLSCertificateUsagesOfAServingRole() throws {
+        let certificate = try issuer.tlsCertificate(for: request(role: .auth))
         let keyUsage = try XCTUnwrap(try certificate.extensions.keyUsage)
         XCTAssertTrue(keyUsage.digitalSignature)
         XCTAssertTrue(keyUsage.keyEncipherment)
@@ -104,12 +104,50 @@ final class HostCertificateIssuerTests: XCTestCase {
     }
 
     func testTLSSubjectAlternativeNames() throws {
-        let certificate = try issuer.tlsCertificate(for: request(additionalPrincipals: ["node.example.org", "10.1.2.3"], dnsNames: ["auth.example.org"]))
+        let certificate = try issuer.tlsCertificate(for: request(role: .proxy, additionalPrincipals: ["node.example.org", "10.1.2.3"], dnsNames: ["auth.example.org"]))
         let expected = ["node.example.org", "10.1.2.3", "*.teleport.cluster.local", "teleport.cluster.local", "auth.example.org",
                         "localhost", "127.0.0.1", "::1"].map(HostCertificateNames.generalName(for:))
         XCTAssertEqual(try sans(certificate), expected)
         XCTAssertEqual(HostCertificateNames.generalName(for: "10.1.2.3"), .ipAddress(ASN1OctetString(contentBytes: [10, 1, 2, 3])))
         XCTAssertEqual(HostCertificateNames.generalName(for: "::1"), .ipAddress(ASN1OctetString(contentBytes: ArraySlice([UInt8](repeating: 0, count: 15) + [1]))))
+    }
+
+    // MARK: Server identity is a role (issue 15)
+
+    func testANodeCertificateIsAClientCertificateWithNoServerNames() throws {
+        for role in [SystemRole.node, .instance, .kube, .app, .db, .bot] {
+            let certificate = try issuer.tlsCertificate(
+                for: request(role: role, additionalPrincipals: ["node.example.org", "10.1.2.3"], dnsNames: ["web.example.org"]))
+            XCTAssertEqual(Array(try XCTUnwrap(try certificate.extensions.extendedKeyUsage)), [.clientAuth], "\(role)")
+            XCTAssertNil(try certificate.extensions.subjectAlternativeNames, "\(role) must name no server")
+        }
+    }
+
+    func testServingRolesAndInstancesCoveringThemGetServerAuthAndTheClusterLocalNames() throws {
+        var instance = request(role: .instance)
+        instance.systemRoles = [.node, .proxy]
+        for serving in [request(role: .auth), request(role: .proxy), instance] {
+            let certificate = try issuer.tlsCertificate(for: serving)
+            XCTAssertTrue(Array(try XCTUnwrap(try certificate.extensions.extendedKeyUsage)).contains(.serverAuth), "\(serving.role)")
+            XCTAssertTrue(try sans(certificate).contains(.dnsName("teleport.cluster.local")), "\(serving.role)")
+        }
+    }
+
+    func testRequestedNamesMayNeverClaimTheClusterLocalDomain() {
+        let claims = ["teleport.cluster.local", "*.teleport.cluster.local", "TELEPORT.cluster.local.", "auth.teleport.cluster.local"]
+        for claim in claims {
+            for role in [SystemRole.node, .proxy] {
+                for (principals, dns) in [([claim], [String]()), ([], [claim])] {
+                    XCTAssertThrowsError(try issuer.issue(request(role: role, additionalPrincipals: principals, dnsNames: dns)),
+                                         "\(claim) as \(role)") { error in
+                        XCTAssertEqual((error as? JoinError)?.kind, .badParameter)
+                        XCTAssertTrue((error as? JoinError)?.message.contains("reserved for the cluster's own servers") == true)
+                    }
+                }
+            }
+        }
+        // A name that merely contains the domain is not a claim on it.
+        XCTAssertNoThrow(try issuer.issue(request(role: .proxy, dnsNames: ["teleport.cluster.local.example.org"])))
     }
 
     func testIssueReturnsCAMaterial() throws {

@@ -158,6 +158,10 @@ final class OuterTLSHandshakeCheck: ChannelInboundHandler, RemovableChannelHandl
             fail(JoinError.accessDenied("\(peer) presented an unreadable certificate"), context: context)
             return
         }
+        if let refusal = trust.roleRefusal(leaf) {
+            fail(refusal, context: context)
+            return
+        }
         let trust = self.trust
         context.eventLoop.makeFutureWithTask { await trust.nameMismatch(leaf) }
             .assumeIsolated()

@@ -126,6 +126,7 @@ struct ProxyServiceTrust: Sendable {
         guard let leaf = chain.first else {
             return JoinError.accessDenied("the Proxy Service at \(destination) presented no certificate")
         }
+        if let refusal = roleRefusal(leaf) { return refusal }
         var verifier = Verifier(rootCertificates: roots) {
             RFC5280Policy()
             identityPolicy
@@ -144,6 +145,26 @@ struct ProxyServiceTrust: Sendable {
             message += " (\(reason))"
         }
         return JoinError.accessDenied(message)
+    }
+
+    /// Why `leaf`, a certificate this or another Joinery cluster issued, may not serve as a
+    /// Proxy Service; nil for a certificate that claims no cluster role (a web certificate
+    /// from a public or private web CA) or one that holds the Proxy role.
+    ///
+    /// Every member of a cluster holds a certificate from the same host CA; if an operator
+    /// trusts that CA for the proxy (`ca_path`), a Node's certificate would otherwise pass.
+    /// A certificate of the cluster's Auth server is not refused as an impostor but reported as
+    /// `unavailable` ("this is an Auth server"), so that an `auth_server` on port 3080 or 443
+    /// tried as a proxy first is then joined directly — where the Auth server is checked
+    /// against the CA pins, as any direct join is.
+    func roleRefusal(_ leaf: Certificate) -> JoinError? {
+        guard let claim = CertificateRoleClaim(certificate: leaf), !claim.holds(.proxy) else { return nil }
+        if claim.holds(.auth) {
+            return JoinError.unavailable("\(destination) answers with an Auth server's certificate: it is an Auth server, not a Proxy Service")
+        }
+        return JoinError.accessDenied(
+            "the Proxy Service at \(destination) presented a \(claim.roleDescription) certificate of cluster \"\(claim.clusterName)\": "
+                + "only a certificate with the Proxy role may serve as the Proxy Service")
     }
 
     /// Why `leaf` does not name ``serverName``, or nil when it does. Checked on its own so a
