@@ -182,12 +182,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Starts a plugin program with only fds 0-2, a chosen user and no new privileges
+        // (fork/exec in C: posix_spawn cannot change the user).
+        .target(name: "CPluginSpawn"),
         // The host side: starts, checks (SHA-256), supervises and restarts plugin programs, and
         // presents them to the registry as ordinary JoinMethodPlugin values.
         .target(
             name: "PluginHost",
             dependencies: [
-                "JoinCore", "JoineryProto", "JoinPluginSDK",
+                "JoinCore", "JoineryProto", "JoinPluginSDK", "CPluginSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -352,6 +355,20 @@ let package = Package(
             dependencies: [
                 "JoinMethodConformance", "JoinCore", "Server", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        // Who may speak as whom (issue 15): real TLS impostors holding other identities of the cluster.
+        .testTarget(
+            name: "TrustTests",
+            dependencies: [
+                "Agent", "Server", "ProxyService", "JoinCore", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Server", "TestSupport"], swiftSettings: swiftSettings),

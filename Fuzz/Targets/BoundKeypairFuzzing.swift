@@ -73,7 +73,8 @@ enum BoundKeypairFuzzing {
         let caller = scenario % tokens.count == 3 ? BotCaller(botName: botName, instanceID: instanceID, generation: 1) : nil
         let attempt = JoinAttempt(
             token: token, tokenRevision: 1, requestedRole: .bot, nodeName: "", remoteAddress: "192.0.2.1:40000",
-            initialPayload: initialPayload, startedAt: startTime, caller: caller, cluster: cluster)
+            initialPayload: initialPayload, startedAt: startTime, caller: caller, cluster: cluster,
+            keyBinding: KeyBinding(sshPublicKey: Data("fuzz ssh key".utf8), tlsPublicKey: Data("fuzz tls key".utf8)))
         let exchange = ScriptedExchange(answers)
         AsyncBridge.wait {
             guard let attestation = try? await method.attest(attempt, over: exchange) else { return }

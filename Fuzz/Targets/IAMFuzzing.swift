@@ -9,6 +9,9 @@ enum IAMFuzzing {
     /// Authorization header and body checks (a real attempt's challenge is random).
     static let challenge = IAMChallenge(value: "pIDgrtNuuDWsgWtVgNAygmbNZ5OjM5F3Az+J+cL+Q/0")
 
+    /// A fixed key binding, for the same reason.
+    static let keyBinding = KeyBinding(sshPublicKey: Data("fuzz ssh key".utf8), tlsPublicKey: Data("fuzz tls key".utf8))
+
     static let checks: STSIdentityRequestChecks? = {
         guard case .success(let allowList) = STSHostAllowList.bundled else { return nil }
         return STSIdentityRequestChecks(allowList: allowList, fipsOnly: false)
@@ -18,7 +21,7 @@ enum IAMFuzzing {
     static func check(_ bytes: [UInt8]) {
         guard let checks else { preconditionFailure("the bundled STS endpoint list did not load") }
         guard let request = try? SignedHTTPRequest.parse(bytes) else { return }
-        _ = try? checks.check(request, challenge: challenge)
+        _ = try? checks.check(request, challenge: challenge, keyBinding: keyBinding)
     }
 
     static let signedRequest = FuzzTarget(

@@ -17,6 +17,12 @@ enum BoundKeypairErrors {
     static let botInstanceMismatch = JoinError.accessDenied("bot instance mismatch")
     static let joinStateRequired = JoinError.accessDenied("previous join state is required but was not provided")
     static let joinStateVerificationFailed = JoinError.accessDenied("join state verification failed")
+    static let keyBindingMismatch = JoinError.accessDenied(
+        "bound_keypair: the challenge was signed for other public keys than the ones this join asks to certify: "
+            + "something between the bot and the Auth server (a proxy or relay) replaced the keys in ClientInit")
+    /// The pipeline always passes the binding; only a hand-made attempt lacks one.
+    static let noKeyBinding = JoinError.internalError(
+        "bound_keypair: the join attempt carries no key binding, so the challenge cannot be bound to the keys being certified")
     static let keyReused = JoinError.badParameter("public key may not be reused after rotation")
     static let unexpectedBackendState = JoinError.accessDenied(
         "unexpected backend state; committing updated token state, please try again")

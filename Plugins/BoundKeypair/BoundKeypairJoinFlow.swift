@@ -20,11 +20,13 @@ struct BoundKeypairJoinFlow: Sendable {
     let spec: BoundKeypairTokenSpec
     let status: BoundKeypairStatus
     let request: BoundKeypairMessages.Init
+    let keyBinding: KeyBinding
 
     var tokenName: String { attempt.token.metadata.name }
     var botName: String { attempt.token.spec.botName }
     private var rounds: KeyProofRounds {
-        KeyProofRounds(exchange: exchange, cluster: attempt.cluster, clock: clock, facts: attempt.facts, logger: logger)
+        KeyProofRounds(exchange: exchange, cluster: attempt.cluster, clock: clock, facts: attempt.facts, logger: logger,
+                       keyBinding: keyBinding)
     }
     private var joinsLeft: Bool {
         spec.recovery.mode != .standard || status.recoveryCount < spec.recovery.limit

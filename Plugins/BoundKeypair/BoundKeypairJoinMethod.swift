@@ -38,6 +38,7 @@ public struct BoundKeypairJoinMethod: JoinMethod {
 
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
         guard attempt.requestedRole == .bot else { throw BoundKeypairErrors.botsOnly }
+        guard let keyBinding = attempt.keyBinding else { throw BoundKeypairErrors.noKeyBinding }
         let spec = try BoundKeypairTokenSpec(of: attempt.token)
         let status: BoundKeypairStatus
         do {
@@ -52,7 +53,7 @@ public struct BoundKeypairJoinMethod: JoinMethod {
         attempt.facts.record("bot_name", attempt.token.spec.botName)
         attempt.facts.record("recovery_mode", spec.recovery.mode.rawValue)
         let flow = BoundKeypairJoinFlow(attempt: attempt, exchange: exchange, clock: clock, logger: logger,
-                                        spec: spec, status: status, request: request)
+                                        spec: spec, status: status, request: request, keyBinding: keyBinding)
         return try await flow.run()
     }
 }

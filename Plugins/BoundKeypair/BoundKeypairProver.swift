@@ -56,6 +56,16 @@ public struct BoundKeypairProver: JoinProver {
                   claims["sub"]?.stringValue == publicKey.keyID, claims["nonce"]?.stringValue != nil else {
                 throw JoinError.badParameter("bound_keypair: the Auth server sent a challenge that is not for key \(publicKey.ssh.fingerprint); refusing to sign it")
             }
+            // Nor a challenge bound to other keys than the ones this bot generated: signing it
+            // would certify whoever replaced them.
+            guard let ours = request.keyBinding else {
+                throw JoinError.internalError("bound_keypair: no key binding to sign: the proof must be bound to the keys this join certifies")
+            }
+            guard let theirs = claims["key_binding"]?.stringValue.flatMap(KeyBinding.init(text:)), theirs.matches(ours) else {
+                throw JoinError.accessDenied(
+                    "bound_keypair: the Auth server's challenge is bound to other public keys than the ones this bot generated: "
+                        + "something between this bot and the Auth server replaced them; refusing to sign it")
+            }
             let solution = try CompactJWS.sign(payload: Data(document.utf8), with: key)
             return try BoundKeypairMessages.encode(BoundKeypairMessages.Solution(solution: solution))
         case .rotation(let suite):

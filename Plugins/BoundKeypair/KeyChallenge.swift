@@ -6,6 +6,11 @@ import JoinCore
 /// One proof-of-possession challenge for a bound key (spec §8.4): a JWT claims document the
 /// client must sign, verbatim, as a compact JWS with the private key.
 ///
+/// The document carries `key_binding`, the ``KeyBinding`` of the keys in this join's
+/// `ClientInit`: the client signs only a document that names the binding of the keys it
+/// generated, and the server accepts only a signature over the binding it computed, so a relay
+/// that swapped the keys cannot have the bot's signature count for its own.
+///
 /// The document lives only for this join's stream, so nothing is stored: ``validate(_:now:)``
 /// checks the signature with jwt-kit against the one expected key, then requires the signed
 /// claims to be exactly the issued ones. Every failure has a reason for the audit facts; the
@@ -22,20 +27,24 @@ struct KeyChallenge: Sendable {
     /// The document sent to the client; the client signs these bytes.
     let document: String
 
-    /// A fresh challenge for `key` at `now`: `iss` = `aud` = the cluster, `sub` = the key ID.
-    init(key: JWSPublicKey, clusterName: String, now: Date) throws {
+    /// A fresh challenge for `key` at `now`: `iss` = `aud` = the cluster, `sub` = the key ID,
+    /// `key_binding` = the binding of the keys this join certifies.
+    init(key: JWSPublicKey, clusterName: String, keyBinding: KeyBinding, now: Date) throws {
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         self.key = key
         self.clusterName = clusterName
         self.claims = ChallengeClaims(
             iss: clusterName, sub: key.keyID, aud: .one(clusterName), iat: issuedAt,
-            nbf: issuedAt - Self.notBeforeSkew, exp: issuedAt + Self.lifetime, nonce: RandomHex.make(bytes: 16))
+            nbf: issuedAt - Self.notBeforeSkew, exp: issuedAt + Self.lifetime, nonce: RandomHex.make(bytes: 16),
+            keyBinding: keyBinding.text)
         self.document = String(decoding: try BoundKeypairMessages.encode(claims), as: UTF8.self)
     }
 
     /// Why a solution was refused; the text is for audit facts and logs, never for the client.
     struct Failure: Error, Equatable {
         let reason: String
+        /// The signature is good but covers other keys than this join's: worth telling the client.
+        var keysReplaced = false
     }
 
     /// Checks that `solution` is this challenge signed by ``key``; throws ``Failure``.
@@ -69,6 +78,11 @@ struct KeyChallenge: Sendable {
             throw Failure(reason: "invalid challenge document")
         }
         guard ConstantTime.equals(signed.nonce, claims.nonce) else { throw Failure(reason: "invalid nonce") }
+        guard let signedBinding = signed.keyBinding.flatMap(KeyBinding.init(text:)),
+              let issuedBinding = KeyBinding(text: claims.keyBinding ?? ""), signedBinding.matches(issuedBinding) else {
+            throw Failure(reason: "the challenge was signed over key binding \(UntrustedString.sanitize(signed.keyBinding ?? "none")), "
+                            + "not this join's \(claims.keyBinding ?? "none"): the keys in ClientInit were replaced", keysReplaced: true)
+        }
     }
 
     /// A jwt-kit key collection holding only `key`, so nothing else can verify.
@@ -94,6 +108,13 @@ struct ChallengeClaims: JWTPayload, Equatable {
     var nbf: Int64
     var exp: Int64
     var nonce: String
+    /// ``KeyBinding/text`` of the keys the join certifies; optional only so that a document
+    /// without it decodes and is refused with a reason.
+    var keyBinding: String?
+
+    enum CodingKeys: String, CodingKey {
+        case iss, sub, aud, iat, nbf, exp, nonce, keyBinding = "key_binding"
+    }
 
     /// Claims are checked by ``KeyChallenge`` against the injected clock, not jwt-kit's.
     func verify(using algorithm: some JWTAlgorithm) async throws {}

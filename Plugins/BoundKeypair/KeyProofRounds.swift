@@ -11,10 +11,13 @@ struct KeyProofRounds: Sendable {
     let clock: any JoinClock
     let facts: AttemptFacts
     let logger: Logger
+    /// The binding of the keys in this join's `ClientInit`, signed into every challenge.
+    let keyBinding: KeyBinding
 
     /// One challenge for `key`; returns when the client signed it correctly.
     func prove(_ key: SSHPublicKey) async throws {
-        let challenge = try KeyChallenge(key: JWSPublicKey(key), clusterName: cluster.clusterName, now: clock.now)
+        let challenge = try KeyChallenge(key: JWSPublicKey(key), clusterName: cluster.clusterName, keyBinding: keyBinding,
+                                         now: clock.now)
         let reply = try await exchange.challenge(BoundKeypairMessages.encode(
             BoundKeypairMessages.ServerChallenge.challenge(publicKey: key.authorizedKey, challenge: challenge.document)))
         let solution = try BoundKeypairMessages.decode(BoundKeypairMessages.Solution.self, from: reply,
@@ -24,7 +27,7 @@ struct KeyProofRounds: Sendable {
         } catch let failure as KeyChallenge.Failure {
             facts.record("challenge_failure", failure.reason)
             logger.info("bound_keypair: challenge for key \(key.fingerprint) failed: \(failure.reason)")
-            throw BoundKeypairErrors.challengeFailed
+            throw failure.keysReplaced ? BoundKeypairErrors.keyBindingMismatch : BoundKeypairErrors.challengeFailed
         }
         facts.record("public_key", key.fingerprint)
     }

@@ -37,6 +37,19 @@ enum IAMErrors {
     static let challengeNotSigned = JoinError.accessDenied(
         "sts identity request does not include x-teleport-challenge as a signed header (it is not in the Authorization header's SignedHeaders)")
 
+    static let keyBindingMissing = JoinError.accessDenied(
+        "sts identity request has no x-joinery-key-binding header: the node must bind its signed request to the keys it asks to have certified (upgrade the node)")
+
+    static let keyBindingNotSigned = JoinError.accessDenied(
+        "sts identity request does not include x-joinery-key-binding as a signed header (it is not in the Authorization header's SignedHeaders)")
+
+    static let keyBindingMismatch = JoinError.accessDenied(
+        "sts identity request was signed for other public keys than the ones this join asks to certify: something between the node and the Auth server (a proxy or relay) replaced the keys in ClientInit")
+
+    /// The pipeline always passes the binding; only a hand-made attempt lacks one.
+    static let noKeyBinding = JoinError.internalError(
+        "the join attempt carries no key binding, so the IAM proof cannot be bound to the keys being certified")
+
     static func unexpectedBody(_ body: [UInt8]) -> JoinError {
         .badParameter("sts identity request body \(display(String(decoding: body.prefix(120), as: UTF8.self))) does not equal expected \"\(STSIdentityRequestChecks.expectedBody)\"")
     }

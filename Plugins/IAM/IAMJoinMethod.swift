@@ -46,12 +46,13 @@ public struct IAMJoinMethod: JoinMethod {
 
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
         guard attempt.token.spec.joinMethod == name else { throw IAMErrors.wrongTokenMethod(attempt.token.spec.joinMethod) }
+        guard let keyBinding = attempt.keyBinding else { throw IAMErrors.noKeyBinding }
         let checks = STSIdentityRequestChecks(allowList: try allowList.get(), fipsOnly: fipsOnly)
 
         let challenge = IAMChallenge.random()
         let solution = try await exchange.challenge(Data(challenge.value.utf8))
         let request = try SignedHTTPRequest.parse(Array(solution))
-        let passed = try checks.check(request, challenge: challenge)
+        let passed = try checks.check(request, challenge: challenge, keyBinding: keyBinding)
 
         let identity = try await forwarder.callerIdentity(request, host: passed.host, secrets: passed.secrets)
         attempt.facts.record("aws_account", identity.account)

@@ -7,7 +7,8 @@ import NIOHTTP1
 
 /// The client half of the `iam` method (spec §7.2): for each challenge, builds
 /// `POST /` to the regional STS endpoint with the GetCallerIdentity body, the headers
-/// `X-Teleport-Challenge` and `Accept: application/json`, signs it with SigV4 (service `sts`)
+/// `X-Teleport-Challenge`, `X-Joinery-Key-Binding` (the ``KeyBinding`` of the keys this join
+/// certifies) and `Accept: application/json`, signs it with SigV4 (service `sts`)
 /// using the AWS SDKs' credential chain, and answers with the signed request as raw HTTP/1.1
 /// bytes. It never sends the request: the Auth server forwards it to STS.
 public struct IAMJoinProver: JoinProver {
@@ -36,6 +37,9 @@ public struct IAMJoinProver: JoinProver {
         guard IAMChallenge.isWellFormed(challengeText) else {
             throw JoinError.badParameter("iam: the Auth server sent a challenge that is not base64 text; refusing to sign it")
         }
+        guard let keyBinding = request.keyBinding else {
+            throw JoinError.internalError("iam: no key binding to sign: the proof must be bound to the keys this join certifies")
+        }
         let endpoint = try STSEndpointChoice(region: try region(), fips: settings.fips)
         if endpoint.movedForFIPS {
             logger.info("iam: this region has no FIPS STS endpoint; signing for \(endpoint.host) (us-east-1) instead")
@@ -49,7 +53,7 @@ public struct IAMJoinProver: JoinProver {
         guard let found else {
             throw JoinError.notFound("iam: no AWS credentials found to sign the GetCallerIdentity request")
         }
-        var signable = STSIdentityRequestBuilder.request(host: endpoint.host, challenge: challengeText)
+        var signable = STSIdentityRequestBuilder.request(host: endpoint.host, challenge: challengeText, keyBinding: keyBinding)
         try SigV4Signer().sign(&signable, credentials: found, region: endpoint.signingRegion, service: "sts", date: clock.now)
         return Data(STSIdentityRequestBuilder.wireBytes(signable))
     }
@@ -63,13 +67,14 @@ public struct IAMJoinProver: JoinProver {
 
 /// The unsigned GetCallerIdentity request and its HTTP/1.1 wire form.
 enum STSIdentityRequestBuilder {
-    static func request(host: String, challenge: String) -> SignableRequest {
+    static func request(host: String, challenge: String, keyBinding: KeyBinding) -> SignableRequest {
         let body = Array(STSIdentityRequestChecks.expectedBody.utf8)
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: host)
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: STSIdentityRequestChecks.challengeHeader, value: challenge)
+        headers.add(name: STSIdentityRequestChecks.keyBindingHeader, value: keyBinding.text)
         headers.add(name: "Content-Length", value: String(body.count))
         return SignableRequest(method: "POST", path: "/", headers: headers, body: body)
     }

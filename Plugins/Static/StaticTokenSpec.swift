@@ -12,12 +12,17 @@ package struct StaticTokenSpec {
     package init(parsing entry: String, index: Int, readFile: (String) throws -> String) throws {
         let place = "auth_service.tokens[\(index)]"
         guard let colon = entry.firstIndex(of: ":") else {
-            throw JoinError.badParameter("invalid static token spec at \(place): expected \"roles:token\" such as \"node,proxy:<token>\" or \"auth:/path/to/file\"")
+            throw JoinError.badParameter("invalid static token spec at \(place): expected \"roles:token\" such as \"node,proxy:<token>\" or \"node:/path/to/file\"")
         }
         do {
             roles = try SystemRole.parseList(String(entry[..<colon]))
         } catch let error as JoinError {
             throw JoinError.badParameter("invalid static token spec at \(place): \(error.message)")
+        }
+        do {
+            try SystemRole.checkGrantableByToken(roles)
+        } catch let error as JoinError {
+            throw JoinError.badParameter("invalid static token spec at \(place) (roles \"\(roles.joinedNames)\"): \(error.message)")
         }
         if roles.contains(.bot) {
             throw JoinError.badParameter("invalid static token spec at \(place): static tokens cannot carry the Bot role; create a bot token with tctl instead")

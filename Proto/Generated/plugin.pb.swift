@@ -187,6 +187,11 @@ public nonisolated struct Joinery_V1_AttestStart: Sendable {
 
   public var clusterName: String = String()
 
+  /// SHA-256 binding of the public keys in the client's ClientInit (JoinCore's KeyBinding, 32
+  /// bytes): a method with a live proof may require the client's proof to cover it, so a relay
+  /// that swapped the keys holds a worthless proof.
+  public var keyBinding: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -265,6 +270,10 @@ public nonisolated struct Joinery_V1_ProverRequest: Sendable {
 
   /// The challenge (Answer) or the method result (Finish); empty for InitialPayload.
   public var data: Data = Data()
+
+  /// The binding of the public keys this join certifies (as AttestStart.key_binding), for the
+  /// method to sign into its proof.
+  public var keyBinding: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -575,7 +584,7 @@ nonisolated extension Joinery_V1_AttestRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Joinery_V1_AttestStart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AttestStart"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}token_json\0\u{3}requested_role\0\u{3}node_name\0\u{3}remote_address\0\u{3}initial_payload\0\u{3}started_at_unix_ms\0\u{3}cluster_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}token_json\0\u{3}requested_role\0\u{3}node_name\0\u{3}remote_address\0\u{3}initial_payload\0\u{3}started_at_unix_ms\0\u{3}cluster_name\0\u{3}key_binding\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -590,6 +599,7 @@ nonisolated extension Joinery_V1_AttestStart: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularBytesField(value: &self.initialPayload) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.startedAtUnixMs) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.clusterName) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.keyBinding) }()
       default: break
       }
     }
@@ -617,6 +627,9 @@ nonisolated extension Joinery_V1_AttestStart: SwiftProtobuf.Message, SwiftProtob
     if !self.clusterName.isEmpty {
       try visitor.visitSingularStringField(value: self.clusterName, fieldNumber: 7)
     }
+    if !self.keyBinding.isEmpty {
+      try visitor.visitSingularBytesField(value: self.keyBinding, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -628,6 +641,7 @@ nonisolated extension Joinery_V1_AttestStart: SwiftProtobuf.Message, SwiftProtob
     if lhs.initialPayload != rhs.initialPayload {return false}
     if lhs.startedAtUnixMs != rhs.startedAtUnixMs {return false}
     if lhs.clusterName != rhs.clusterName {return false}
+    if lhs.keyBinding != rhs.keyBinding {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -754,7 +768,7 @@ nonisolated extension Joinery_V1_AttestResult: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Joinery_V1_ProverRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ProverRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}token_name\0\u{1}role\0\u{3}node_name\0\u{1}data\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}token_name\0\u{1}role\0\u{3}node_name\0\u{1}data\0\u{3}key_binding\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -766,6 +780,7 @@ nonisolated extension Joinery_V1_ProverRequest: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularStringField(value: &self.role) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.nodeName) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.keyBinding) }()
       default: break
       }
     }
@@ -784,6 +799,9 @@ nonisolated extension Joinery_V1_ProverRequest: SwiftProtobuf.Message, SwiftProt
     if !self.data.isEmpty {
       try visitor.visitSingularBytesField(value: self.data, fieldNumber: 4)
     }
+    if !self.keyBinding.isEmpty {
+      try visitor.visitSingularBytesField(value: self.keyBinding, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -792,6 +810,7 @@ nonisolated extension Joinery_V1_ProverRequest: SwiftProtobuf.Message, SwiftProt
     if lhs.role != rhs.role {return false}
     if lhs.nodeName != rhs.nodeName {return false}
     if lhs.data != rhs.data {return false}
+    if lhs.keyBinding != rhs.keyBinding {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -79,7 +79,8 @@ final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
                 token: token, tokenRevision: nil, requestedRole: try SystemRole(parsing: start.requestedRole),
                 nodeName: start.nodeName, remoteAddress: start.remoteAddress, initialPayload: start.initialPayload,
                 startedAt: Date(timeIntervalSince1970: Double(start.startedAtUnixMs) / 1000), facts: facts,
-                cluster: ClusterServices(clusterName: start.clusterName, jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"))
+                cluster: ClusterServices(clusterName: start.clusterName, jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"),
+                keyBinding: KeyBinding(bytes: start.keyBinding))
             let attestation = try await serverHalf().attest(attempt, over: exchange)
             guard case .none = attestation.tokenChange, attestation.finish == nil else {
                 throw JoinError.notImplemented("external join methods cannot change tokens or finish joins after commit (yet)")
@@ -119,7 +120,8 @@ final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
         -> @Sendable (Joinery_V1_ProverRequest) async -> Joinery_V1_ProverResponse {
         { request in
             do {
-                let proof = ProofRequest(tokenName: request.tokenName, role: try SystemRole(parsing: request.role), nodeName: request.nodeName)
+                let proof = ProofRequest(tokenName: request.tokenName, role: try SystemRole(parsing: request.role), nodeName: request.nodeName,
+                                         keyBinding: KeyBinding(bytes: request.keyBinding))
                 let data = try await call(try self.clientHalf(), proof)
                 return .with { $0.data = data }
             } catch {

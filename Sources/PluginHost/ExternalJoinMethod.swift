@@ -8,7 +8,8 @@ import JoineryProto
 /// plugin program (Proto/joinery/v1/plugin.proto), so the pipeline treats it exactly like a
 /// built-in method — same registry, same checks, same audit.
 ///
-/// External methods get the token, role, node name, client address, payload and time; they
+/// External methods get the token, role, node name, client address, payload, time and the
+/// ``KeyBinding`` of the keys being certified (to bind a live proof to, if they choose); they
 /// return attributes, an optional host ID and a method result. They cannot (yet) change tokens,
 /// sign with the cluster's JWT authority, or see host presence.
 struct ExternalJoinMethod: JoinMethod {
@@ -49,6 +50,7 @@ struct ExternalJoinMethod: JoinMethod {
             $0.initialPayload = attempt.initialPayload
             $0.startedAtUnixMs = Int64(attempt.startedAt.timeIntervalSince1970 * 1000)
             $0.clusterName = attempt.cluster.clusterName
+            $0.keyBinding = attempt.keyBinding?.bytes ?? Data()
         }
         let facts = attempt.facts
         return try await call.run("attestation", timeout: attestationTimeout) { client, options in

@@ -39,6 +39,7 @@ struct ExternalJoinProver: JoinProver {
             $0.tokenName = request.tokenName
             $0.role = request.role.rawValue
             $0.nodeName = request.nodeName
+            $0.keyBinding = request.keyBinding?.bytes ?? Data()
             $0.data = data
         }
     }

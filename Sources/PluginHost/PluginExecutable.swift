@@ -5,7 +5,8 @@ import JoinCore
 /// The plugin program, checked and staged for one start: its bytes are read once, their
 /// SHA-256 compared (constant time) with the configured digest, and those same bytes written
 /// to a private directory and run from there — so the program that runs is the one that was
-/// checked, even if the file at `command` is replaced in between.
+/// checked, even if the file at `command` is replaced in between. The copy is 0555 so that a
+/// plugin with `run_as` can run it; the directory around it is the host's (PluginDirectory).
 enum PluginExecutable {
     static func stage(_ spec: ExternalPluginSpec, in directory: URL) throws -> URL {
         let bytes: Data
@@ -23,7 +24,7 @@ enum PluginExecutable {
         if !FileManager.default.fileExists(atPath: staged.path) {
             let partial = directory.appendingPathComponent(".\(spec.name)-\(UUID().uuidString)")
             try bytes.write(to: partial)
-            try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: partial.path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: partial.path)
             try FileManager.default.moveItem(at: partial, to: staged)
         }
         return staged

@@ -29,6 +29,8 @@ actor PluginSupervisor {
     private let serverHalf: Bool
     private let logger: Logger
     private let directory: URL
+    /// The user the program runs as (`run_as`), resolved when the plugin is loaded.
+    private let user: PluginUser?
     private var running: Running?
     /// How many times the program was started, for logs and tests.
     private(set) var starts = 0
@@ -42,12 +44,9 @@ actor PluginSupervisor {
         self.joinParams = joinParams
         self.dataDirectory = dataDirectory
         self.logger = logger
-        // A short private directory: Unix socket paths are limited to 107 bytes.
-        var template = Array("/tmp/joinery-plugin-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw JoinError.unavailable("join plugin \(spec.name): cannot create a private directory in /tmp")
-        }
-        directory = URL(fileURLWithPath: String(cString: made))
+        let user = try spec.runAs.map { try PluginUser.resolve($0, plugin: spec.name) }
+        self.user = user
+        directory = try PluginDirectory.make(plugin: spec.name, user: user)
     }
 
     deinit {
@@ -87,17 +86,20 @@ actor PluginSupervisor {
 
     private func start() async throws -> Client {
         let executable = try PluginExecutable.stage(spec, in: directory)
-        let socket = directory.appendingPathComponent("s\(starts).sock").path
+        let socket = PluginDirectory.socket(in: directory, start: starts)
         unlink(socket)
-        var environment = ProcessInfo.processInfo.environment
-        environment[PluginEnvironment.settingsVariable] = try Self.json(spec.settings)
-        environment[PluginEnvironment.joinParamsVariable] = try Self.json(joinParams)
-        environment[PluginEnvironment.dataDirectoryVariable] = dataDirectory?.path ?? ""
-        let process = try PluginProcess(executable: executable.path, arguments: ["--socket", socket], environment: environment)
+        let environment = PluginChildEnvironment.make(
+            spec: spec, host: ProcessInfo.processInfo.environment,
+            protocolVariables: try PluginChildEnvironment.protocolVariables(settings: spec.settings, joinParams: joinParams,
+                                                                            dataDirectory: dataDirectory),
+            temporaryDirectory: PluginDirectory.temporary(in: directory), home: user?.home)
+        let process = try PluginProcess(executable: executable.path, arguments: ["--socket", socket], environment: environment,
+                                        user: user)
         starts += 1
-        logger.info("started join plugin", metadata: ["plugin": "\(spec.name)", "pid": "\(process.pid)", "sha256": "\(spec.sha256)"])
+        logger.info("started join plugin", metadata: ["plugin": "\(spec.name)", "pid": "\(process.pid)", "sha256": "\(spec.sha256)",
+                                                      "user": "\(user?.name ?? "(the host's)")"])
         let deadline = ContinuousClock.now + .seconds(10)
-        while !FileManager.default.fileExists(atPath: socket) {
+        while !PluginDirectory.isSocket(socket) {
             guard process.isRunning else {
                 throw JoinError.unavailable("join plugin \(spec.name) exited before it was ready; see its output above")
             }
@@ -132,9 +134,5 @@ actor PluginSupervisor {
             throw JoinError.unavailable("join plugin \(spec.name) did not answer Describe: \(error)")
         }
         return client
-    }
-
-    private static func json(_ value: JSONValue) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 }

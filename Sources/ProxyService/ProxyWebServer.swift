@@ -68,7 +68,7 @@ struct ProxyWebServer: Sendable {
     }
 
     /// Connects to `host:port` and copies bytes both ways between it and `inbound`. For the
-    /// join service the relay's local port is recorded with the client's address first.
+    /// join service the relay's local address is recorded with the client's address first.
     private func relay(_ inbound: any Channel, toHost host: String, port: Int, registering: Bool) -> EventLoopFuture<Void> {
         let client = inbound.remoteAddress.map(Self.describe) ?? "unknown"
         let origins = self.origins
@@ -77,9 +77,10 @@ struct ProxyWebServer: Sendable {
             .connectTimeout(.seconds(10))
             .connect(host: host, port: port)
             .flatMap { outbound in
-                if registering, let relayPort = outbound.localAddress?.port {
-                    origins.register(relayPort: relayPort, clientAddress: client)
-                    outbound.closeFuture.whenComplete { _ in origins.remove(relayPort: relayPort) }
+                // Keyed by the relay's full local address (ip and port), never the port alone.
+                if registering, let relay = outbound.localAddress,
+                   let registration = origins.register(relay: relay, clientAddress: client) {
+                    outbound.closeFuture.whenComplete { _ in origins.remove(registration) }
                 }
                 return ChannelGlue.glue(inbound, outbound)
             }

@@ -23,6 +23,8 @@ public struct AuthServerSettings: Sendable {
     public var maximumMessageBytes: Int
     /// How often the `joinery_connected_nodes` gauge is recounted (see ``InventoryMetrics``).
     public var connectedNodesRefreshInterval: Duration
+    /// Lifetime and renewal of tctl's identity in `data_dir/admin/` (see ``AdminIdentityKeeper``).
+    public var adminIdentity: AdminIdentityPolicy = .standard
 
     public init(clusterName: String, listenHost: String = "0.0.0.0", listenPort: Int = 3025, advertiseAddress: String,
                 dataDirectory: URL, rateLimits: JoinRateLimiter.Limits = .init(), version: String,
@@ -100,9 +102,10 @@ public struct AuthServer: Sendable {
     public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         let serving = try LocalTLSIdentity.authServer(
             hostCA: authorities.host, hostID: UUID().uuidString.lowercased(), now: clock.now)
-        try AdminIdentityFile.write(
-            LocalTLSIdentity.admin(hostCA: authorities.host, hostID: "admin-" + UUID().uuidString.lowercased(), now: clock.now),
-            authServer: localAddress, dataDirectory: settings.dataDirectory)
+        let adminGenerations = AdminGenerationStore(backend: backend)
+        let adminIdentity = AdminIdentityKeeper(
+            authorities: authorities, store: adminGenerations, policy: settings.adminIdentity,
+            dataDirectory: settings.dataDirectory, authServerAddress: localAddress, clock: clock, logger: logger)
 
         try ListenAddressCheck.ensureAvailable(host: settings.listenHost, port: settings.listenPort)
         var config = HTTP2ServerTransport.Posix.Config.defaults
@@ -113,7 +116,8 @@ public struct AuthServer: Sendable {
                 certificatePEM: try serving.certificatePEM(), privateKeyPEM: serving.privateKeyPEM,
                 caCertificatePEM: try authorities.host.tlsCertificatePEM),
             config: config)
-        let authentication = CallerAuthentication(authorities: authorities, clock: clock)
+        let authentication = CallerAuthentication(
+            authorities: authorities, clock: clock, adminGenerations: AdminGenerationCheck(store: adminGenerations))
         let services: [any RegistrableRPCService] = [
             JoinServiceHandler(pipeline: pipeline, authorities: authorities, clusterName: settings.clusterName,
                                version: settings.version, joinTimeoutSeconds: settings.joinTimeoutSeconds),
@@ -121,15 +125,17 @@ public struct AuthServer: Sendable {
                                 backend: backend, authorities: authorities,
                                 authentication: authentication, clusterName: settings.clusterName,
                                 version: settings.version, advertiseAddress: settings.advertiseAddress),
-            InventoryServiceHandler(nodes: nodes, authentication: authentication),
+            InventoryServiceHandler(nodes: nodes, authentication: authentication, callerLocks: CallerLocks(locks: locks)),
             BotServiceHandler(renewal: botRenewal, authentication: authentication),
         ]
         let server = GRPCServer(transport: transport, services: services)
         let logger = self.logger
         let backend = self.backend
         let nodes = self.nodes
+        let adminSession = try await adminIdentity.begin()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
+            group.addTask { try await adminIdentity.keepRenewed(adminSession) }
             group.addTask {
                 let address: GRPCNIOTransportHTTP2.SocketAddress
                 do {

@@ -51,32 +51,10 @@ struct NodesListCommand: AsyncParsableCommand {
             case .human, .text:
                 print(NodeListing.table(summaries, labelsWidth: verbose ? nil : 60), terminator: "")
             case .json:
-                print(try NodeDocuments.json(nodes), terminator: "")
+                print(try NodeDocuments.json(summaries), terminator: "")
             case .yaml:
-                print(try NodeDocuments.yaml(nodes), terminator: "")
+                print(try NodeDocuments.yaml(summaries), terminator: "")
             }
         }
     }
-}
-
-/// Nodes as `kind: node` documents for `--format json|yaml`.
-enum NodeDocuments {
-    struct Document: Encodable {
-        struct Metadata: Encodable { var name: String; var labels: [String: String] }
-        struct Spec: Encodable { var hostname: String; var addr: String; var version: String }
-        var kind = "node"
-        var version = "v2"
-        var metadata: Metadata
-        var spec: Spec
-    }
-
-    static func documents(_ nodes: [Joinery_V1_Node]) -> [Document] {
-        nodes.map {
-            Document(metadata: .init(name: $0.hostID, labels: $0.labels), spec: .init(hostname: $0.hostname, addr: $0.addr, version: $0.version))
-        }
-    }
-
-    static func json(_ nodes: [Joinery_V1_Node]) throws -> String { try ResourceDocuments.json(documents(nodes)) }
-
-    static func yaml(_ nodes: [Joinery_V1_Node]) throws -> String { try ResourceDocuments.yaml(documents(nodes)) }
 }

@@ -46,6 +46,8 @@ struct TokenCreation {
     func run() async throws {
         var roles = try SystemRole.parseList(rolesText)
         if roles == [.kube] { roles += [.app, .discovery] }
+        // The Auth server refuses these too; saying so here needs no connection.
+        try SystemRole.checkGrantableByToken(roles)
         let outputFormat = try OutputFormat(parsing: format)
         let lifetime = try GoDuration(parsing: ttl)
         guard lifetime.seconds > 0 else { throw JoinError.badParameter("--ttl must be positive") }

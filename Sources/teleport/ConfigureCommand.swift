@@ -87,6 +87,13 @@ struct NodeConfigureCommand: ParsableCommand {
             } else {
                 try target.write(yaml)
             }
+            if authServer != nil && caPins.allSatisfy(\.isEmpty) && !silent {
+                // The config is valid, but `teleport start` will refuse to join with it as is.
+                FileHandle.standardError.write(Data("""
+                    note: no --ca-pin given, so the config has ca_pin: "". teleport start will refuse to join the Auth \
+                    server until ca_pin is set (from `tctl status`) or --insecure is passed.\n
+                    """.utf8))
+            }
         }
     }
 }

@@ -50,6 +50,7 @@ struct StartCommand: AsyncParsableCommand {
             try applyFlags(to: &file, roles: requestedRoles)
             try LoggingSetup.bootstrap(file.teleport.log, debug: debug)
             let logger = Logger(label: "teleport")
+            StartupSweep.teleport(dataDirectory: URL(fileURLWithPath: file.teleport.dataDir), logger: logger)
             let runsAuth = requestedRoles.map { $0.contains(.auth) }
                 ?? (file.authService.enabled && (file.authService.isConfigured || file.teleport.authServer == nil))
             let runsProxy = file.proxyService.isConfigured && file.proxyService.enabled

@@ -39,12 +39,15 @@ final class BoundKeypairBadInputTests: XCTestCase {
         try cluster.registry.makeProver(named: "bound_keypair", context: ProverContext(dataDirectory: storage))
     }
 
-    private var proof: ProofRequest { ProofRequest(tokenName: tokenName, role: .bot, nodeName: "") }
+    /// The keys every join here presents in ClientInit; the prover is told their binding.
+    private let keys = JoinTestKeys()
+    private var proof: ProofRequest { keys.proof(token: tokenName, role: .bot) }
 
     /// Runs one join whose ClientInit carries `payload` and whose challenges `answer` solves.
     private func join(payload: Data, answer: @escaping @Sendable (Data) async throws -> Data) async throws -> InMemoryJoinStream {
         let stream = InMemoryJoinStream(
-            [InMemoryJoinStream.clientInit(token: tokenName, role: .bot, method: "bound_keypair", payload: payload)], answer: answer)
+            [InMemoryJoinStream.clientInit(token: tokenName, role: .bot, method: "bound_keypair", payload: payload, keys: keys)],
+            answer: answer)
         try await cluster.server.joinPipeline.run(stream, remoteAddress: "127.0.0.1:7000")
         return stream
     }

@@ -11,7 +11,8 @@ final class KeyChallengeTests: XCTestCase {
     private let privateKey = JWSPrivateKey.ed25519(Curve25519.Signing.PrivateKey())
 
     private func challenge(for key: JWSPrivateKey? = nil) throws -> KeyChallenge {
-        try KeyChallenge(key: (key ?? privateKey).publicKey, clusterName: BoundKeypairTestCluster.clusterName, now: now)
+        try KeyChallenge(key: (key ?? privateKey).publicKey, clusterName: BoundKeypairTestCluster.clusterName,
+                         keyBinding: BoundKeypairTestCluster.keyBinding, now: now)
     }
 
     /// The client's side: sign the document bytes verbatim.

@@ -124,10 +124,11 @@ final class StatusPatchTests: XCTestCase {
         let cluster = BoundKeypairTestCluster()
         try cluster.createToken(section: Section.make(registrationSecret: "s"))
         let prover = try cluster.prover(directory: temporaryDirectory(), secret: "s")
-        let request = ProofRequest(tokenName: BoundKeypairTestCluster.tokenName, role: .bot, nodeName: "")
+        let request = ProofRequest(tokenName: BoundKeypairTestCluster.tokenName, role: .bot, nodeName: "",
+                                   keyBinding: BoundKeypairTestCluster.keyBinding)
         let attempt = JoinAttempt(token: try XCTUnwrap(cluster.token), tokenRevision: 1, requestedRole: .bot, nodeName: "",
                                   remoteAddress: "127.0.0.1:1", initialPayload: try await prover.initialPayload(for: request),
-                                  startedAt: cluster.clock.now, cluster: cluster.cluster)
+                                  startedAt: cluster.clock.now, cluster: cluster.cluster, keyBinding: BoundKeypairTestCluster.keyBinding)
         let attestation = try await cluster.method.attest(attempt, over: LoopbackChallengeExchange(prover: prover, request: request))
         guard case .patch(let patch) = attestation.tokenChange else { return XCTFail("expected a patch") }
         XCTAssertThrowsError(try patch.apply(XCTUnwrap(cluster.token), PatchContext(botInstanceID: nil, now: cluster.clock.now))) {

@@ -11,7 +11,7 @@ final class IAMJoinProverTests: XCTestCase {
     private func answer(region: String = "us-east-1", joinParams: JSONValue = .object([:]),
                         credentials: AWSCredentials = IAMHarness.testCredentials) async throws -> SignedHTTPRequest {
         let prover = try IAMHarness.prover(credentials: credentials, region: region, joinParams: joinParams)
-        let bytes = try await prover.answer(Data(challenge.utf8), for: ProofRequest(tokenName: "t", role: .node, nodeName: "n"))
+        let bytes = try await prover.answer(Data(challenge.utf8), for: IAMHarness.keys.proof(token: "t", role: .node, nodeName: "n"))
         return try SignedHTTPRequest.parse(Array(bytes))
     }
 
@@ -23,12 +23,14 @@ final class IAMJoinProverTests: XCTestCase {
         XCTAssertEqual(request.header("Accept"), "application/json")
         XCTAssertEqual(request.header("Content-Type"), "application/x-www-form-urlencoded; charset=utf-8")
         XCTAssertEqual(request.header("X-Teleport-Challenge"), challenge)
+        XCTAssertEqual(request.header("X-Joinery-Key-Binding"), IAMHarness.keys.binding.text)
         XCTAssertEqual(String(decoding: request.body, as: UTF8.self), "Action=GetCallerIdentity&Version=2011-06-15")
         let authorization = try SigV4Authorization(parsing: try XCTUnwrap(request.header("Authorization")))
         XCTAssertEqual(authorization.scope.service, "sts")
         XCTAssertEqual(authorization.scope.region, "us-east-1")
         XCTAssertEqual(authorization.signedHeaderNames,
-                       ["accept", "content-length", "content-type", "host", "x-amz-date", "x-amz-security-token", "x-teleport-challenge"])
+                       ["accept", "content-length", "content-type", "host", "x-amz-date", "x-amz-security-token", "x-joinery-key-binding",
+                        "x-teleport-challenge"])
     }
 
     func testRegionalEndpointFollowsTheRegion() async throws {
@@ -58,7 +60,7 @@ final class IAMJoinProverTests: XCTestCase {
     func testChallengeThatCouldInjectHeadersIsRefused() async throws {
         let prover = try IAMHarness.prover(credentials: IAMHarness.testCredentials)
         do {
-            _ = try await prover.answer(Data("abc\r\nHost: evil.example".utf8), for: ProofRequest(tokenName: "t", role: .node, nodeName: "n"))
+            _ = try await prover.answer(Data("abc\r\nHost: evil.example".utf8), for: IAMHarness.keys.proof(token: "t", role: .node, nodeName: "n"))
             XCTFail("signed a hostile challenge")
         } catch let error as JoinError {
             XCTAssertTrue(error.message.contains("not base64 text"), error.message)

@@ -32,7 +32,7 @@ final class IAMMotoJoinTests: XCTestCase {
 
     private func proverAnswer(_ credentials: AWSCredentials) throws -> @Sendable (Data) async throws -> Data {
         let prover = try IAMHarness.prover(credentials: credentials)
-        return { try await prover.answer($0, for: ProofRequest(tokenName: "iam-fleet", role: .node, nodeName: "iam-node")) }
+        return { try await prover.answer($0, for: IAMHarness.keys.proof(token: "iam-fleet", role: .node, nodeName: "iam-node")) }
     }
 
     private func lastEvent() async throws -> AuditEvent {

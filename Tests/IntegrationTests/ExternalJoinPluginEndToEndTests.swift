@@ -71,6 +71,7 @@ final class ExternalJoinPluginEndToEndTests: XCTestCase {
           nodename: \(name)
           data_dir: \(cluster.nodeDataDirectory(name))
           auth_server: \(cluster.authAddress)
+          ca_pin: \(try cluster.caPin())
           join_params:
             token_name: \(token)
             method: \(method)\(joinParams)

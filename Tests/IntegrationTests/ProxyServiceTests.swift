@@ -38,6 +38,7 @@ final class ProxyServiceTests: XCTestCase {
           nodename: proxy-host
           data_dir: \(proxyDataDirectory)
           auth_server: \(cluster.authAddress)
+          ca_pin: \(try cluster.caPin())
           join_params:
             token_name: static-proxy-join-secret-0123
             method: token

@@ -76,11 +76,22 @@ struct ConformanceClientKeys: Sendable {
         role == .bot ? SSHPublicKey(tlsKey.publicKey) : SSHPublicKey(sshKey.publicKey)
     }
 
-    func clientInit(token: String, role: SystemRole, method: String, payload: Data) -> Joinery_V1_JoinRequest {
-        let keys = Joinery_V1_PublicKeys.with {
+    func publicKeys(for role: SystemRole) -> Joinery_V1_PublicKeys {
+        .with {
             $0.publicTlsKey = tlsKey.publicKey.derRepresentation
             $0.publicSshKey = Data(sshPublicKey(for: role).wireBytes)
         }
+    }
+
+    /// The binding the pipeline computes for these keys, which the prover is told (as the join
+    /// client tells it).
+    func binding(for role: SystemRole) -> KeyBinding {
+        let keys = publicKeys(for: role)
+        return KeyBinding(sshPublicKey: keys.publicSshKey, tlsPublicKey: keys.publicTlsKey)
+    }
+
+    func clientInit(token: String, role: SystemRole, method: String, payload: Data) -> Joinery_V1_JoinRequest {
+        let keys = publicKeys(for: role)
         return .with {
             $0.clientInit = .with {
                 $0.tokenName = token
@@ -106,7 +117,8 @@ extension ConformanceLab {
     func run(_ attempt: ConformanceAttempt) async -> ConformanceAttemptOutcome {
         let keys = ConformanceClientKeys()
         var outcome = ConformanceAttemptOutcome(role: attempt.role, keys: keys)
-        let proof = ProofRequest(tokenName: attempt.tokenName, role: attempt.role, nodeName: ConformanceAttempt.nodeName)
+        let proof = ProofRequest(tokenName: attempt.tokenName, role: attempt.role, nodeName: ConformanceAttempt.nodeName,
+                                 keyBinding: keys.binding(for: attempt.role))
         let prover: any JoinProver
         do {
             prover = try cluster.registry.makeProver(named: methodName, context: proverContext(for: attempt.join))

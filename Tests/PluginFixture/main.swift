@@ -31,12 +31,21 @@ struct FixtureMethod: JoinMethod {
             throw JoinError.accessDenied("the fixture refused this join")
         default: break
         }
+        // The answer is bound to the keys being certified (the challenge reversed, then the key
+        // binding), as a method with a real live proof would bind its signature.
+        guard let keyBinding = attempt.keyBinding else {
+            throw JoinError.badParameter("the fixture got no key binding from the Auth server")
+        }
         let challenge = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
         let solution = try await exchange.challenge(challenge)
-        guard solution == Data(challenge.reversed()) else {
+        guard solution.prefix(challenge.count) == Data(challenge.reversed()) else {
             throw JoinError.accessDenied("the fixture's challenge was answered wrongly")
         }
-        return Attestation(attributes: ["fixture_pid": "\(getpid())"], methodResult: Data("welcome".utf8))
+        guard solution.dropFirst(challenge.count) == keyBinding.bytes else {
+            throw JoinError.accessDenied("the fixture's answer is bound to other public keys than the ones this join certifies")
+        }
+        return Attestation(attributes: ["fixture_pid": "\(getpid())", "fixture_key_binding": keyBinding.text],
+                           methodResult: Data("welcome".utf8))
     }
 }
 
@@ -76,7 +85,9 @@ struct FixtureProver: JoinProver {
     let behaviour: String
 
     func initialPayload(for request: ProofRequest) async throws -> Data { Data(behaviour.utf8) }
-    func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data { Data(challenge.reversed()) }
+    func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data {
+        Data(challenge.reversed()) + (request.keyBinding?.bytes ?? Data())
+    }
     func finish(methodResult: Data, for request: ProofRequest) async throws {
         guard methodResult == Data("welcome".utf8) else { throw JoinError.badParameter("unexpected method result") }
     }
@@ -90,6 +101,9 @@ let plugin = JoinMethodPlugin(
     },
     makeProver: { context in FixtureProver(behaviour: context.joinParams["behaviour"]?.stringValue ?? "ok") })
 let environment = try PluginEnvironment(arguments: CommandLine.arguments, environment: ProcessInfo.processInfo.environment)
+if let reportPath = environment.settings["report_path"]?.stringValue {
+    try IsolationReport.write(to: reportPath)
+}
 if let garbage = environment.settings["garbage"]?.stringValue {
     let server = GRPCServer(transport: HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: environment.socketPath),
                                                                   transportSecurity: .plaintext),

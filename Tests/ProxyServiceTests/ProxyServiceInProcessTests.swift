@@ -149,12 +149,13 @@ final class ProxyServiceInProcessTests: XCTestCase {
         _ = try await cluster.joinClient().join(parameters)
     }
 
-    func testConnectionOriginsMapRelayPortsAndFallBackToThePeer() {
+    func testConnectionOriginsMapRelayPortsAndFallBackToThePeer() throws {
         let origins = ConnectionOrigins()
         XCTAssertEqual(origins.clientAddress(forPeer: "ipv4:127.0.0.1:40000"), "127.0.0.1:40000")
-        origins.register(relayPort: 40000, clientAddress: "198.51.100.4:5000")
+        let registration = try XCTUnwrap(origins.register(
+            relay: try NIOCore.SocketAddress(ipAddress: "127.0.0.1", port: 40000), clientAddress: "198.51.100.4:5000"))
         XCTAssertEqual(origins.clientAddress(forPeer: "ipv4:127.0.0.1:40000"), "198.51.100.4:5000")
-        origins.remove(relayPort: 40000)
+        origins.remove(registration)
         XCTAssertEqual(origins.clientAddress(forPeer: "ipv4:127.0.0.1:40000"), "127.0.0.1:40000")
         XCTAssertEqual(origins.clientAddress(forPeer: "unix:/tmp/socket"), "unix:/tmp/socket")
     }

@@ -124,9 +124,9 @@ final class StaticTokenParsingTests: XCTestCase {
 
     func testAbsolutePathIsReadOneTokenPerLine() throws {
         let path = try writeFile("tokens", "  first-token  \n\nsecond-token\n\t third-token\t\n\n")
-        let parsed = try tokens(["auth,node:\(path)"])
+        let parsed = try tokens(["proxy,node:\(path)"])
         XCTAssertEqual(parsed.map(\.metadata.name), ["first-token", "second-token", "third-token"])
-        XCTAssertTrue(parsed.allSatisfy { $0.spec.roles == [.auth, .node] })
+        XCTAssertTrue(parsed.allSatisfy { $0.spec.roles == [.proxy, .node] })
     }
 
     func testEmptyFileAddsNoTokens() throws {
@@ -136,7 +136,7 @@ final class StaticTokenParsingTests: XCTestCase {
 
     func testMissingFileNamesThePathButNoSecret() {
         let path = directory.appendingPathComponent("does-not-exist").path
-        let message = failure(["node:other-secret-value", "auth:\(path)"]) ?? ""
+        let message = failure(["node:other-secret-value", "proxy:\(path)"]) ?? ""
         XCTAssertTrue(message.contains(path), message)
         XCTAssertTrue(message.contains("auth_service.tokens[1]"), message)
         XCTAssertFalse(message.contains("other-secret-value"), message)

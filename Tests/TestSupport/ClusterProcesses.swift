@@ -88,7 +88,7 @@ public final class ClusterProcesses: @unchecked Sendable {
         let status = try tctl(["status"])
         guard let line = status.stdout.split(separator: "\n").first(where: { $0.hasPrefix("CA pin") }),
               let pin = line.split(separator: " ").last else {
-            throw XCTSkip("tctl status printed no CA pin: \(status.combined)")
+            throw TestFailure("tctl status printed no CA pin: \(status.combined)")
         }
         return String(pin)
     }

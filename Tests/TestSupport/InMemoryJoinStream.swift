@@ -38,13 +38,11 @@ public final class InMemoryJoinStream: JoinStream {
         sent.compactMap { if case .result(let r)? = $0.payload { r } else { nil } }.first
     }
 
-    /// A well-formed ClientInit for a host (or a bot, with `role: .bot`) with fresh keys.
+    /// A well-formed ClientInit for a host (or a bot, with `role: .bot`) with `keys`, fresh ones
+    /// by default (a prover answering challenges needs their ``JoinTestKeys/binding``).
     public static func clientInit(token: String, role: SystemRole = .node, method: String = "", nodeName: String = "node-1",
-                                  payload: Data = Data()) -> Joinery_V1_JoinRequest {
-        let keys = Joinery_V1_PublicKeys.with {
-            $0.publicTlsKey = P256.Signing.PrivateKey().publicKey.derRepresentation
-            $0.publicSshKey = Data(SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey).wireBytes)
-        }
+                                  payload: Data = Data(), keys testKeys: JoinTestKeys = JoinTestKeys()) -> Joinery_V1_JoinRequest {
+        let keys = testKeys.publicKeys
         return .with {
             $0.clientInit = .with {
                 $0.tokenName = token

@@ -223,4 +223,25 @@ final class AuthImpostorTests: XCTestCase {
         XCTAssertFalse(impostor.receivedHTTP2Preface, impostor.transcript)
         XCTAssertFalse(impostor.transcript.contains("node-token"), "the token reached the impostor")
     }
+
+    // MARK: Clients of the Proxy Service
+
+    func testANodeCertificateIsNotAcceptedAsAProxyServiceEvenWithTheHostCATrusted() async throws {
+        let impostor = try await impostor(serving: try await nodeIdentity())
+        var parameters = JoinParameters(authServer: address(of: impostor), tokenName: "node-token-0123456789abcdef",
+                                        method: "token", role: .node, nodeName: "victim")
+        // The joiner trusts the cluster's host CA for the proxy's web certificate, so the chain
+        // verifies: only the role tells a Node from a Proxy.
+        let hostCA = cluster.server.authorities.host.tlsCertificate
+        parameters.dialer = ClusterDialer(proxy: .init(trustRoots: [hostCA]))
+        do {
+            _ = try await cluster.joinClient().join(parameters)
+            XCTFail("the joiner accepted a Node's certificate as a Proxy Service's")
+        } catch let error as JoinError {
+            XCTAssertEqual(error.kind, .accessDenied, error.message)
+            XCTAssertTrue(error.message.contains("only a certificate with the Proxy role"), error.message)
+        }
+        XCTAssertFalse(impostor.receivedHTTP2Preface, impostor.transcript)
+        XCTAssertFalse(impostor.transcript.contains("node-token"), "the token reached the impostor")
+    }
 }

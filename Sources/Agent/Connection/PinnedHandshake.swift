@@ -16,11 +16,14 @@ import X509
 /// mismatch in words rather than as a TLS alert.
 final class PinnedHandshake: Sendable {
     let pins: [CAPin]
+    /// Where the pins came from, named in a mismatch when the operator did not set them.
+    let pinsOrigin: String?
     let clock: any JoinClock
     private let recorded = Mutex<JoinError?>(nil)
 
-    init(pins: [CAPin], clock: any JoinClock) {
+    init(pins: [CAPin], pinsOrigin: String? = nil, clock: any JoinClock) {
         self.pins = pins
+        self.pinsOrigin = pinsOrigin
         self.clock = clock
     }
 
@@ -41,7 +44,12 @@ final class PinnedHandshake: Sendable {
             }
             let authorities = Array(chain.dropFirst())
             // Every CA the server presents must match a pin (as when they are fetched).
-            try CAPin.verify(authorities, against: pins, now: clock.now)
+            do {
+                try CAPin.verify(authorities, against: pins, now: clock.now)
+            } catch let error as JoinError where pinsOrigin != nil {
+                throw JoinError(error.kind, error.message + "; the pins checked were the certificates of \(pinsOrigin ?? ""), "
+                    + "used because no CA pin or CA file is configured: pass --ca-pin (or ca_pin) with the pin `tctl status` prints")
+            }
             // A pinned CA signs every member of the cluster: the role decides who is Auth.
             try ClusterServerCheck(trustedCAs: authorities, role: .auth, clock: clock).verify(chain)
             return .certificateVerified(VerificationMetadata(nil))

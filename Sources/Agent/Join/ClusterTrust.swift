@@ -36,7 +36,7 @@ enum ClusterTrust {
             return .unverified
         }
         guard !parameters.caPins.isEmpty else { throw unverifiableServer(parameters.authServer) }
-        return .pinned(PinnedHandshake(pins: parameters.caPins, clock: clock))
+        return .pinned(PinnedHandshake(pins: parameters.caPins, pinsOrigin: parameters.caPinsOrigin, clock: clock))
     }
 
     /// The refusal when there is no way to check the Auth server: it names every way out.

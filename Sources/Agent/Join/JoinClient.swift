@@ -29,22 +29,24 @@ public struct JoinClient: Sendable {
     }
 
     public func join(_ parameters: JoinParameters) async throws -> Identity {
-        let configuredProver = try registry.makeProver(named: parameters.method, context: proverContext)
-        let trust = try await ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
+        let configuredProver = try configuredProver(parameters)
+        let trust = try ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
 
         let sshKey = Curve25519.Signing.PrivateKey()
         let tlsKey = P256.Signing.PrivateKey()
-        var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver.initialPayload(for: proof(parameters)))
+        let publicKeys = Joinery_V1_PublicKeys.with {
+            $0.publicTlsKey = tlsKey.publicKey.derRepresentation
+            $0.publicSshKey = Data(SSHPublicKey(sshKey.publicKey).wireBytes)
+        }
+        let proof = proof(parameters, keys: publicKeys)
+        var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver?.initialPayload(for: proof) ?? Data())
         clientInit.hostParams = .with {
-            $0.publicKeys = .with {
-                $0.publicTlsKey = tlsKey.publicKey.derRepresentation
-                $0.publicSshKey = Data(SSHPublicKey(sshKey.publicKey).wireBytes)
-            }
+            $0.publicKeys = publicKeys
             $0.hostName = parameters.nodeName
             $0.additionalPrincipals = parameters.additionalPrincipals
             $0.dnsNames = parameters.dnsNames
         }
-        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, trust: trust)
+        let result = try await converse(clientInit: clientInit, prover: configuredProver, proof: proof, parameters, trust: trust)
         return try IdentityAssembly.make(
             result: result.result, serverInit: result.serverInit, parameters: parameters,
             sshKey: sshKey, tlsKey: tlsKey)
@@ -56,29 +58,40 @@ public struct JoinClient: Sendable {
     /// as for any join (CA pins). One P-256 key is certified for both SSH and TLS.
     public func joinBot(_ parameters: JoinParameters, certificateTTL: TimeInterval? = nil,
                         presenting: BotIdentity? = nil) async throws -> BotIdentity {
-        let configuredProver = try registry.makeProver(named: parameters.method, context: proverContext)
+        let configuredProver = try configuredProver(parameters)
         let trust: ClusterTrust.JoinTrust = if let presenting {
             .authenticated(presenting)
         } else {
-            try await ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
+            try ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
         }
         let key = P256.Signing.PrivateKey()
-        var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver.initialPayload(for: proof(parameters)))
+        let publicKeys = Joinery_V1_PublicKeys.with {
+            $0.publicTlsKey = key.publicKey.derRepresentation
+            $0.publicSshKey = Data(SSHPublicKey(key.publicKey).wireBytes)
+        }
+        let proof = proof(parameters, keys: publicKeys)
+        var clientInit = makeClientInit(parameters, initialPayload: try await configuredProver?.initialPayload(for: proof) ?? Data())
         clientInit.botParams = .with {
-            $0.publicKeys = .with {
-                $0.publicTlsKey = key.publicKey.derRepresentation
-                $0.publicSshKey = Data(SSHPublicKey(key.publicKey).wireBytes)
-            }
+            $0.publicKeys = publicKeys
             if let certificateTTL { $0.expiresUnix = Int64(clock.now.timeIntervalSince1970 + certificateTTL) }
         }
-        let result = try await converse(parameters, clientInit: clientInit, prover: configuredProver, trust: trust)
+        let result = try await converse(clientInit: clientInit, prover: configuredProver, proof: proof, parameters, trust: trust)
         return try BotIdentityAssembly.make(
             certificates: result.result.certificates, key: key, joinMethod: result.serverInit.joinMethod,
             authServer: parameters.authServer.description)
     }
 
-    private func proof(_ parameters: JoinParameters) -> ProofRequest {
-        ProofRequest(tokenName: parameters.tokenName, role: parameters.role, nodeName: parameters.nodeName)
+    /// The prover of `join_params.method`; `nil` when no method is configured, and the client
+    /// takes the one the Auth server names (see ``ServerMethodChoice``).
+    private func configuredProver(_ parameters: JoinParameters) throws -> (any JoinProver)? {
+        parameters.method.isEmpty ? nil : try registry.makeProver(named: parameters.method, context: proverContext)
+    }
+
+    /// What the prover is told, including the binding of the keys this join will certify:
+    /// made before any proof, so every proof can cover exactly these keys.
+    private func proof(_ parameters: JoinParameters, keys: Joinery_V1_PublicKeys) -> ProofRequest {
+        ProofRequest(tokenName: parameters.tokenName, role: parameters.role, nodeName: parameters.nodeName,
+                     keyBinding: KeyBinding(sshPublicKey: keys.publicSshKey, tlsPublicKey: keys.publicTlsKey))
     }
 
     private func makeClientInit(_ parameters: JoinParameters, initialPayload: Data) -> Joinery_V1_ClientInit {
@@ -91,11 +104,11 @@ public struct JoinClient: Sendable {
         return clientInit
     }
 
-    private func converse(_ parameters: JoinParameters, clientInit: Joinery_V1_ClientInit, prover: any JoinProver,
-                          trust: ClusterTrust.JoinTrust) async throws -> JoinConversation.Outcome {
+    private func converse(clientInit: Joinery_V1_ClientInit, prover: (any JoinProver)?, proof: ProofRequest,
+                          _ parameters: JoinParameters, trust: ClusterTrust.JoinTrust) async throws -> JoinConversation.Outcome {
         let conversation = JoinConversation(
             initial: clientInit, configuredProver: prover, registry: registry,
-            proverContext: proverContext, proof: proof(parameters))
+            proverContext: proverContext, proof: proof)
         let run: @Sendable (HTTP2ClientTransport.Posix) async throws -> JoinConversation.Outcome = { transport in
             try await RPCErrorTranslation.translating(parameters.authServer) {
                 try await withGRPCClient(transport: transport) { client in

@@ -3,11 +3,13 @@ import GRPCCore
 import JoinCore
 import JoineryProto
 
-/// The client side of one join stream: sends `ClientInit`, follows `ServerInit`, answers each
+/// The client side of one join stream: sends `ClientInit`, checks the method `ServerInit`
+/// names (see ``ServerMethodChoice``: a configured method is never switched), answers each
 /// challenge with the prover, and returns the result.
 struct JoinConversation: Sendable {
     let initial: Joinery_V1_ClientInit
-    let configuredProver: any JoinProver
+    /// The prover of `join_params.method`; `nil` when none is configured.
+    let configuredProver: (any JoinProver)?
     let registry: JoinMethodRegistry
     let proverContext: ProverContext
     let proof: ProofRequest
@@ -28,21 +30,22 @@ struct JoinConversation: Sendable {
         defer { continuation.finish() }
         return try await service.join(request: request, options: options) { response in
             var serverInit: Joinery_V1_ServerInit?
-            var prover = configuredProver
+            var chosen: (any JoinProver)?
+            let choice = ServerMethodChoice(registry: registry, proverContext: proverContext)
             for try await message in response.messages {
                 switch message.payload {
                 case .serverInit(let announced)?:
+                    guard serverInit == nil else { throw JoinError.badParameter("the Auth server sent ServerInit twice") }
                     serverInit = announced
-                    if !prover.accepts(serverMethod: announced.joinMethod) {
-                        // Follow the server: the token decides the method (spec §9.1).
-                        prover = try registry.makeProver(named: announced.joinMethod, context: proverContext)
-                    }
+                    chosen = try await choice.prover(configured: configuredProver, announced: announced.joinMethod, proof: proof)
                 case .challenge(let challenge)?:
-                    guard serverInit != nil else { throw JoinError.badParameter("the Auth server sent a challenge before ServerInit") }
+                    guard let prover = chosen else { throw JoinError.badParameter("the Auth server sent a challenge before ServerInit") }
                     let answer = try await prover.answer(challenge.payload, for: proof)
                     continuation.yield(.with { $0.solution = .with { $0.payload = answer } })
                 case .result(let result)?:
-                    guard let serverInit else { throw JoinError.badParameter("the Auth server sent a result before ServerInit") }
+                    guard let serverInit, let prover = chosen else {
+                        throw JoinError.badParameter("the Auth server sent a result before ServerInit")
+                    }
                     continuation.finish()
                     try await prover.finish(methodResult: result.methodResult, for: proof)
                     return Outcome(serverInit: serverInit, result: result)

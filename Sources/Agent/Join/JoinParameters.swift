@@ -11,6 +11,9 @@ public struct JoinParameters: Sendable {
     public var role: SystemRole
     public var nodeName: String
     public var caPins: [CAPin]
+    /// Where ``caPins`` came from when the operator did not name them (the `SSL_CERT_FILE`
+    /// bundle), so that a mismatch says so; `nil` for pins and CA files set in the config.
+    public var caPinsOrigin: String?
     /// Skip verifying the Auth server (`--insecure`).
     public var insecure: Bool
     public var additionalPrincipals: [String]

@@ -37,6 +37,7 @@ public struct BotRunner: Sendable {
     }
 
     public func run() async throws {
+        LeftoverTemporaryFiles.sweep(sweptDirectories, logger: logger)
         try await cycle()
         guard !config.oneshot else {
             logger.info("oneshot: the bot's identity and outputs are up to date; exiting")
@@ -61,11 +62,17 @@ public struct BotRunner: Sendable {
         }
     }
 
+    /// Where tbot writes with temporary files (storage and every output), swept at start.
+    var sweptDirectories: [URL] {
+        [config.storage.url] + config.outputs.map(\.destination.url)
+    }
+
     /// One cycle: renew or join, save, write the outputs. Returns the new identity.
     @discardableResult
     public func cycle() async throws -> BotIdentity {
         let storage = config.storage.url
-        try AtomicFile.ensureDirectory(storage, mode: 0o700)
+        // The storage holds the bot's keys: no symbolic links, owned by tbot's user.
+        try SecureDirectory(opening: storage, mode: 0o700).checkNoSymbolicLinks()
         let store = BotIdentityStore(directory: storage)
         _ = try config.serverAddress()
         let route = try await ClusterRoute.resolve(
@@ -129,6 +136,7 @@ public struct BotRunner: Sendable {
         var parameters = JoinParameters(
             authServer: route.address, tokenName: token, method: config.onboarding.joinMethod, role: .bot,
             nodeName: HostName.current, caPins: try config.resolvedCAPins())
+        parameters.caPinsOrigin = AuthServerPins.origin(configured: config.onboarding.caPins, caPath: config.onboarding.caPath)
         parameters.dialer = route.dialer
         return parameters
     }

@@ -15,8 +15,11 @@ import JoinCore
 /// | `tlscacerts` | the cluster's CA certificates, PEM bundle |
 /// | `identity` | all of the above in one file (key, SSH certificate, TLS certificate, CAs) |
 ///
-/// Every file is mode 0600 and replaced whole (``JoinCore/AtomicFile``), in a 0700 directory:
-/// a program reading during a renewal sees the old file or the new, never half of one.
+/// Every file is mode 0600 and replaced whole (write, sync, rename), in a 0700 directory:
+/// a program reading during a renewal sees the old file or the new, never half of one. The
+/// directory is opened as ``SecureDirectory``: a symbolic link anywhere in its path or in
+/// place of any of these files, or a directory owned by another user, is refused before any
+/// file is written.
 public struct IdentityOutputWriter: Sendable {
     public static let fileNames = ["key", "key.pub", "key-cert.pub", "sshcacerts", "tlscert", "tlscacerts", "identity"]
 
@@ -27,9 +30,12 @@ public struct IdentityOutputWriter: Sendable {
     }
 
     public func write(_ identity: BotIdentity) throws {
-        try AtomicFile.ensureDirectory(directory, mode: 0o700)
-        for (name, content) in try Self.files(for: identity) {
-            try AtomicFile.write(Data(content.utf8), to: directory.appendingPathComponent(name), mode: 0o600)
+        let files = try Self.files(for: identity)
+        let destination = try SecureDirectory(opening: directory, mode: 0o700)
+        // Every file is checked first, so a refused one leaves the whole output as it was.
+        for (name, _) in files { try destination.checkReplaceable(name) }
+        for (name, content) in files {
+            try destination.write(Data(content.utf8), named: name, mode: 0o600)
         }
     }
 

@@ -45,4 +45,12 @@ enum AuthServerPins {
         }
         return pins
     }
+
+    /// `SSL_CERT_FILE=<path>` when ``resolve(configured:caPath:field:environment:)`` took its
+    /// pins from that bundle (nothing else was configured), for the mismatch message.
+    static func origin(configured: [CAPin], caPath: String?,
+                       environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard configured.isEmpty, caPath == nil, let bundle = environment[bundleVariable], !bundle.isEmpty else { return nil }
+        return "\(bundleVariable)=\(bundle)"
+    }
 }

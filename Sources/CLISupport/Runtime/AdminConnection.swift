@@ -40,8 +40,9 @@ public struct AdminConnection: Sendable {
                     "cannot read the admin identity file \(url.path): is the Auth server running with this data_dir, and are you root?")
             }
         }
-        certificatePEM = try read("admin.crt")
-        keyPEM = try read("admin.key")
+        let pair = try AdminIdentityPair.load(in: folder, now: Date(), read: read)
+        certificatePEM = pair.certificatePEM
+        keyPEM = pair.keyPEM
         caPEM = try read("ca.pem")
         let addressText = try authServer ?? read("auth_server").trimmingCharacters(in: .whitespacesAndNewlines)
         address = try AuthAddress(parsing: addressText)
@@ -51,11 +52,14 @@ public struct AdminConnection: Sendable {
     public func withAdmin<T: Sendable>(
         _ body: @Sendable (Joinery_V1_AdminService.Client<HTTP2ClientTransport.Posix>) async throws -> T
     ) async throws -> T {
+        let refusals = AuthServerRefusals()
         let transport = try AuthTransports.authenticated(
-            address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: [caPEM])
-        return try await RPCErrorTranslation.translating(address) {
-            try await withGRPCClient(transport: transport) { client in
-                try await body(Joinery_V1_AdminService.Client(wrapping: client))
+            address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: [caPEM], refusals: refusals)
+        return try await refusals.explaining {
+            try await RPCErrorTranslation.translating(address) {
+                try await withGRPCClient(transport: transport) { client in
+                    try await body(Joinery_V1_AdminService.Client(wrapping: client))
+                }
             }
         }
     }

@@ -52,6 +52,7 @@ public struct NodeRunner: Sendable {
                                                field: "\(config.fileName): teleport.ca_path"),
             insecure: insecure,
             additionalPrincipals: config.sshService.publicAddr.compactMap { try? AuthAddress(parsing: $0).host })
+        parameters.caPinsOrigin = AuthServerPins.origin(configured: config.teleport.caPins, caPath: config.teleport.caPath)
         // teleport.auth_servers lists other Auth servers of the cluster to fail over to.
         parameters.fallbackAuthServers = try config.teleport.authServers.map { try AuthAddress(parsing: $0) }
         parameters.dialer = route.dialer

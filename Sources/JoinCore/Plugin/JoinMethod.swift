@@ -82,13 +82,18 @@ public struct JoinAttempt: Sendable {
     public var cluster: ClusterServices
     /// Locks and audit events the method asks for; applied when the attempt ends.
     public let effects: AttemptEffects
+    /// The binding of the public keys in `ClientInit` — the keys the certificates will be for
+    /// (see ``KeyBinding``). A method with a live proof checks that the client's proof covers
+    /// it, so a relay that swapped the keys holds a worthless proof. The pipeline always sets
+    /// it; `nil` only in tests that make an attempt by hand, and a bound method refuses then.
+    public var keyBinding: KeyBinding?
 
     public init(token: ProvisionToken, tokenRevision: Int64?, requestedRole: SystemRole, nodeName: String,
                 remoteAddress: String, initialPayload: Data, startedAt: Date,
                 presence: any HostPresence = NoHostPresence(), facts: AttemptFacts = AttemptFacts(),
                 caller: BotCaller? = nil,
                 cluster: ClusterServices = ClusterServices(clusterName: "", jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"),
-                effects: AttemptEffects = AttemptEffects()) {
+                effects: AttemptEffects = AttemptEffects(), keyBinding: KeyBinding? = nil) {
         self.token = token
         self.tokenRevision = tokenRevision
         self.requestedRole = requestedRole
@@ -101,6 +106,7 @@ public struct JoinAttempt: Sendable {
         self.caller = caller
         self.cluster = cluster
         self.effects = effects
+        self.keyBinding = keyBinding
     }
 }
 

@@ -38,10 +38,15 @@ public struct ProofRequest: Sendable {
     public var tokenName: String
     public var role: SystemRole
     public var nodeName: String
+    /// The binding of the public keys this join asks to have certified (see ``KeyBinding``).
+    /// A method with a live proof signs it into its answer; the join client always sets it.
+    /// `nil` only where no keys exist yet (tests of a prover alone).
+    public var keyBinding: KeyBinding?
 
-    public init(tokenName: String, role: SystemRole, nodeName: String) {
+    public init(tokenName: String, role: SystemRole, nodeName: String, keyBinding: KeyBinding? = nil) {
         self.tokenName = tokenName
         self.role = role
         self.nodeName = nodeName
+        self.keyBinding = keyBinding
     }
 }

@@ -10,7 +10,7 @@ import Glibc
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL, mode: mode_t) throws {
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let temporary = directory.appendingPathComponent(temporaryName(for: url.lastPathComponent))
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw failure("create", temporary) }
         var closed = false
@@ -18,17 +18,7 @@ public enum AtomicFile {
             if !closed { close(fd) }
             unlink(temporary.path)
         }
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw failure("write", temporary)
-                }
-                offset += written
-            }
-        }
+        guard writeAll(data, to: fd) else { throw failure("write", temporary) }
         guard fchmod(fd, mode) == 0, fsync(fd) == 0 else { throw failure("sync", temporary) }
         close(fd)
         closed = true
@@ -37,6 +27,23 @@ public enum AtomicFile {
         if directoryFD >= 0 {
             fsync(directoryFD)
             close(directoryFD)
+        }
+    }
+
+    /// Writes all of `data` to `fd`, retrying interrupted writes; `false` (with `errno` set)
+    /// when a write fails.
+    public static func writeAll(_ data: Data, to fd: Int32) -> Bool {
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
         }
     }
 

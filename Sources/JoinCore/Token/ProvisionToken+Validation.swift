@@ -14,6 +14,7 @@ extension ProvisionToken {
         guard !token.spec.roles.isEmpty else {
             throw JoinError.badParameter("provisioning token is missing roles")
         }
+        try SystemRole.checkGrantableByToken(token.spec.roles)
         var seen = Set<SystemRole>()
         for role in token.spec.roles where !seen.insert(role).inserted {
             throw JoinError.badParameter("duplicate role \"\(role)\"")

@@ -15,6 +15,8 @@ import SwiftASN1
 /// | `1.3.9999.1.101` | bot instance ID (Joinery) |
 /// | `1.3.9999.1.102` | bot certificate generation, decimal (Joinery) |
 /// | `1.3.9999.1.103` | `true` when a bot certificate is renewable (token-method bots) |
+/// | `1.3.9999.1.104` | the Auth server ID that wrote an Admin identity (Joinery) |
+/// | `1.3.9999.1.105` | that Auth server's run (generation) the Admin identity belongs to (Joinery) |
 public enum CertificateIdentityOIDs {
     public static let clusterName: ASN1ObjectIdentifier = [1, 3, 9999, 1, 7]
     public static let systemRole: ASN1ObjectIdentifier = [1, 3, 9999, 2, 11]
@@ -23,4 +25,9 @@ public enum CertificateIdentityOIDs {
     public static let botGeneration: ASN1ObjectIdentifier = [1, 3, 9999, 1, 102]
     /// `true` on bot certificates that may be renewed without joining again.
     public static let botRenewable: ASN1ObjectIdentifier = [1, 3, 9999, 1, 103]
+    /// On Admin certificates: the ID of the Auth server that issued it (stable across restarts).
+    public static let adminServerID: ASN1ObjectIdentifier = [1, 3, 9999, 1, 104]
+    /// On Admin certificates: the random generation of that Auth server's run; only the
+    /// generation recorded in the backend as current is accepted.
+    public static let adminGeneration: ASN1ObjectIdentifier = [1, 3, 9999, 1, 105]
 }

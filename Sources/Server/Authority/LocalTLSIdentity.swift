@@ -6,9 +6,10 @@ import X509
 /// A TLS identity the Auth server makes for itself rather than through a join: its own
 /// serving certificate and the Admin client identity `tctl` uses on the Auth host.
 ///
-/// Both are ordinary host certificates from ``HostCertificateIssuer`` with a fresh ECDSA
-/// P-256 key (the only key type swift-nio-ssl serves reliably), so ``PeerIdentity`` reads
-/// them like any other.
+/// Both have a fresh ECDSA P-256 key (the only key type swift-nio-ssl serves reliably) and a
+/// subject ``PeerIdentity`` reads like any other. The serving certificate is an ordinary host
+/// certificate from ``HostCertificateIssuer``; the Admin one is short-lived and carries the
+/// Auth server run it belongs to.
 public struct LocalTLSIdentity: Sendable {
     /// PKCS#8 PEM of the new key.
     public let privateKeyPEM: String
@@ -45,9 +46,30 @@ public struct LocalTLSIdentity: Sendable {
         try issue(hostCA: hostCA, hostID: hostID, role: .auth, nodeName: nodeName, additionalPrincipals: advertiseNames, now: now)
     }
 
-    /// An Admin client identity (what `tctl` presents on the Auth host).
-    public static func admin(hostCA: CertificateAuthority, hostID: String, now: Date) throws -> LocalTLSIdentity {
-        try issue(hostCA: hostCA, hostID: hostID, role: .admin, now: now)
+    /// An Admin client identity (what `tctl` presents on the Auth host): a client-only
+    /// certificate for `lifetime` (hours, not the ten years of host certificates) that names
+    /// the Auth server run it belongs to, so that only the current run's identity is accepted
+    /// (see ``AdminGenerationCheck``).
+    public static func admin(
+        hostCA: CertificateAuthority, run: AuthServerRun, lifetime: TimeInterval = AdminIdentityPolicy.standard.lifetime,
+        now: Date
+    ) throws -> LocalTLSIdentity {
+        let key = P256.Signing.PrivateKey()
+        let subject = DistinguishedName([
+            RelativeDistinguishedName(try .init(type: .RDNAttributeType.organizationName, utf8String: SystemRole.admin.rawValue)),
+            RelativeDistinguishedName(try .init(type: .RDNAttributeType.commonName, utf8String: "admin-\(run.generation).\(hostCA.clusterName)")),
+            RelativeDistinguishedName(try .init(type: CertificateIdentityOIDs.clusterName, utf8String: hostCA.clusterName)),
+            RelativeDistinguishedName(try .init(type: CertificateIdentityOIDs.adminServerID, utf8String: run.serverID)),
+            RelativeDistinguishedName(try .init(type: CertificateIdentityOIDs.adminGeneration, utf8String: run.generation)),
+        ])
+        let certificate = try hostCA.signLeafCertificate(
+            subject: subject, publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now - CertificateAuthority.clockSkewAllowance, notValidAfter: now + lifetime,
+            extendedKeyUsage: [.clientAuth], subjectAlternativeNames: [])
+        return LocalTLSIdentity(
+            privateKeyPEM: key.pemRepresentation,
+            certificateDER: try CertificateAuthority.derBytes(of: certificate),
+            caCertificatesDER: try hostCA.trustedTLSCertificates.map(CertificateAuthority.derBytes(of:)))
     }
 }
 

@@ -37,6 +37,9 @@ public struct PeerIdentity: Sendable, Equatable {
     public let systemRoles: [SystemRole]
     /// Present for bot certificates.
     public let bot: Bot?
+    /// On Admin certificates the Auth server writes for tctl: the server run they belong to
+    /// (see ``AdminGenerationCheck``).
+    public let adminRun: AuthServerRun?
 
     /// Verifies `leaf` against `trustedCAs` at `now` and reads the identity in it. Throws
     /// `accessDenied` when the certificate was not issued by one of the CAs, is not valid at
@@ -50,6 +53,9 @@ public struct PeerIdentity: Sendable, Equatable {
             throw JoinError.accessDenied("the presented certificate is not valid before \(leaf.notValidBefore); check the clocks")
         }
         guard now <= leaf.notValidAfter else {
+            if (try? PeerIdentity(subject: leaf.subject))?.role == .admin {
+                throw JoinError.accessDenied(AdminIdentityRefusal.expired(at: leaf.notValidAfter))
+            }
             throw JoinError.accessDenied("the presented certificate expired at \(leaf.notValidAfter); join again to get a new one")
         }
         if case .some(.isCertificateAuthority) = try? leaf.extensions.basicConstraints {
@@ -88,6 +94,12 @@ public struct PeerIdentity: Sendable, Equatable {
                 renewable: values(CertificateIdentityOIDs.botRenewable).first == "true")
         } else {
             bot = nil
+        }
+        if let serverID = values(CertificateIdentityOIDs.adminServerID).first,
+           let generation = values(CertificateIdentityOIDs.adminGeneration).first {
+            adminRun = AuthServerRun(serverID: serverID, generation: generation)
+        } else {
+            adminRun = nil
         }
     }
 }

@@ -38,9 +38,8 @@ public struct BotRenewal: Sendable {
             }
             try JoinRequest.checkPublicKeys(ssh: sshPublicKey, tls: tlsPublicKey)
             _ = try await bots.require(name: bot.name)
-            if let lock = try await locks.firstLock(targeting: [.botInstanceID(bot.instanceID)]) {
-                throw JoinError.accessDenied(lock.refusal(targetDisplay: bot.instanceID))
-            }
+            // The same targets as every other authenticated call: the instance and role Bot.
+            try await CallerLocks(locks: locks).checked(caller)
             let caller = BotCaller(botName: bot.name, instanceID: bot.instanceID, generation: bot.generation)
             let plan = try issuance.plan(
                 choice: .continueCaller(lockOnMismatch: .botInstanceID(bot.instanceID)), caller: caller, botName: bot.name,

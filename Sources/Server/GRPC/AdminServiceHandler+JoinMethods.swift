@@ -8,7 +8,7 @@ extension AdminServiceHandler {
     func listJoinMethods(request: Joinery_V1_ListJoinMethodsRequest,
                          context: ServerContext) async throws -> Joinery_V1_ListJoinMethodsResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
+            _ = try await authorizedAdmin(context)
             return .with {
                 $0.methods = tokens.methods.listing.map { entry in
                     .with {

@@ -11,6 +11,8 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
     let backend: any Backend
     let authorities: ClusterAuthorities
     let authentication: CallerAuthentication
+    let callerLocks: CallerLocks
+    let locks: LockStore
     let clusterName: String
     let version: String
     let advertiseAddress: String
@@ -25,6 +27,8 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
         self.backend = backend
         self.authorities = authorities
         self.authentication = authentication
+        self.callerLocks = CallerLocks(locks: locks)
+        self.locks = locks
         self.clusterName = clusterName
         self.version = version
         self.advertiseAddress = advertiseAddress
@@ -45,7 +49,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
 
     func createResource(request: Joinery_V1_CreateResourceRequest, context: ServerContext) async throws -> Joinery_V1_ResourceResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
+            _ = try await authorizedAdmin(context)
             let kind = try ResourceKind.peek(request.resourceJson)
             return response(try await collection(kind).create(json: request.resourceJson, upsert: request.upsert))
         }
@@ -53,14 +57,14 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
 
     func getResource(request: Joinery_V1_ResourceRef, context: ServerContext) async throws -> Joinery_V1_ResourceResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
+            _ = try await authorizedAdmin(context)
             return response(try await collection(request.kind).get(name: request.name))
         }
     }
 
     func listResources(request: Joinery_V1_ListResourcesRequest, context: ServerContext) async throws -> Joinery_V1_ListResourcesResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
+            _ = try await authorizedAdmin(context)
             let all = try await collection(request.kind).list()
             return .with { $0.resources = all.map(response) }
         }
@@ -68,7 +72,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
 
     func deleteResource(request: Joinery_V1_ResourceRef, context: ServerContext) async throws -> Joinery_V1_DeleteResourceResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
+            _ = try await authorizedAdmin(context)
             try await collection(request.kind).delete(name: request.name)
             return Joinery_V1_DeleteResourceResponse()
         }
@@ -76,7 +80,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
 
     func getStatus(request: Joinery_V1_StatusRequest, context: ServerContext) async throws -> Joinery_V1_StatusResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
+            _ = try await authorizedAdmin(context)
             return .with {
                 $0.clusterName = clusterName
                 $0.serverVersion = version
@@ -96,8 +100,8 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
 
     func listNodes(request: Joinery_V1_ListNodesRequest, context: ServerContext) async throws -> Joinery_V1_ListNodesResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
-            let records = try await nodes.list()
+            _ = try await authorizedAdmin(context)
+            let records = try await nodes.listUnlocked(locks: locks)
             return .with {
                 $0.nodes = records.map { record in
                     .with {
@@ -116,7 +120,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
 
     func listAuditEvents(request: Joinery_V1_ListAuditEventsRequest, context: ServerContext) async throws -> Joinery_V1_ListAuditEventsResponse {
         try await RPCErrorMapping.mapping {
-            _ = try authentication.requireAdmin(context)
+            _ = try await authorizedAdmin(context)
             let limit = request.limit > 0 ? min(Int(request.limit), 10_000) : 1_000
             let events = try await backend.auditEvents(limit: limit, matching: try AuditQuery(request))
             let encoder = JSONEncoder()

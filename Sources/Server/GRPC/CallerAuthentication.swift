@@ -13,6 +13,8 @@ import X509
 struct CallerAuthentication: Sendable {
     let authorities: ClusterAuthorities
     let clock: any JoinClock
+    /// Admin certificates must name the current run of an Auth server (see ``AdminGenerationCheck``).
+    let adminGenerations: AdminGenerationCheck
 
     /// The verified identity of the caller, or `permissionDenied`.
     func identity(of context: ServerContext) throws -> PeerIdentity {
@@ -23,12 +25,14 @@ struct CallerAuthentication: Sendable {
         return try authorities.authenticate(certificate, now: clock.now)
     }
 
-    /// The caller, required to hold the Admin role (tctl's identity).
-    func requireAdmin(_ context: ServerContext) throws -> PeerIdentity {
+    /// The caller, required to hold the Admin role (tctl's identity) from the current run of
+    /// an Auth server sharing this backend.
+    func requireAdmin(_ context: ServerContext) async throws -> PeerIdentity {
         let caller = try identity(of: context)
         guard caller.role == .admin else {
             throw JoinError.accessDenied("this call needs an Admin identity; run tctl on the Auth server or pass --identity")
         }
+        try await adminGenerations.requireCurrent(caller)
         return caller
     }
 }

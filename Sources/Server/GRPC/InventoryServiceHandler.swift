@@ -8,6 +8,8 @@ import JoineryProto
 struct InventoryServiceHandler: Joinery_V1_InventoryService.SimpleServiceProtocol {
     let nodes: NodeRegistry
     let authentication: CallerAuthentication
+    /// A locked host's heartbeats are refused (and it drops out of `tctl nodes ls`).
+    let callerLocks: CallerLocks
 
     func heartbeat(request: Joinery_V1_HeartbeatRequest, context: ServerContext) async throws -> Joinery_V1_HeartbeatResponse {
         try await RPCErrorMapping.mapping {
@@ -15,6 +17,7 @@ struct InventoryServiceHandler: Joinery_V1_InventoryService.SimpleServiceProtoco
             guard caller.role != .admin, caller.role != .bot else {
                 throw JoinError.accessDenied("only joined hosts may heartbeat")
             }
+            try await callerLocks.checked(caller)
             _ = try await nodes.heartbeat(
                 hostID: caller.hostID, hostname: request.hostname, address: request.addr, version: request.version,
                 labels: request.labels, roles: caller.systemRoles.map(\.rawValue))

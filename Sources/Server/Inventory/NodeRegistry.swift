@@ -34,7 +34,6 @@ public struct NodeRegistry: HostPresence {
     /// How long a node stays listed after its last heartbeat (Teleport: about 10 minutes).
     public static let defaultTTL: TimeInterval = 600
     static let prefix = "/nodes/"
-    static let maximumLabels = 64
 
     let backend: any Backend
     let clock: any JoinClock
@@ -46,17 +45,15 @@ public struct NodeRegistry: HostPresence {
         self.ttl = ttl
     }
 
-    /// Records a heartbeat from the authenticated `hostID`; client strings are bounded.
+    /// Records a heartbeat from the authenticated `hostID`. Client strings must be printable
+    /// and within bounds (``HeartbeatFields``); otherwise nothing is stored.
     public func heartbeat(hostID: String, hostname: String, address: String, version: String,
                           labels: [String: String], roles: [String]) async throws -> NodeRecord {
-        guard labels.count <= NodeRegistry.maximumLabels else {
-            throw JoinError.badParameter("a node may carry at most \(NodeRegistry.maximumLabels) labels")
-        }
+        try HeartbeatFields.validate(hostname: hostname, address: address, version: version, labels: labels)
         func bounded(_ text: String) -> String { String(text.prefix(256)) }
         let now = clock.now
         let record = NodeRecord(
-            hostID: hostID, hostname: bounded(hostname), address: bounded(address), version: bounded(version),
-            labels: Dictionary(uniqueKeysWithValues: labels.map { (bounded($0.key), bounded($0.value)) }),
+            hostID: hostID, hostname: hostname, address: address, version: version, labels: labels,
             roles: roles.prefix(32).map(bounded), lastSeen: now)
         _ = try await backend.put(NodeRegistry.prefix + hostID, value: try JSONEncoder().encode(record),
                                   expires: now.addingTimeInterval(ttl))

@@ -133,6 +133,7 @@ public struct JoinPipeline: Sendable {
             record.forwardedBy = record.remoteAddress
             record.remoteAddress = client
             caller = nil
+            try await checkForwardingProxyLocks(presented)
         }
         // Now the client's address is known, forwarded or not: a proxy's stream takes its place
         // under the client's cap here, before the rate limiter spends the client's budget.
@@ -147,12 +148,14 @@ public struct JoinPipeline: Sendable {
         record.role = request.role.rawValue
 
         do {
-            try limiter.admit(address: HostCertificateNames.host(of: record.remoteAddress), method: request.requestedMethod)
+            try limiter.admit(address: HostCertificateNames.host(of: record.remoteAddress))
         } catch {
             JoinMetrics.recordRateLimited(method: methods.metricLabel(for: request.requestedMethod))
             throw error
         }
 
+        // Asking for a role no join yields needs no token to refuse, and reveals nothing about any.
+        try RoleAuthorization.checkRequestable(request.role)
         let found = try await tokens.findForJoin(name: request.tokenName)
         guard let method = methods.method(named: found.token.spec.joinMethod) else {
             throw ConcealedRefusal.tokenExpiredOrNotFound(because:
@@ -193,7 +196,7 @@ public struct JoinPipeline: Sendable {
             initialPayload: request.methodPayload, startedAt: clock.now, presence: nodes, facts: facts,
             caller: attemptCaller,
             cluster: ClusterServices(clusterName: clusterName, jwt: authorities.jwt, signatureSuite: JoinPipeline.signatureSuite),
-            effects: effects)
+            effects: effects, keyBinding: request.keyBinding)
         let exchange = StreamChallengeExchange(stream: stream, maximumPayloadBytes: JoinPipeline.maximumPayloadBytes)
         let attestation = try await method.attest(attempt, over: exchange)
         record.attributes = attestation.attributes.mapValues(UntrustedString.sanitizeVerified)
@@ -204,6 +207,9 @@ public struct JoinPipeline: Sendable {
         if let attemptCaller { lockTargets.append(.botInstanceID(attemptCaller.instanceID)) }
         if case .new(let previous?) = attestation.botInstance { lockTargets.append(.botInstanceID(previous)) }
         if case .host = request.subject, let hostID = attestation.hostID { lockTargets.append(.serverID(hostID)) }
+        // An authenticated caller (not a forwarding proxy, checked above) is held to its locks
+        // here as on every other call.
+        if record.forwardedBy == nil, let presented { lockTargets += presented.lockTargets }
         if let lock = try await locks.firstLock(targeting: lockTargets) {
             throw JoinError.accessDenied(lock.refusal(targetDisplay: lockDisplay(lock.target, token: found.token)))
         }
@@ -258,6 +264,16 @@ public struct JoinPipeline: Sendable {
         var response = Joinery_V1_JoinResponse()
         response.result = result
         return response
+    }
+
+    /// Refuses a join forwarded by a locked Proxy Service (its host ID or role Proxy). The
+    /// client behind the proxy is told only that the proxy is locked; the audit event keeps
+    /// the lock and its message.
+    private func checkForwardingProxyLocks(_ proxy: PeerIdentity?) async throws {
+        guard let proxy, let lock = try await CallerLocks(locks: locks).lock(on: proxy) else { return }
+        throw ConcealedRefusal(
+            answer: .accessDenied("the Proxy Service that forwarded this join is locked and may not forward joins; contact the cluster's administrator"),
+            auditReason: "the forwarding Proxy Service is locked: \(CallerLocks.refusal(lock))")
     }
 
     /// How a lock's target is named in a refusal: a token whose name is its secret is masked.

@@ -21,6 +21,10 @@ package struct JoinRequest: Sendable {
     let methodPayload: Data
     let clientVersion: String
 
+    /// The binding of the keys this request asks to have certified, which methods with a live
+    /// proof check their client's proof against (see ``KeyBinding``).
+    var keyBinding: KeyBinding { KeyBinding(sshPublicKey: sshPublicKey, tlsPublicKey: tlsPublicKey) }
+
     /// A name safe to log for this request's node or bot.
     var displayName: String {
         switch subject {

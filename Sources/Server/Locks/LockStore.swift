@@ -7,6 +7,8 @@ public struct LockStore: Sendable {
 
     let backend: any Backend
     let clock: any JoinClock
+    /// Shared by every copy of this store: see ``DecodedLockCache``.
+    let decoded = DecodedLockCache()
 
     public init(backend: any Backend, clock: any JoinClock) {
         self.backend = backend
@@ -55,18 +57,36 @@ public struct LockStore: Sendable {
         }
     }
 
-    /// The first live lock that targets any of `targets`.
-    func firstLock(targeting targets: [LockTarget]) async throws -> LockResource? {
+    /// The first live lock that targets any of `targets`. `strict`: a lock that cannot be read
+    /// refuses (throws) rather than silently stopping to apply.
+    func firstLock(targeting targets: [LockTarget], strict: Bool = true) async throws -> LockResource? {
         guard !targets.isEmpty else { return nil }
         let wanted = Set(targets)
-        // Strict: a lock that cannot be read must not silently stop applying.
-        let all = try await backend.range(prefix: Self.prefix).map { item -> LockResource in
-            do {
-                return try JSONDecoder().decode(LockResource.self, from: item.value)
-            } catch {
-                throw JoinError.internalError("a stored lock (\(item.key)) could not be read; joins are refused until it is fixed or removed")
+        return try await activeLocks(strict: strict).first { wanted.contains($0.target) }
+    }
+
+    /// Every lock that has not expired. With `strict`, one that cannot be read throws
+    /// `internalError`; without, it is skipped.
+    func activeLocks(strict: Bool = true) async throws -> [LockResource] {
+        let now = clock.now
+        let decoder = JSONDecoder()
+        let items = try await backend.range(prefix: Self.prefix)
+        decoded.retain(only: Set(items.map(\.key)))
+        return try items.compactMap { item -> LockResource? in
+            let lock: LockResource
+            if let cached = decoded.lock(key: item.key, bytes: item.value) {
+                lock = cached
+            } else {
+                do {
+                    lock = try decoder.decode(LockResource.self, from: item.value)
+                } catch {
+                    guard strict else { return nil }
+                    throw JoinError.internalError("a stored lock (\(item.key)) could not be read; calls are refused until it is fixed or removed")
+                }
+                decoded.store(lock, key: item.key, bytes: item.value)
             }
+            if let expires = lock.expires, expires <= now { return nil }
+            return lock
         }
-        return all.first { wanted.contains($0.target) && !($0.expires.map { $0 <= clock.now } ?? false) }
     }
 }

@@ -17,6 +17,9 @@ final class BoundKeypairTestCluster: Sendable {
     static let clusterName = "joinery.test"
     static let botName = "robot"
     static let tokenName = "robot-token"
+    /// The binding of the keys the harness's joins certify, told to both halves as the
+    /// pipeline and the join client do.
+    static let keyBinding = KeyBinding(sshPublicKey: Data("robot ssh key".utf8), tlsPublicKey: Data("robot tls key".utf8))
 
     let clock: ManualClock
     let jwt: JWTAuthority
@@ -94,11 +97,11 @@ final class BoundKeypairTestCluster: Sendable {
               effects: AttemptEffects = AttemptEffects(), facts: AttemptFacts = AttemptFacts(),
               interfere: @escaping LoopbackChallengeExchange.ChallengeEdit = { _, challenge in challenge },
               replace: @escaping LoopbackChallengeExchange.AnswerEdit = { _, _, answer in answer }) async throws -> Outcome {
-        let request = ProofRequest(tokenName: Self.tokenName, role: role, nodeName: "")
+        let request = ProofRequest(tokenName: Self.tokenName, role: role, nodeName: "", keyBinding: Self.keyBinding)
         let attempt = JoinAttempt(
             token: try XCTUnwrap(token), tokenRevision: 1, requestedRole: role, nodeName: "",
             remoteAddress: "127.0.0.1:40000", initialPayload: try await prover.initialPayload(for: request),
-            startedAt: clock.now, facts: facts, caller: caller, cluster: cluster, effects: effects)
+            startedAt: clock.now, facts: facts, caller: caller, cluster: cluster, effects: effects, keyBinding: Self.keyBinding)
         let exchange = LoopbackChallengeExchange(prover: prover, request: request, interfere: interfere, replace: replace)
         let attestation = try await method.attest(attempt, over: exchange)
 

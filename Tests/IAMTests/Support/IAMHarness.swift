@@ -3,6 +3,7 @@ import Foundation
 @testable import IAMJoin
 import JoinCore
 import NIOHTTP1
+import TestSupport
 import XCTest
 
 /// Answers each challenge with a closure, as a joining node would (a prover, or a test that
@@ -19,7 +20,7 @@ final class ScriptedExchange: ChallengeExchange, @unchecked Sendable {
     /// Answers with `prover`.
     convenience init(prover: any JoinProver) {
         self.init { challenge in
-            try await prover.answer(Data(challenge.utf8), for: ProofRequest(tokenName: "iam-fleet", role: .node, nodeName: "iam-node"))
+            try await prover.answer(Data(challenge.utf8), for: IAMHarness.keys.proof(token: "iam-fleet", role: .node, nodeName: "iam-node"))
         }
     }
 
@@ -35,6 +36,8 @@ final class ScriptedExchange: ChallengeExchange, @unchecked Sendable {
 /// Tokens, attempts, and signed (or deliberately broken) GetCallerIdentity requests.
 enum IAMHarness {
     static let account = "123456789012"
+    /// The keys every harness join presents in ClientInit, and so the binding its proofs carry.
+    static let keys = JoinTestKeys()
     static let testCredentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
     static func token(_ name: String = "iam-fleet", roles: [SystemRole] = [.node], allow rules: [TokenRule]) -> ProvisionToken {
@@ -45,7 +48,7 @@ enum IAMHarness {
 
     static func attempt(_ token: ProvisionToken, role: SystemRole = .node) -> JoinAttempt {
         JoinAttempt(token: token, tokenRevision: 1, requestedRole: role, nodeName: "iam-node",
-                    remoteAddress: "127.0.0.1:50000", initialPayload: Data(), startedAt: Date())
+                    remoteAddress: "127.0.0.1:50000", initialPayload: Data(), startedAt: Date(), keyBinding: keys.binding)
     }
 
     /// A method whose STS calls go to `sts` (as `AWS_ENDPOINT_URL_STS`); `fips` sets `auth_service.aws.fips`.
@@ -74,6 +77,8 @@ enum IAMHarness {
         var includeChallenge = true
         var signChallenge = true
         var challengeOverride: String?
+        /// Signed into `X-Joinery-Key-Binding`; `nil` leaves the header out.
+        var keyBinding: KeyBinding? = IAMHarness.keys.binding
     }
 
     /// A correctly signed request for `challenge`, shaped by `shape`, in wire format.
@@ -86,6 +91,7 @@ enum IAMHarness {
         if shape.includeChallenge && shape.signChallenge {
             request.headers.add(name: "X-Teleport-Challenge", value: shape.challengeOverride ?? challenge)
         }
+        if let keyBinding = shape.keyBinding { request.headers.add(name: "X-Joinery-Key-Binding", value: keyBinding.text) }
         request.headers.add(name: "Content-Length", value: String(shape.body.utf8.count))
         try SigV4Signer().sign(&request, credentials: credentials, region: "us-east-1", service: "sts", date: Date())
         if shape.includeChallenge && !shape.signChallenge {

@@ -32,10 +32,12 @@ final class IAMPipeline: @unchecked Sendable {
         _ = try await server.tokens.create(token, upsert: false)
     }
 
-    /// Runs one join of `token` as `role`, answering challenges with `answer`.
-    func join(token: String, role: SystemRole = .node, answer: @escaping @Sendable (Data) async throws -> Data) async -> (Joinery_V1_JoinResult?, [Joinery_V1_JoinResponse]) {
+    /// Runs one join of `token` as `role` presenting `keys` in ClientInit, answering challenges
+    /// with `answer`.
+    func join(token: String, role: SystemRole = .node, keys: JoinTestKeys = IAMHarness.keys,
+              answer: @escaping @Sendable (Data) async throws -> Data) async -> (Joinery_V1_JoinResult?, [Joinery_V1_JoinResponse]) {
         let stream = InMemoryJoinStream(
-            [InMemoryJoinStream.clientInit(token: token, role: role, method: "iam", nodeName: "iam-node")], answer: answer)
+            [InMemoryJoinStream.clientInit(token: token, role: role, method: "iam", nodeName: "iam-node", keys: keys)], answer: answer)
         try? await server.joinPipeline.run(stream, remoteAddress: "127.0.0.1:5000")
         return (stream.result, stream.sent)
     }

@@ -119,10 +119,11 @@ struct BoundKeypairBot: Sendable {
     func join(from address: String, tamper: @escaping @Sendable (Data) -> Data = { $0 }) async throws -> InMemoryJoinStream {
         let prover = try fixture.registry.makeProver(
             named: "bound_keypair", context: ProverContext(clock: fixture.clock, dataDirectory: storage))
-        let proof = ProofRequest(tokenName: tokenName, role: .bot, nodeName: "")
+        let keys = JoinTestKeys()
+        let proof = keys.proof(token: tokenName, role: .bot)
         let stream = try await fixture.run(
             [InMemoryJoinStream.clientInit(token: tokenName, role: .bot, method: "bound_keypair",
-                                           payload: try await prover.initialPayload(for: proof))],
+                                           payload: try await prover.initialPayload(for: proof), keys: keys)],
             from: address) { challenge in
                 let solution = try await prover.answer(challenge, for: proof)
                 return tamper(solution)

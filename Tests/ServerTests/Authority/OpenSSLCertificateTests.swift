@@ -24,10 +24,23 @@ final class OpenSSLCertificateTests: XCTestCase {
         return try scratch.write(try AuthorityFixtures.pem(der: issued.tlsCertificateDER), to: "leaf.pem", permissions: 0o644)
     }
 
-    func testOpenSSLVerifiesHostCertificateAgainstHostCA() throws {
+    func testOpenSSLVerifiesAClientOnlyHostCertificateAgainstHostCA() throws {
         let ca = try AuthorityFixtures.hostCA()
         let caPath = try scratch.write(try ca.tlsCertificatePEM + "\n", to: "ca.pem", permissions: 0o644)
         let leafPath = try writeHostCertificate(from: ca)
+
+        let client = try Command.run(Self.openssl, ["verify", "-purpose", "sslclient", "-CAfile", caPath, leafPath])
+        XCTAssertEqual(client.status, 0, "openssl verify (sslclient): \(client.combined)")
+        XCTAssertTrue(client.stdout.contains("leaf.pem: OK"), client.combined)
+        // A Node serves nothing over TLS: openssl must refuse it as a TLS server.
+        let server = try Command.run(Self.openssl, ["verify", "-purpose", "sslserver", "-CAfile", caPath, leafPath])
+        XCTAssertNotEqual(server.status, 0, "a Node certificate must not verify as a TLS server: \(server.combined)")
+    }
+
+    func testOpenSSLVerifiesAnAuthCertificateAsBothServerAndClient() throws {
+        let ca = try AuthorityFixtures.hostCA()
+        let caPath = try scratch.write(try ca.tlsCertificatePEM + "\n", to: "ca.pem", permissions: 0o644)
+        let leafPath = try writeHostCertificate(from: ca, role: .auth, systemRoles: [])
 
         for purpose in ["sslserver", "sslclient"] {
             let output = try Command.run(Self.openssl, ["verify", "-purpose", purpose, "-CAfile", caPath, leafPath])

@@ -30,10 +30,12 @@ final class PeerIdentityTests: XCTestCase {
     }
 
     func testAdminIdentityFromLocalHelperIsAccepted() throws {
-        let admin = try LocalTLSIdentity.admin(hostCA: hostCA, hostID: "tctl-admin", now: now)
+        let run = AuthServerRun(serverID: "auth-1", generation: "g1")
+        let admin = try LocalTLSIdentity.admin(hostCA: hostCA, run: run, now: now)
         let identity = try PeerIdentity.verify(try Certificate(derEncoded: admin.certificateDER), trustedCAs: hostCA.trustedTLSCertificates, now: now)
         XCTAssertEqual(identity.role, .admin)
-        XCTAssertEqual(identity.hostID, "tctl-admin")
+        XCTAssertEqual(identity.hostID, "admin-g1")
+        XCTAssertEqual(identity.adminRun, run)
         XCTAssertNoThrow(try P256.Signing.PrivateKey(pemRepresentation: admin.privateKeyPEM))
         XCTAssertEqual(admin.caCertificatesDER, [try hostCA.tlsCertificateDER])
     }

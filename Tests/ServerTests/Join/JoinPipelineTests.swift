@@ -173,7 +173,7 @@ final class JoinPipelineTests: XCTestCase {
         let secret = "fedcba9876543210fedcba9876543210"
         try await cluster.addToken(secret, roles: [.node])
         _ = try await join(InMemoryJoinStream.clientInit(token: secret))
-        await assertRejected(InMemoryJoinStream.clientInit(token: secret, role: .auth), kind: .badParameter, containing: "Auth")
+        await assertRejected(InMemoryJoinStream.clientInit(token: secret, role: .proxy), kind: .badParameter, containing: "Proxy")
         await assertRejected(InMemoryJoinStream.clientInit(token: secret + "0"), kind: .accessDenied, containing: "expired")
         let events = try await auditEvents()
         XCTAssertEqual(events.count, 3)

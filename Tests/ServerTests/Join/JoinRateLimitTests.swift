@@ -36,13 +36,12 @@ final class JoinRateLimitTests: XCTestCase {
     func testLimiterForgetsNothingWithinItsBoundAndRefillsToBurst() throws {
         let clock = ManualClock()
         let limiter = JoinRateLimiter(limits: .init(averagePerSecond: 10, burst: 2), clock: clock)
-        try limiter.admit(address: "a", method: "token")
-        try limiter.admit(address: "a", method: "token")
-        XCTAssertThrowsError(try limiter.admit(address: "a", method: "token"))
-        XCTAssertNoThrow(try limiter.admit(address: "a", method: "ec2"), "each method has its own bucket")
+        try limiter.admit(address: "a")
+        try limiter.admit(address: "a")
+        XCTAssertThrowsError(try limiter.admit(address: "a"))
         clock.advance(by: 60)
-        try limiter.admit(address: "a", method: "token")
-        try limiter.admit(address: "a", method: "token")
-        XCTAssertThrowsError(try limiter.admit(address: "a", method: "token"), "refill is capped at the burst")
+        try limiter.admit(address: "a")
+        try limiter.admit(address: "a")
+        XCTAssertThrowsError(try limiter.admit(address: "a"), "refill is capped at the burst")
     }
 }

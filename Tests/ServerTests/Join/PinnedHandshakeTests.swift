@@ -34,7 +34,7 @@ final class PinnedHandshakeTests: XCTestCase {
         let impostor = try CertificateAuthority.generate(kind: .host, clusterName: "c", now: now)
         let check = try handshake(pinning: pinned)
         XCTAssertEqual(check.verify(try chain(leafFrom: impostor, presenting: [pinned])), .failed)
-        XCTAssertTrue(check.failure?.message.contains("not issued by its pinned CA") ?? false, "\(String(describing: check.failure))")
+        XCTAssertTrue(check.failure?.message.contains("was not issued by this cluster's host CA") ?? false, "\(String(describing: check.failure))")
     }
 
     func testAnUnpinnedCAIsRefusedWithTheTctlStatusHint() throws {
