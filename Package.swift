@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Joinery: Teleport-style cluster joining. See DESIGN.md in ../shared and docs/ here.
+/// Joinery: Teleport-style cluster joining. See docs/ (architecture.md for the design).
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(

@@ -27,7 +27,7 @@ enum CertificateFuzzing {
     }
 
     static let pem = FuzzTarget(
-        "pem", maximumLength: 16 * 1024, sharedSeeds: ["aws-iid/aws-region-certs/rsa2048"]
+        "pem", maximumLength: 16 * 1024, fixtureSeeds: ["aws-iid/aws-region-certs/rsa2048"]
     ) { bytes in
         let text = String(decoding: bytes, as: UTF8.self)
         for block in PEMBundle.split(text) {

@@ -21,7 +21,7 @@ enum EC2Fuzzing {
     /// same bytes as the signed JSON document, whose decoder runs after a good signature.
     static let identityDocument = FuzzTarget(
         "ec2-iid", maximumLength: 8192,
-        sharedSeeds: ["aws-iid/teleport-rsa2048-2021", "aws-iid/smallstep-2017-us-west-1"],
+        fixtureSeeds: ["aws-iid/teleport-rsa2048-2021", "aws-iid/smallstep-2017-us-west-1"],
         setUp: { _ = verifier }
     ) { bytes in
         verify(Data(bytes))

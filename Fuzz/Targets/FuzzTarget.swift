@@ -9,10 +9,9 @@ public struct FuzzTarget: Sendable {
     public let name: String
     /// The `-max_len` `scripts/fuzz` passes: a little above the largest input the parser accepts.
     public let maximumLength: Int
-    /// Folders under `../shared/testdata` whose files are seeds too. That data is used in place
-    /// (its README asks that it not be copied into the project), by `scripts/fuzz` and by the
-    /// regression tests alike.
-    public let sharedSeeds: [String]
+    /// Folders under `Tests/Fixtures` (real identity documents, region certificates, the SigV4
+    /// suite) whose files are seeds too, for `scripts/fuzz` and the regression tests alike.
+    public let fixtureSeeds: [String]
     /// False for targets that run async code: a task's memory is released on another thread
     /// after the input returns, which libFuzzer takes for a possible leak and checks with a
     /// full LeakSanitizer pass after nearly every input (about eight times slower).
@@ -20,11 +19,11 @@ public struct FuzzTarget: Sendable {
     private let setUp: @Sendable () -> Void
     private let body: @Sendable ([UInt8]) -> Void
 
-    init(_ name: String, maximumLength: Int, sharedSeeds: [String] = [], detectsLeaks: Bool = true,
+    init(_ name: String, maximumLength: Int, fixtureSeeds: [String] = [], detectsLeaks: Bool = true,
          setUp: @escaping @Sendable () -> Void = {}, _ body: @escaping @Sendable ([UInt8]) -> Void) {
         self.name = name
         self.maximumLength = maximumLength
-        self.sharedSeeds = sharedSeeds
+        self.fixtureSeeds = fixtureSeeds
         self.detectsLeaks = detectsLeaks
         self.setUp = setUp
         self.body = body

@@ -25,7 +25,7 @@ enum IAMFuzzing {
     }
 
     static let signedRequest = FuzzTarget(
-        "iam-request", maximumLength: 20 * 1024, sharedSeeds: ["sigv4/aws4_testsuite"], setUp: { _ = checks }
+        "iam-request", maximumLength: 20 * 1024, fixtureSeeds: ["sigv4/aws4_testsuite"], setUp: { _ = checks }
     ) { bytes in
         check(bytes)
     }

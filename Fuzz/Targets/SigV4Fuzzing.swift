@@ -5,7 +5,7 @@ import Foundation
 /// its signed STS request.
 enum SigV4Fuzzing {
     static let authorization = FuzzTarget(
-        "sigv4-authorization", maximumLength: 4096, sharedSeeds: ["sigv4/aws4_testsuite"]
+        "sigv4-authorization", maximumLength: 4096, fixtureSeeds: ["sigv4/aws4_testsuite"]
     ) { bytes in
         let text = String(decoding: bytes, as: UTF8.self)
         if let parsed = try? SigV4Authorization(parsing: text) {

@@ -1,10 +1,11 @@
 @testable import AWSKit
 import Foundation
 import NIOHTTP1
+import TestSupport
 import XCTest
 
-/// The official AWS Signature Version 4 test suite, every case, read in place from
-/// `../shared/testdata/sigv4/aws4_testsuite`: the canonical request, the string to sign and the
+/// The official AWS Signature Version 4 test suite, every case, read from
+/// `Tests/Fixtures/sigv4/aws4_testsuite`: the canonical request, the string to sign and the
 /// Authorization header must each match exactly. No case is skipped.
 ///
 /// Notes on two cases: `get-vanilla-with-session-token` signs with a session token taken from its
@@ -15,8 +16,9 @@ import XCTest
 /// already pins the header we add.
 final class SigV4TestSuiteTests: XCTestCase {
     func testEveryCaseOfTheAWSSuiteProducesTheExpectedCanonicalRequestStringToSignAndAuthorization() throws {
-        let cases = try SigV4TestCase.all(under: TestPaths.sigV4Suite)
-        XCTAssertEqual(cases.count, 34, "the suite in \(TestPaths.sigV4Suite.path) should have 34 cases")
+        let suite = try Fixtures.url("sigv4/aws4_testsuite")
+        let cases = try SigV4TestCase.all(under: suite)
+        XCTAssertEqual(cases.count, 34, "the suite in \(suite.path) should have 34 cases")
         var passed: [String] = []
         for testCase in cases {
             let signer = SigV4Signer(options: .init(sessionTokenPlacement: testCase.tokenPlacement))

@@ -19,14 +19,14 @@ final class RegionCertificatesTests: XCTestCase {
 
     func testBundledCertificatesAreAWSsPublishedOnes() throws {
         let certificates = try RegionCertificates()
-        let published = try RegionCertificates(overrideDirectory: SharedTestData.regionCertificates)
+        let published = try RegionCertificates(overrideDirectory: AWSIIDFixtures.regionCertificates())
         XCTAssertEqual(published.regions, certificates.regions)
         for region in certificates.regions {
             XCTAssertEqual(try certificates.certificate(for: region).derRepresentation,
                            try published.certificate(for: region).derRepresentation, region)
         }
         for sample in GenuineIdentityDocumentSample.all {
-            let kept = try RegionCertificate(region: sample.region, pem: try SharedTestData.read(sample.certificateURL), source: "sample")
+            let kept = try RegionCertificate(region: sample.region, pem: try Data(contentsOf: sample.certificateURL), source: "sample")
             XCTAssertEqual(try certificates.certificate(for: sample.region).derRepresentation, kept.derRepresentation, sample.region)
         }
     }

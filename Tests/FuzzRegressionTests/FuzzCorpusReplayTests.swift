@@ -8,11 +8,15 @@ import XCTest
 /// replayed is printed first. To name the input, replay the folder with the fuzz binary, which
 /// prints each file it runs: `JOINERY_FUZZ_TARGET=<target> .build-fuzz/debug/joinery-fuzz <files>`.
 ///
-/// The seeds that come from `../shared/testdata` (real identity documents, the SigV4 suite) are
-/// replayed in place, as `scripts/fuzz` uses them: that data is not copied into the project.
+/// The seeds that come from real data (identity documents, region certificates, the SigV4 suite)
+/// are each target's ``FuzzTarget/fixtureSeeds`` folders under `Tests/Fixtures`, as `scripts/fuzz`
+/// uses them; a missing folder fails the run with its path.
 final class FuzzCorpusReplayTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository's test data (this target does not depend on TestSupport, whose
+    /// `Fixtures` finds the same folder).
+    static let fixtures = root.appendingPathComponent("Tests/Fixtures", isDirectory: true)
 
     func testEveryCorpusFolderNamesATarget() throws {
         for folder in ["Fuzz/corpus", "Fuzz/regressions"] {
@@ -24,7 +28,8 @@ final class FuzzCorpusReplayTests: XCTestCase {
 
     func testEveryTargetHasSeeds() throws {
         for name in FuzzTargets.all.keys.sorted() {
-            XCTAssertFalse(try inputs(of: name).isEmpty, "fuzz target \(name) has no seed in Fuzz/corpus/\(name)")
+            let seeds = try inputs(of: name)
+            XCTAssertFalse(seeds.isEmpty, "fuzz target \(name) has no seed in Fuzz/corpus/\(name)")
         }
     }
 
@@ -50,10 +55,24 @@ final class FuzzCorpusReplayTests: XCTestCase {
             Self.root.appendingPathComponent("Fuzz/corpus/\(name)"),
             Self.root.appendingPathComponent("Fuzz/regressions/\(name)"),
         ]
-        folders += (FuzzTargets.all[name]?.sharedSeeds ?? []).map {
-            Self.root.appendingPathComponent("../shared/testdata").appendingPathComponent($0)
+        for seeds in FuzzTargets.all[name]?.fixtureSeeds ?? [] {
+            let folder = Self.fixtures.appendingPathComponent(seeds, isDirectory: true)
+            guard FileManager.default.fileExists(atPath: folder.path) else {
+                throw MissingFixtureFolder(path: seeds, target: name, url: folder)
+            }
+            folders.append(folder)
         }
         return try folders.flatMap(files(under:))
+    }
+
+    private struct MissingFixtureFolder: LocalizedError, CustomStringConvertible {
+        let path: String
+        let target: String
+        let url: URL
+        var description: String {
+            "missing test fixture folder Tests/Fixtures/\(path) (seeds of fuzz target \(target); looked for \(url.path)); it is part of the repository, see Tests/Fixtures/README.md"
+        }
+        var errorDescription: String? { description }
     }
 
     private func subfolders(of folder: URL) throws -> [String] {

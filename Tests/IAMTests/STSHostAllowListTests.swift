@@ -20,7 +20,7 @@ final class STSHostAllowListTests: XCTestCase {
 
     func testBundledListLoadsAndHoldsEveryValidHostOfTheSharedData() throws {
         let list = try STSHostAllowList.bundled.get()
-        for item in try SharedSTSHosts.cases() {
+        for item in try STSHostFixture.cases() {
             switch item.verdict {
             case "valid": XCTAssertTrue(list.allows(item.host, fipsOnly: false) && !list.allows(item.host, fipsOnly: true), item.host)
             case "valid-fips": XCTAssertTrue(list.allows(item.host, fipsOnly: true), item.host)
@@ -34,7 +34,7 @@ final class STSHostAllowListTests: XCTestCase {
     }
 
     func testEveryHostGetsItsVerdictWithAndWithoutFIPS() async throws {
-        let cases = try SharedSTSHosts.cases()
+        let cases = try STSHostFixture.cases()
         XCTAssertGreaterThan(cases.count, 50)
         let token = IAMHarness.token(allow: [TokenRule(awsAccount: IAMHarness.account)])
         for fips in [false, true] {

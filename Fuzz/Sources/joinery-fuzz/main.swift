@@ -10,7 +10,7 @@ import Darwin
 // The libFuzzer harness. Which parser is fuzzed comes from `JOINERY_FUZZ_TARGET`, read once
 // before libFuzzer starts; the command line is libFuzzer's (`-max_total_time=…`, corpus
 // folders). With `JOINERY_FUZZ_LIST=1` the binary prints each target's name, its suggested
-// `-max_len`, whether leaks are detected (1 or 0) and its seed folders under ../shared/testdata,
+// `-max_len`, whether leaks are detected (1 or 0) and its seed folders under Tests/Fixtures,
 // and exits, so `scripts/fuzz` keeps no list of its own.
 //
 // SwiftPM renames an executable's entry point and links `main` to it, so libFuzzer's own
@@ -34,8 +34,8 @@ private func fail(_ message: String) -> Never {
 
 if getenv("JOINERY_FUZZ_LIST") != nil {
     for target in FuzzTargets.all.values.sorted(by: { $0.name < $1.name }) {
-        let shared = target.sharedSeeds.isEmpty ? "-" : target.sharedSeeds.joined(separator: ",")
-        print("\(target.name) \(target.maximumLength) \(target.detectsLeaks ? 1 : 0) \(shared)")
+        let fixtures = target.fixtureSeeds.isEmpty ? "-" : target.fixtureSeeds.joined(separator: ",")
+        print("\(target.name) \(target.maximumLength) \(target.detectsLeaks ? 1 : 0) \(fixtures)")
     }
     exit(0)
 }

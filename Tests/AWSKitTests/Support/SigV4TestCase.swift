@@ -3,8 +3,8 @@ import Foundation
 import NIOHTTP1
 import TestSupport
 
-/// One case of the official AWS SigV4 test suite, read in place: the `.req` to sign and the
-/// expected `.creq`, `.sts` and `.authz`.
+/// One case of the official AWS SigV4 test suite (in `Tests/Fixtures/sigv4/aws4_testsuite`): the
+/// `.req` to sign and the expected `.creq`, `.sts` and `.authz`.
 struct SigV4TestCase {
     static let accessKeyID = "AKIDEXAMPLE"
     static let secretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -33,7 +33,7 @@ struct SigV4TestCase {
 
     init(requestFile: URL) throws {
         let base = requestFile.deletingPathExtension()
-        func read(_ ext: String) throws -> String { try String(contentsOf: base.appendingPathExtension(ext), encoding: .utf8) }
+        func read(_ ext: String) throws -> String { try Fixtures.string(at: base.appendingPathExtension(ext)) }
         name = base.lastPathComponent
         request = try Self.parse(try read("req"))
         expectedCanonicalRequest = try read("creq")

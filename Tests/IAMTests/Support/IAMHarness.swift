@@ -121,11 +121,10 @@ extension XCTestCase {
     }
 }
 
-/// `../shared/testdata/sigv4/sts-hosts.txt`, read in place from this file's location.
-enum SharedSTSHosts {
-    static let file = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/testdata/sigv4/sts-hosts.txt").standardizedFileURL
+/// `Tests/Fixtures/sigv4/sts-hosts.txt`: Teleport's TestValidateSTSHost cases, one
+/// `<verdict> <host>` a line.
+enum STSHostFixture {
+    static let path = "sigv4/sts-hosts.txt"
 
     struct Case {
         let verdict: String
@@ -133,7 +132,7 @@ enum SharedSTSHosts {
     }
 
     static func cases() throws -> [Case] {
-        let text = try String(contentsOf: file, encoding: .utf8)
+        let text = try Fixtures.string(path)
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard !line.hasPrefix("#"), fields.count == 2 else { return nil }

@@ -85,12 +85,9 @@ final class AuditTrailFixture: Sendable {
         return BoundKeypairBot(fixture: self, tokenName: tokenName, storage: storage)
     }
 
-    /// A genuine AWS-signed rsa2048 identity document from 2021 (shared test data).
+    /// A genuine AWS-signed rsa2048 identity document from 2021 (in `Tests/Fixtures`).
     static func genuineDocument() throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("../shared/testdata/aws-iid/teleport-rsa2048-2021/instance1-us-west-2.rsa2048.b64")
-            .standardizedFileURL)
+        try Fixtures.data("aws-iid/teleport-rsa2048-2021/instance1-us-west-2.rsa2048.b64")
     }
 
     /// A well-formed, SigV4-shaped `sts:GetCallerIdentity` request to `host` carrying `challenge`.
