@@ -99,6 +99,8 @@ let package = Package(
                 // The local tunnel (Connection/Tunnel): HTTP CONNECT proxies and outer TLS.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -131,6 +133,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/IAM",
             resources: [.copy("Resources/sts-endpoints.txt")],
@@ -138,7 +141,7 @@ let package = Package(
         ),
         .target(
             name: "EC2Join",
-            dependencies: ["JoinCore", "AWSKit", "COpenSSL"],
+            dependencies: ["JoinCore", "AWSKit", "COpenSSL", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")],
             path: "Plugins/EC2",
             resources: [.copy("Resources/rsa2048")],
             swiftSettings: swiftSettings
@@ -171,12 +174,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What both sides of the plugin protocol share: the protocol version, errors on the wire,
+        // and the environment a plugin program is started with.
+        .target(name: "PluginProtocol", dependencies: ["JoinCore", "JoineryProto"], swiftSettings: swiftSettings),
         // The plugin side of external join methods: serves a JoinMethodPlugin over the plugin
         // protocol (Proto/joinery/v1/plugin.proto) on the Unix socket Joinery names.
         .target(
             name: "JoinPluginSDK",
             dependencies: [
-                "JoinCore", "JoineryProto",
+                "JoinCore", "JoineryProto", "PluginProtocol",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
@@ -190,7 +196,7 @@ let package = Package(
         .target(
             name: "PluginHost",
             dependencies: [
-                "JoinCore", "JoineryProto", "JoinPluginSDK", "CPluginSpawn",
+                "JoinCore", "JoineryProto", "PluginProtocol", "CPluginSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -220,9 +226,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "teleport", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
-        .executableTarget(name: "tbot", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
-        .executableTarget(name: "tctl", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "teleport", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), "JoinCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .executableTarget(name: "tbot", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .executableTarget(name: "tctl", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto"), "JoinCore", "JoineryProto"], swiftSettings: swiftSettings),
         // Join-storm benchmarks (issue 9); not part of `swift test`. Run with scripts/bench.
         .executableTarget(
             name: "joinery-bench",
@@ -246,6 +252,8 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -271,7 +279,7 @@ let package = Package(
         .executableTarget(
             name: "joinery-fixture-plugin",
             dependencies: [
-                "JoinPluginSDK", "JoinCore", "JoineryProto",
+                "JoinPluginSDK", "PluginProtocol", "JoinCore", "JoineryProto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -282,13 +290,13 @@ let package = Package(
         .testTarget(
             name: "PluginHostTests",
             dependencies: [
-                "PluginHost", "JoinPluginSDK", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport",
+                "PluginHost", "PluginProtocol", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "X509", package: "swift-certificates"), .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [
@@ -297,9 +305,17 @@ let package = Package(
                 "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                "JoineryProto",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore", "Server", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
         // Several Auth servers on one PostgreSQL: shared CAs, single use across servers, failover.
         .testTarget(
@@ -309,14 +325,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
+        .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore", "Server", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
-        .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance"], swiftSettings: swiftSettings),
+        .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance", .product(name: "AsyncHTTPClient", package: "async-http-client"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
-            dependencies: ["AWSKit", "JoinCore", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            dependencies: ["AWSKit", "JoinCore", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance"], swiftSettings: swiftSettings),
         // The backend behaviour every backend must show; run unchanged by each backend's tests.
@@ -371,8 +388,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Server", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "PluginHost", "TestSupport", "teleport", "tctl", "tbot"],
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "PluginHost", "TestSupport", "teleport", "tctl", "tbot", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]
 )

@@ -49,7 +49,8 @@ enum BoundKeypairFuzzing {
             var token = ProvisionToken(name: "fuzz-token-\(index)", roles: [.bot], joinMethod: BoundKeypairJoinMethod.methodName)
             token.spec.botName = botName
             token.spec.methodSections["bound_keypair"] = section
-            guard let validated = try? JoinMethodSet(methods: [method]).validate(token),
+            let written = token
+            guard let validated = AsyncBridge.value({ try? await JoinMethodSet(methods: [method]).validate(written) }),
                   let prepared = try? method.prepareForStorage(validated, replacing: nil) else {
                 preconditionFailure("fuzz token \(index) does not validate")
             }
@@ -79,12 +80,12 @@ enum BoundKeypairFuzzing {
         AsyncBridge.wait {
             guard let attestation = try? await method.attest(attempt, over: exchange) else { return }
             // A passing attempt also commits and builds its result, as the core would.
-            let context = PatchContext(botInstanceID: instanceID, now: startTime)
+            let context = CommitContext(botInstanceID: instanceID, now: startTime)
             var committed = token
             if case .patch(let patch) = attestation.tokenChange, let patched = try? patch.apply(token, context) {
                 committed = patched
             }
-            _ = try? attestation.finish?(CommittedJoin(token: committed, botInstanceID: instanceID, now: startTime))
+            _ = try? attestation.methodResult?(committed, context)
         }
     }
 

@@ -53,7 +53,7 @@ enum ConfigFuzzing {
             case "lock": _ = try? JSONDecoder().decode(LockResource.self, from: document.json)
             default: _ = try? JSONDecoder().decode(ProvisionToken.self, from: document.json)
             }
-            guard let token = document.token, let validated = try? methods.validate(token),
+            guard let token = document.token, let validated = AsyncBridge.value({ try? await methods.validate(token) }),
                   let method = methods.method(named: validated.spec.joinMethod) else { continue }
             _ = try? method.prepareForStorage(validated, replacing: nil)
         }

@@ -181,14 +181,14 @@ struct BoundKeypairJoinFlow: Sendable {
             cluster: attempt.cluster, tokenName: tokenName, botName: botName, effects: attempt.effects,
             reportsRecovery: decision.consumesRecovery, rotatedFrom: rotated ? decision.boundKey : nil)
         let recoveryCount = UInt64(status.recoveryCount) + (decision.consumesRecovery ? 1 : 0)
+        attempt.facts.record([
+            "bot_name": botName, "join_kind": decision.kind, "public_key": boundKey.fingerprint,
+            "recovery_count": String(recoveryCount), "recovery_mode": spec.recovery.mode.rawValue,
+            "rotated": rotated ? "yes" : "no",
+        ])
         return Attestation(
-            attributes: [
-                "bot_name": botName, "join_kind": decision.kind, "public_key": boundKey.fingerprint,
-                "recovery_count": String(recoveryCount), "recovery_mode": spec.recovery.mode.rawValue,
-                "rotated": rotated ? "yes" : "no",
-            ],
             tokenChange: .patch(patch.tokenPatch),
-            botInstance: decision.botInstance,
-            finish: { committed in try result.make(committed) })
+            bot: .init(instance: decision.botInstance),
+            methodResult: { token, commit in try result.make(token, commit) })
     }
 }

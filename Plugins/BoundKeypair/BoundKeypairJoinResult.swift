@@ -13,18 +13,18 @@ struct BoundKeypairJoinResult: Sendable {
     /// The key replaced by a rotation in this join, if one happened.
     let rotatedFrom: SSHPublicKey?
 
-    func make(_ committed: CommittedJoin) throws -> Data {
-        guard let token = committed.token else {
+    func make(_ committed: ProvisionToken?, _ commit: CommitContext) throws -> Data {
+        guard let token = committed else {
             throw JoinError.internalError("bound_keypair: the join committed no token to sign a join state for")
         }
         let spec = try BoundKeypairTokenSpec(of: token)
         let status = try BoundKeypairStatus(of: token)
-        guard let instanceID = committed.botInstanceID ?? status.boundBotInstanceID,
+        guard let instanceID = commit.botInstanceID ?? status.boundBotInstanceID,
               let boundKey = try status.boundKey() else {
             throw JoinError.internalError("bound_keypair: the committed token is not bound to a key and bot instance")
         }
         let joinState = try JoinState.issue(cluster: cluster, botName: botName, botInstanceID: instanceID,
-                                            status: status, recovery: spec.recovery, now: committed.now)
+                                            status: status, recovery: spec.recovery, now: commit.now)
         if reportsRecovery {
             effects.emit(BoundKeypairEvents.recovery(token: tokenName, bot: botName, count: status.recoveryCount,
                                                      mode: spec.recovery.mode))

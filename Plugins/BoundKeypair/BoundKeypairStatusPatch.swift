@@ -40,7 +40,7 @@ struct BoundKeypairStatusPatch: Sendable {
         return TokenPatch(summary) { fresh, context in try patch.apply(to: fresh, context: context) }
     }
 
-    func apply(to fresh: ProvisionToken, context: PatchContext) throws -> ProvisionToken {
+    func apply(to fresh: ProvisionToken, context: CommitContext) throws -> ProvisionToken {
         let spec: BoundKeypairTokenSpec
         var status: BoundKeypairStatus
         do {

@@ -64,8 +64,6 @@ public struct EC2JoinMethod: JoinMethod {
         guard state == "running" else {
             throw JoinError.accessDenied("instance \(document.instanceId) is not running (state: \(state))")
         }
-        return Attestation(hostID: hostID, attributes: [
-            "aws_account": document.accountId, "aws_region": document.region, "instance_id": document.instanceId,
-        ])
+        return Attestation(hostID: hostID)
     }
 }

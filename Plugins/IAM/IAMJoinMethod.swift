@@ -64,6 +64,6 @@ public struct IAMJoinMethod: JoinMethod {
         }) else {
             throw IAMErrors.noMatchingRule(arn: identity.arn, token: attempt.token.metadata.name)
         }
-        return Attestation(attributes: ["aws_account": identity.account, "aws_arn": identity.arn])
+        return Attestation()
     }
 }

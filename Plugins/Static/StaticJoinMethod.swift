@@ -51,7 +51,8 @@ public struct StaticJoinMethod: JoinMethod {
     }
 
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
-        Attestation(attributes: ["token_origin": "config-file"])
+        attempt.facts.record("token_origin", "config-file")
+        return Attestation()
     }
 }
 

@@ -27,11 +27,8 @@ public struct TokenJoinMethod: JoinMethod {
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
         // Bot tokens are single use; the bot's certificates are renewable instead (spec §2.5),
         // and a token join always starts a new bot instance.
-        let isBot = attempt.token.spec.roles.contains(.bot)
-        return Attestation(
-            tokenChange: isBot ? .consume : .none,
-            botInstance: isBot ? .new(previousInstanceID: nil) : .automatic,
-            renewable: isBot)
+        guard attempt.token.spec.roles.contains(.bot) else { return Attestation() }
+        return Attestation(tokenChange: .consume, bot: .init(instance: .new(previousInstanceID: nil), renewable: true))
     }
 }
 

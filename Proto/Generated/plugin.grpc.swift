@@ -5,7 +5,7 @@
 /// half (ValidateToken, Attest); a joining process (teleport, tbot) uses the client half
 /// (InitialPayload, Answer, Finish). The conversation is the one a built-in method has with
 /// the core: validate a token's section, attest with zero or more challenge rounds, return
-/// attributes and an optional host ID. Failures travel in-band as PluginError, so a method's
+/// the facts it recorded and an optional host ID. Failures travel in-band as PluginError, so a method's
 /// error kind and message reach the client exactly as a built-in method's would.
 
 // DO NOT EDIT.

@@ -15,7 +15,7 @@
 /// half (ValidateToken, Attest); a joining process (teleport, tbot) uses the client half
 /// (InitialPayload, Answer, Finish). The conversation is the one a built-in method has with
 /// the core: validate a token's section, attest with zero or more challenge rounds, return
-/// attributes and an optional host ID. Failures travel in-band as PluginError, so a method's
+/// the facts it recorded and an optional host ID. Failures travel in-band as PluginError, so a method's
 /// error kind and message reach the client exactly as a built-in method's would.
 
 #if canImport(FoundationEssentials)
@@ -248,6 +248,7 @@ public nonisolated struct Joinery_V1_AttestResult: Sendable {
   /// Empty lets the Auth server assign a host ID.
   public var hostID: String = String()
 
+  /// Facts the method recorded (AttemptFacts), for the audit event.
   public var attributes: Dictionary<String,String> = [:]
 
   public var methodResult: Data = Data()

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
+import PluginProtocol
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,14 +2,13 @@ import Foundation
 import GRPCCore
 import JoinCore
 import JoineryProto
+import PluginProtocol
 import Synchronization
 
 /// Serves `joinery.v1.JoinPlugin` for one ``JoinMethodPlugin``: the server half is made once,
 /// on first use, with the settings Joinery passed; the client half is made once per program
 /// (Joinery starts a fresh program for each join on the joining side).
 final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
-    static let protocolVersion: Int32 = 1
-
     private let plugin: JoinMethodPlugin
     private let environment: PluginEnvironment
     private let method = Mutex<(any JoinMethod)?>(nil)
@@ -49,14 +48,14 @@ final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
         return .with {
             $0.name = plugin.name
             $0.tokenSpecSections = sections.sorted()
-            $0.protocolVersion = Self.protocolVersion
+            $0.protocolVersion = PluginProtocolVersion.current
         }
     }
 
     func validateToken(request: Joinery_V1_ValidateTokenRequest, context: ServerContext) async throws -> Joinery_V1_ValidateTokenResponse {
         do {
             let token = try JSONDecoder().decode(ProvisionToken.self, from: request.tokenJson)
-            let validated = try serverHalf().validate(token)
+            let validated = try await serverHalf().validate(token)
             let encoded = try JSONEncoder().encode(validated)
             return .with { $0.tokenJson = encoded }
         } catch {
@@ -82,14 +81,18 @@ final class PluginServiceHandler: Joinery_V1_JoinPlugin.SimpleServiceProtocol {
                 cluster: ClusterServices(clusterName: start.clusterName, jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"),
                 keyBinding: KeyBinding(bytes: start.keyBinding))
             let attestation = try await serverHalf().attest(attempt, over: exchange)
-            guard case .none = attestation.tokenChange, attestation.finish == nil else {
-                throw JoinError.notImplemented("external join methods cannot change tokens or finish joins after commit (yet)")
+            guard case .none = attestation.tokenChange, attestation.bot == nil else {
+                throw JoinError.notImplemented("external join methods cannot change tokens or choose bot instances (yet)")
             }
+            // With no token change the committed token is the attempt's; the bot instance is
+            // chosen by the core later, so the method is told none.
+            let methodResult = try attestation.methodResult?(token, CommitContext(botInstanceID: nil, now: Date())) ?? Data()
             try await response.write(.with {
                 $0.result = .with {
                     $0.hostID = attestation.hostID ?? ""
-                    $0.attributes = attestation.attributes
-                    $0.methodResult = attestation.methodResult
+                    // The facts the method recorded travel in AttestResult.attributes.
+                    $0.attributes = facts.all
+                    $0.methodResult = methodResult
                 }
             })
         } catch {

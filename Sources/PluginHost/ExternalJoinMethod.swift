@@ -1,7 +1,7 @@
 import Foundation
 import GRPCCore
 import JoinCore
-import JoinPluginSDK
+import PluginProtocol
 import JoineryProto
 
 /// The server half of an external join method: every call the core makes is carried to the
@@ -10,8 +10,8 @@ import JoineryProto
 ///
 /// External methods get the token, role, node name, client address, payload, time and the
 /// ``KeyBinding`` of the keys being certified (to bind a live proof to, if they choose); they
-/// return attributes, an optional host ID and a method result. They cannot (yet) change tokens,
-/// sign with the cluster's JWT authority, or see host presence.
+/// return the facts they recorded, an optional host ID and a method result. They cannot (yet)
+/// change tokens, choose bot instances, sign with the cluster's JWT authority, or see host presence.
 struct ExternalJoinMethod: JoinMethod {
     let name: String
     let tokenSpecSections: Set<String>
@@ -19,24 +19,20 @@ struct ExternalJoinMethod: JoinMethod {
     /// How long a whole attestation may take, challenge rounds included.
     let attestationTimeout: Duration
 
-    func validate(_ token: ProvisionToken) throws -> ProvisionToken {
+    func validate(_ token: ProvisionToken) async throws -> ProvisionToken {
         let encoded = try JSONEncoder().encode(token)
-        let call = self.call
-        let name = self.name
-        return try BlockingBridge.wait(seconds: Double(call.timeout.components.seconds) + 2, what: "join plugin \(name) validating a token") {
-            try await call.run("token validation") { client, options in
-                let response = try await client.validateToken(.with { $0.tokenJson = encoded }, options: options)
-                switch response.outcome {
-                case .tokenJson(let json)?:
-                    guard let token = try? JSONDecoder().decode(ProvisionToken.self, from: json) else {
-                        throw PluginGarbage(description: "a token that cannot be read")
-                    }
-                    return token
-                case .error(let error)?:
-                    throw PluginCall.refusal(error)
-                case nil:
-                    throw PluginGarbage(description: "an empty token validation answer")
+        return try await call.run("token validation") { client, options in
+            let response = try await client.validateToken(.with { $0.tokenJson = encoded }, options: options)
+            switch response.outcome {
+            case .tokenJson(let json)?:
+                guard let token = try? JSONDecoder().decode(ProvisionToken.self, from: json) else {
+                    throw PluginGarbage(description: "a token that cannot be read")
                 }
+                return token
+            case .error(let error)?:
+                throw PluginCall.refusal(error)
+            case nil:
+                throw PluginGarbage(description: "an empty token validation answer")
             }
         }
     }
@@ -67,8 +63,12 @@ struct ExternalJoinMethod: JoinMethod {
                         let solution = try await exchange.challenge(challenge)
                         continuation.yield(.with { $0.solution = solution })
                     case .result(let result)?:
-                        return Attestation(hostID: result.hostID.isEmpty ? nil : result.hostID,
-                                           attributes: result.attributes, methodResult: result.methodResult)
+                        // The facts the plugin recorded travel in AttestResult.attributes.
+                        facts.record(result.attributes)
+                        var attestation = Attestation(hostID: result.hostID.isEmpty ? nil : result.hostID)
+                        let bytes = result.methodResult
+                        if !bytes.isEmpty { attestation.methodResult = { @Sendable _, _ in bytes } }
+                        return attestation
                     case .error(let error)?:
                         for (key, value) in error.facts.prefix(32) { facts.record(key, value) }
                         throw PluginCall.refusal(error)

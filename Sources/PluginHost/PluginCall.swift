@@ -1,7 +1,7 @@
 import Foundation
 import GRPCCore
 import JoinCore
-import JoinPluginSDK
+import PluginProtocol
 import JoineryProto
 
 /// Something a plugin sent that the protocol does not allow (an empty message, a stream that

@@ -1,6 +1,6 @@
 import Foundation
 import JoinCore
-import JoinPluginSDK
+import PluginProtocol
 
 /// The whole environment a plugin program starts with. It is built from an allow-list, never by
 /// copying the host's environment and removing what looks secret: an Auth server's environment

@@ -2,7 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
-import JoinPluginSDK
+import PluginProtocol
 import JoineryProto
 import Logging
 #if canImport(Glibc)
@@ -121,8 +121,8 @@ actor PluginSupervisor {
             guard description.name == spec.name else {
                 throw JoinError.badParameter("join plugin \(spec.command) calls itself \"\(description.name)\", not \"\(spec.name)\"")
             }
-            guard description.protocolVersion == 1 else {
-                throw JoinError.badParameter("join plugin \(spec.name) speaks plugin protocol \(description.protocolVersion); this Joinery speaks 1")
+            guard description.protocolVersion == PluginProtocolVersion.current else {
+                throw JoinError.badParameter("join plugin \(spec.name) speaks plugin protocol \(description.protocolVersion); this Joinery speaks \(PluginProtocolVersion.current)")
             }
             tokenSpecSections = Set(description.tokenSpecSections)
         } catch {

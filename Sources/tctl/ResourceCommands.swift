@@ -45,7 +45,7 @@ struct CreateCommand: AsyncParsableCommand {
             for document in documents {
                 guard let token = document.token, localMethods.method(named: token.spec.joinMethod) != nil else { continue }
                 do {
-                    _ = try localMethods.validate(token)
+                    _ = try await localMethods.validate(token)
                 } catch let error as JoinError where error.kind == .badParameter {
                     throw JoinError.badParameter("\(document.place): \(error.message)")
                 }

@@ -45,7 +45,7 @@ final class ChallengeRoundTests: XCTestCase {
 
     func testValidSolutionBindsTheKey() async throws {
         let outcome = try await cluster.join(prover)
-        XCTAssertEqual(outcome.attestation.attributes["public_key"],
+        XCTAssertEqual(outcome.facts["public_key"],
                        try SSHPublicKey(authorizedKey: XCTUnwrap(cluster.status().boundPublicKey)).fingerprint)
     }
 

@@ -20,13 +20,13 @@ final class OnboardingTests: XCTestCase {
         XCTAssertEqual(status.recoveryCount, 1)
         XCTAssertEqual(status.lastRecoveredAt, cluster.clock.now)
         XCTAssertEqual(status.boundBotInstanceID, outcome.instanceID)
-        XCTAssertEqual(outcome.attestation.botInstance, .new(previousInstanceID: nil))
+        XCTAssertEqual(outcome.attestation.bot?.instance, .new(previousInstanceID: nil))
         let state = try BoundKeypairClientState.load(directory: directory)
         XCTAssertEqual(state.publicKey?.authorizedKey, status.boundPublicKey)
         XCTAssertEqual(outcome.publicKey, status.boundPublicKey)
         XCTAssertEqual(state.joinState, outcome.joinState)
-        XCTAssertEqual(outcome.attestation.attributes["join_kind"], "registration")
-        XCTAssertEqual(outcome.attestation.attributes["recovery_count"], "1")
+        XCTAssertEqual(outcome.facts["join_kind"], "registration")
+        XCTAssertEqual(outcome.facts["recovery_count"], "1")
     }
 
     func testMissingSecretIsRefused() async throws {

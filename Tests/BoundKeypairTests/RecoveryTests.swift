@@ -42,7 +42,7 @@ final class RecoveryTests: XCTestCase {
         let (cluster, prover, first) = try await onboarded(limit: 2, mode: "standard")
         let recovered = try await cluster.join(prover)
         XCTAssertEqual(try cluster.status().recoveryCount, 2)
-        XCTAssertEqual(recovered.attestation.botInstance, .new(previousInstanceID: first.instanceID))
+        XCTAssertEqual(recovered.attestation.bot?.instance, .new(previousInstanceID: first.instanceID))
     }
 
     func testRelaxedModeAllowsRecoveryPastTheLimit() async throws {
@@ -51,7 +51,7 @@ final class RecoveryTests: XCTestCase {
         let status = try cluster.status()
         XCTAssertEqual(status.recoveryCount, 2)
         XCTAssertEqual(status.lastRecoveredAt, cluster.clock.now)
-        XCTAssertEqual(recovered.attestation.botInstance, .new(previousInstanceID: first.instanceID))
+        XCTAssertEqual(recovered.attestation.bot?.instance, .new(previousInstanceID: first.instanceID))
         XCTAssertEqual(status.boundBotInstanceID, recovered.instanceID)
         XCTAssertNotEqual(recovered.instanceID, first.instanceID)
         XCTAssertEqual(recovered.effects.events.first { $0.type == "bound_keypair.recovery" }?.fields["recovery_count"], "2")
@@ -77,12 +77,12 @@ final class RecoveryTests: XCTestCase {
     func testRejoinWithCurrentIdentityKeepsTheInstanceAndCountsNothing() async throws {
         let (cluster, prover, first) = try await onboarded(mode: "standard")
         let rejoined = try await cluster.join(prover, caller: first.caller)
-        XCTAssertEqual(rejoined.attestation.botInstance, .continueCaller(lockOnMismatch: .joinToken(BoundKeypairTestCluster.tokenName)))
+        XCTAssertEqual(rejoined.attestation.bot?.instance, .continueCaller(lockOnMismatch: .joinToken(BoundKeypairTestCluster.tokenName)))
         XCTAssertEqual(try cluster.status().recoveryCount, 1)
         XCTAssertEqual(try cluster.status().boundBotInstanceID, first.instanceID)
         XCTAssertTrue(rejoined.effects.events.isEmpty)
         XCTAssertNotEqual(rejoined.joinState, first.joinState)
-        XCTAssertEqual(rejoined.attestation.attributes["join_kind"], "rejoin")
+        XCTAssertEqual(rejoined.facts["join_kind"], "rejoin")
     }
 
     func testRejoinWithAnotherInstancesIdentityIsRefused() async throws {

@@ -30,7 +30,7 @@ final class RotationTests: XCTestCase {
         let status = try cluster.status()
         XCTAssertNotEqual(status.boundPublicKey, original)
         XCTAssertEqual(status.lastRotatedAt, cluster.clock.now)
-        XCTAssertEqual(rotated.attestation.attributes["rotated"], "yes")
+        XCTAssertEqual(rotated.facts["rotated"], "yes")
         XCTAssertEqual(try BoundKeypairClientState.load(directory: directory).publicKey?.authorizedKey, status.boundPublicKey)
         let rotation = try XCTUnwrap(rotated.effects.events.first { $0.type == "bound_keypair.rotation" })
         XCTAssertTrue(rotation.success)

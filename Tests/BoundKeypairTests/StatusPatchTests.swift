@@ -131,7 +131,7 @@ final class StatusPatchTests: XCTestCase {
                                   startedAt: cluster.clock.now, cluster: cluster.cluster, keyBinding: BoundKeypairTestCluster.keyBinding)
         let attestation = try await cluster.method.attest(attempt, over: LoopbackChallengeExchange(prover: prover, request: request))
         guard case .patch(let patch) = attestation.tokenChange else { return XCTFail("expected a patch") }
-        XCTAssertThrowsError(try patch.apply(XCTUnwrap(cluster.token), PatchContext(botInstanceID: nil, now: cluster.clock.now))) {
+        XCTAssertThrowsError(try patch.apply(XCTUnwrap(cluster.token), CommitContext(botInstanceID: nil, now: cluster.clock.now))) {
             XCTAssertEqual(($0 as? JoinError)?.kind, .internalError)
         }
     }

@@ -72,11 +72,12 @@ final class EC2JoinMethodTests: XCTestCase {
     }
 
     func testAttestationCarriesHostIDAndVerifiedAccountRegionAndInstance() async throws {
-        let attestation = try await attestSucceeds(method, try attempt([TokenRule(awsAccount: Self.account)]))
+        let joining = try attempt([TokenRule(awsAccount: Self.account)])
+        let attestation = try await attestSucceeds(method, joining)
         XCTAssertEqual(attestation.hostID, "\(Self.account)-\(instanceID!)")
-        XCTAssertEqual(attestation.attributes["aws_account"], Self.account)
-        XCTAssertEqual(attestation.attributes["aws_region"], Self.region)
-        XCTAssertEqual(attestation.attributes["instance_id"], instanceID)
+        XCTAssertEqual(joining.facts.all["aws_account"], Self.account)
+        XCTAssertEqual(joining.facts.all["aws_region"], Self.region)
+        XCTAssertEqual(joining.facts.all["instance_id"], instanceID)
         XCTAssertEqual(attestation.tokenChange, .none)
     }
 

@@ -55,9 +55,10 @@ final class EC2MultiAccountJoinTests: XCTestCase {
     private var roleRule: TokenRule { TokenRule(awsRole: MotoTwoAccounts.roleARN) }
 
     func testRoleRuleJoinsAnInstanceOfAnotherAccountThroughAssumeRole() async throws {
-        let attestation = try await attestSucceeds(try makeMethod(), attempt(roleRule))
+        let joining = attempt(roleRule)
+        let attestation = try await attestSucceeds(try makeMethod(), joining)
         XCTAssertEqual(attestation.hostID, "\(Self.otherAccount)-\(instanceID!)")
-        XCTAssertEqual(attestation.attributes["aws_account"], Self.otherAccount)
+        XCTAssertEqual(joining.facts.all["aws_account"], Self.otherAccount)
         XCTAssertEqual(try accounts.assumedRoleSessions(named: "joinery-"), 1)
     }
 

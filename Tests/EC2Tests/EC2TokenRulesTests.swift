@@ -20,77 +20,77 @@ final class EC2TokenRulesTests: XCTestCase {
     }
 
     private func assertRejected(_ token: ProvisionToken, containing expected: String,
-                                file: StaticString = #filePath, line: UInt = #line) {
-        assertJoinError(.badParameter, containing: expected, file: file, line: line) {
-            _ = try method.validate(token)
+                                file: StaticString = #filePath, line: UInt = #line) async {
+        await assertJoinError(.badParameter, containing: expected, file: file, line: line) {
+            _ = try await method.validate(token)
         }
     }
 
     // MARK: Allow rules
 
-    func testTokenWithoutAllowRulesIsRejected() {
-        assertRejected(token(allow: []), containing: "requires defined token allow rules")
+    func testTokenWithoutAllowRulesIsRejected() async {
+        await assertRejected(token(allow: []), containing: "requires defined token allow rules")
     }
 
-    func testRuleWithAWSARNIsRejected() {
-        assertRejected(token(allow: [TokenRule(awsAccount: "123456789012", awsARN: "arn:aws:iam::123456789012:role/x")]),
+    func testRuleWithAWSARNIsRejected() async {
+        await assertRejected(token(allow: [TokenRule(awsAccount: "123456789012", awsARN: "arn:aws:iam::123456789012:role/x")]),
                        containing: "does not support aws_arn")
     }
 
-    func testRuleWithNeitherAccountNorRoleIsRejected() {
-        assertRejected(token(allow: [TokenRule(awsAccount: "123456789012"), TokenRule(awsRegions: ["us-west-2"])]),
+    func testRuleWithNeitherAccountNorRoleIsRejected() async {
+        await assertRejected(token(allow: [TokenRule(awsAccount: "123456789012"), TokenRule(awsRegions: ["us-west-2"])]),
                        containing: "spec.allow[1]: allow rule for \"ec2\" join method must include aws_account or aws_role")
     }
 
-    func testMalformedAccountIsRejected() {
-        assertRejected(token(allow: [TokenRule(awsAccount: "12345")]), containing: "\"12345\" is not a 12-digit AWS account ID")
+    func testMalformedAccountIsRejected() async {
+        await assertRejected(token(allow: [TokenRule(awsAccount: "12345")]), containing: "\"12345\" is not a 12-digit AWS account ID")
     }
 
-    func testRuleWithOnlyARoleIsAccepted() throws {
+    func testRuleWithOnlyARoleIsAccepted() async throws {
         let rule = TokenRule(awsRole: "arn:aws:iam::222222222222:role/joinery")
-        let validated = try method.validate(token(allow: [rule]))
+        let validated = try await method.validate(token(allow: [rule]))
         XCTAssertEqual(validated.spec.allow, [rule])
     }
 
-    func testBotRoleIsRefused() {
+    func testBotRoleIsRefused() async {
         var bot = token(roles: [.bot], allow: [TokenRule(awsAccount: "123456789012")])
         bot.spec.botName = "robot"
-        assertRejected(bot, containing: "cannot be used by bots")
+        await assertRejected(bot, containing: "cannot be used by bots")
     }
 
     // MARK: aws_iid_ttl
 
-    func testIIDTTLDefaultsToFiveMinutesWhenAbsent() throws {
-        let validated = try method.validate(token(allow: [TokenRule(awsAccount: "123456789012")]))
+    func testIIDTTLDefaultsToFiveMinutesWhenAbsent() async throws {
+        let validated = try await method.validate(token(allow: [TokenRule(awsAccount: "123456789012")]))
         XCTAssertEqual(validated.spec.awsIIDTTL?.description, "5m0s")
     }
 
-    func testIIDTTLOfZeroDefaultsToFiveMinutes() throws {
-        let validated = try method.validate(token(allow: [TokenRule(awsAccount: "123456789012")], ttl: GoDuration(seconds: 0)))
+    func testIIDTTLOfZeroDefaultsToFiveMinutes() async throws {
+        let validated = try await method.validate(token(allow: [TokenRule(awsAccount: "123456789012")], ttl: GoDuration(seconds: 0)))
         XCTAssertEqual(validated.spec.awsIIDTTL?.description, "5m0s")
     }
 
-    func testIIDTTLThatIsSetIsKept() throws {
-        let validated = try method.validate(token(allow: [TokenRule(awsAccount: "123456789012")], ttl: try GoDuration(parsing: "10m")))
+    func testIIDTTLThatIsSetIsKept() async throws {
+        let validated = try await method.validate(token(allow: [TokenRule(awsAccount: "123456789012")], ttl: try GoDuration(parsing: "10m")))
         XCTAssertEqual(validated.spec.awsIIDTTL?.description, "10m0s")
     }
 
     // MARK: Method defaulting through the set
 
-    func testTokenWithAllowRulesAndNoMethodDefaultsToEC2() throws {
+    func testTokenWithAllowRulesAndNoMethodDefaultsToEC2() async throws {
         let set = try JoinMethodRegistry(plugins: [.ec2, .storedTokens]).makeMethods(context: PluginContext(clock: ManualClock()))
         var token = ProvisionToken(name: "fleet", roles: [.node])
         token.spec.allow = [TokenRule(awsAccount: "123456789012")]
-        let validated = try set.validate(token)
+        let validated = try await set.validate(token)
         XCTAssertEqual(validated.spec.joinMethod, "ec2")
         XCTAssertEqual(validated.spec.awsIIDTTL?.description, "5m0s", "the ec2 rules ran after defaulting")
     }
 
-    func testTokenDefaultedToEC2IsHeldToTheEC2Rules() throws {
+    func testTokenDefaultedToEC2IsHeldToTheEC2Rules() async throws {
         let set = try JoinMethodRegistry(plugins: [.ec2, .storedTokens]).makeMethods(context: PluginContext(clock: ManualClock()))
         var token = ProvisionToken(name: "fleet", roles: [.node])
         token.spec.allow = [TokenRule(awsARN: "arn:aws:iam::123456789012:role/x")]
-        assertJoinError(.badParameter, containing: "does not support aws_arn") { _ = try set.validate(token) }
+        await assertJoinError(.badParameter, containing: "does not support aws_arn") { _ = try await set.validate(token) }
     }
 
     // MARK: auth_service.aws
@@ -112,12 +112,15 @@ final class EC2TokenRulesTests: XCTestCase {
 
 /// Account IDs are twelve ASCII digits; other Unicode digits are not accepted.
 final class EC2AccountDigitsTests: XCTestCase {
-    func testNonASCIIDigitsInAnAccountAreRejected() throws {
+    func testNonASCIIDigitsInAnAccountAreRejected() async throws {
         let method = try JoinMethodPlugin.ec2.makeMethod(PluginContext())
         for account in ["١٢٣٤٥٦٧٨٩٠١٢", "12345678901½"] {
             var token = ProvisionToken(name: "ec2-token", roles: [.node], joinMethod: "ec2")
             token.spec.allow = [TokenRule(awsAccount: account)]
-            XCTAssertThrowsError(try method.validate(token), account) { error in
+            do {
+                _ = try await method.validate(token)
+                XCTFail("accepted \(account)")
+            } catch {
                 XCTAssertTrue((error as? JoinError)?.message.contains("12-digit AWS account ID") == true, "\(error)")
             }
         }

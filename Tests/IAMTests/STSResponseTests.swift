@@ -24,7 +24,7 @@ final class STSResponseTests: XCTestCase {
     func testJSONIdentityIsAcceptedAndRecorded() async throws {
         let (method, attempt, exchange) = try await join(against: .identityJSON)
         let attestation = try await method.attest(attempt, over: exchange)
-        XCTAssertEqual(attestation.attributes, ["aws_account": "123456789012", "aws_arn": "arn:aws:iam::123456789012:user/alice"])
+        XCTAssertEqual(attempt.facts.all, ["aws_account": "123456789012", "aws_arn": "arn:aws:iam::123456789012:user/alice"])
         XCTAssertNil(attestation.hostID)
         XCTAssertEqual(attestation.tokenChange, .none)
         XCTAssertEqual(attempt.facts.all["aws_arn"], "arn:aws:iam::123456789012:user/alice")

@@ -71,76 +71,78 @@ final class TokenValidationTests: XCTestCase {
 
     // MARK: Through the enabled methods
 
-    func testCommonRulesRunBeforeTheMethod() throws {
+    func testCommonRulesRunBeforeTheMethod() async throws {
         let set = try FakePlugins.methods()
-        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(roles: [], method: "token")) },
-                       "provisioning token is missing roles")
+        let message = await joinErrorMessage { _ = try await set.validate(self.token(roles: [], method: "token")) }
+        XCTAssertEqual(message, "provisioning token is missing roles")
     }
 
-    func testMethodValidationIsCalled() throws {
+    func testMethodValidationIsCalled() async throws {
         let set = try FakePlugins.methods()
-        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(method: "ec2")) },
-                       "the ec2 join method requires defined allow rules")
+        let message = await joinErrorMessage { _ = try await set.validate(self.token(method: "ec2")) }
+        XCTAssertEqual(message, "the ec2 join method requires defined allow rules")
     }
 
-    func testMethodDefaultsAreReturned() throws {
+    func testMethodDefaultsAreReturned() async throws {
         let set = try FakePlugins.methods()
-        let validated = try set.validate(token(allow: [TokenRule(awsAccount: "123456789012")]))
+        let validated = try await set.validate(token(allow: [TokenRule(awsAccount: "123456789012")]))
         XCTAssertEqual(validated.spec.joinMethod, "ec2")
         XCTAssertEqual(validated.spec.awsIIDTTL, GoDuration(seconds: 300))
     }
 
-    func testDefaultedTokenMethodRejectsNothingElse() throws {
+    func testDefaultedTokenMethodRejectsNothingElse() async throws {
         let set = try FakePlugins.methods()
-        let validated = try set.validate(token())
+        let validated = try await set.validate(token())
         XCTAssertEqual(validated.spec.joinMethod, "token")
         XCTAssertEqual(validated.spec.roles, [.node])
     }
 
-    func testUnknownJoinMethodIsRejected() throws {
+    func testUnknownJoinMethodIsRejected() async throws {
         let set = try FakePlugins.methods()
-        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(method: "github")) },
-                       "unknown join method \"github\"")
+        let message = await joinErrorMessage { _ = try await set.validate(self.token(method: "github")) }
+        XCTAssertEqual(message, "unknown join method \"github\"")
     }
 
-    func testRegisteredButDisabledJoinMethodIsRejected() throws {
+    func testRegisteredButDisabledJoinMethodIsRejected() async throws {
         let set = try FakePlugins.methods(enabled: ["token"])
-        let message = joinErrorMessage {
-            _ = try set.validate(self.token(method: "ec2", allow: [TokenRule(awsAccount: "123456789012")]))
+        let message = await joinErrorMessage {
+            _ = try await set.validate(self.token(method: "ec2", allow: [TokenRule(awsAccount: "123456789012")]))
         }
         XCTAssertEqual(message, "join method \"ec2\" is not enabled on this Auth server; enabled: token")
     }
 
-    func testDisabledMethodIsNotReportedAsUnknown() throws {
+    func testDisabledMethodIsNotReportedAsUnknown() async throws {
         let set = try FakePlugins.methods(enabled: ["token"])
-        let message = joinErrorMessage { _ = try set.validate(self.token(method: "bound_keypair")) } ?? ""
+        let message = await joinErrorMessage { _ = try await set.validate(self.token(method: "bound_keypair")) } ?? ""
         XCTAssertFalse(message.hasPrefix("unknown join method"), message)
     }
 
-    func testSpecSectionNoEnabledMethodOwnsIsRejected() throws {
+    func testSpecSectionNoEnabledMethodOwnsIsRejected() async throws {
         var input = token(method: "token")
         input.spec.methodSections["github"] = .object(["repository": .string("org/repo")])
         let set = try FakePlugins.methods()
-        XCTAssertEqual(joinErrorMessage { _ = try set.validate(input) }, "unknown field \"spec.github\"")
+        let message = await joinErrorMessage { _ = try await set.validate(input) }
+        XCTAssertEqual(message, "unknown field \"spec.github\"")
     }
 
-    func testSpecSectionOfADisabledMethodIsRejected() throws {
+    func testSpecSectionOfADisabledMethodIsRejected() async throws {
         var input = token(method: "token")
         input.spec.methodSections["bound_keypair"] = .object([:])
         let set = try FakePlugins.methods(enabled: ["token"])
-        XCTAssertEqual(joinErrorMessage { _ = try set.validate(input) }, "unknown field \"spec.bound_keypair\"")
+        let message = await joinErrorMessage { _ = try await set.validate(input) }
+        XCTAssertEqual(message, "unknown field \"spec.bound_keypair\"")
     }
 
-    func testSpecSectionOwnedByTheTokensMethodIsAccepted() throws {
+    func testSpecSectionOwnedByTheTokensMethodIsAccepted() async throws {
         var input = token(method: "bound_keypair")
         input.spec.methodSections["bound_keypair"] = .object(["recovery": .object(["mode": .string("standard")])])
-        let validated = try FakePlugins.methods().validate(input)
+        let validated = try await FakePlugins.methods().validate(input)
         XCTAssertEqual(validated.spec.methodSections["bound_keypair"]?["recovery"]?["mode"], .string("standard"))
     }
 
-    func testMissingSectionIsReportedByItsMethod() throws {
+    func testMissingSectionIsReportedByItsMethod() async throws {
         let set = try FakePlugins.methods()
-        XCTAssertEqual(joinErrorMessage { _ = try set.validate(self.token(method: "bound_keypair")) },
-                       "spec.bound_keypair: field is required")
+        let message = await joinErrorMessage { _ = try await set.validate(self.token(method: "bound_keypair")) }
+        XCTAssertEqual(message, "spec.bound_keypair: field is required")
     }
 }

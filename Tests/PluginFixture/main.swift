@@ -5,6 +5,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinPluginSDK
 import JoineryProto
+import PluginProtocol
 
 /// A join method used to test the external-plugin machinery: one challenge round (sign-free:
 /// the answer is the challenge reversed), plus behaviours chosen by the client's initial
@@ -44,8 +45,9 @@ struct FixtureMethod: JoinMethod {
         guard solution.dropFirst(challenge.count) == keyBinding.bytes else {
             throw JoinError.accessDenied("the fixture's answer is bound to other public keys than the ones this join certifies")
         }
-        return Attestation(attributes: ["fixture_pid": "\(getpid())", "fixture_key_binding": keyBinding.text],
-                           methodResult: Data("welcome".utf8))
+        attempt.facts.record("fixture_pid", "\(getpid())")
+        attempt.facts.record("fixture_key_binding", keyBinding.text)
+        return Attestation(methodResult: { _, _ in Data("welcome".utf8) })
     }
 }
 

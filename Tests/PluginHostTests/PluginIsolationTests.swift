@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import JoinCore
-import JoinPluginSDK
+import PluginProtocol
 import Logging
 @testable import PluginHost
 import TestSupport

@@ -84,7 +84,7 @@ public struct JoinMethodSet: Sendable {
 
     /// Runs every rule of spec §1.3: the common ones, then the token's method's own; rejects a
     /// method that is unknown or not enabled, and any `spec` section no enabled method owns.
-    public func validate(_ token: ProvisionToken) throws -> ProvisionToken {
+    public func validate(_ token: ProvisionToken) async throws -> ProvisionToken {
         let common = try token.checkedCommonFields()
         guard let method = method(named: common.spec.joinMethod) else {
             if registeredNames.contains(common.spec.joinMethod) {
@@ -97,17 +97,17 @@ public struct JoinMethodSet: Sendable {
         for key in common.spec.methodSections.keys.sorted() where !owned.contains(key) {
             throw JoinError.badParameter("unknown field \"spec.\(key)\"")
         }
-        return try method.validate(common)
+        return try await method.validate(common)
     }
 }
 
 /// One registered join method as `tctl join-methods ls` shows it.
 public struct JoinMethodListing: Sendable, Equatable {
     public var name: String
-    public var origin: JoinMethodOrigin
+    package var origin: JoinMethodOrigin
     public var enabled: Bool
 
-    public init(name: String, origin: JoinMethodOrigin, enabled: Bool) {
+    package init(name: String, origin: JoinMethodOrigin, enabled: Bool) {
         self.name = name
         self.origin = origin
         self.enabled = enabled

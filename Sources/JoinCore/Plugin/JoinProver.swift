@@ -10,14 +10,16 @@ public protocol JoinProver: Sendable {
     /// The method name this prover speaks.
     var name: String { get }
 
-    /// True when the server's chosen method (from `ServerInit`) is one this prover can follow.
-    func accepts(serverMethod: String) -> Bool
-
     /// Bytes for `ClientInit.method_payload` (e.g. the EC2 identity document); may be empty.
     func initialPayload(for request: ProofRequest) async throws -> Data
 
     /// The solution to one server challenge.
     func answer(_ challenge: Data, for request: ProofRequest) async throws -> Data
+
+    // MARK: Rarely needed (token: accepts; bound_keypair: finish)
+
+    /// True when the server's chosen method (from `ServerInit`) is one this prover can follow.
+    func accepts(serverMethod: String) -> Bool
 
     /// Receives `JoinResult.method_result` once the join succeeded (e.g. to store a new join
     /// state); called before the caller stores the new identity.

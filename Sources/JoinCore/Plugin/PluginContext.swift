@@ -45,8 +45,8 @@ public struct ProverContext: Sendable {
     }
 }
 
-/// Where a registered method comes from, for `tctl join-methods ls`.
-public enum JoinMethodOrigin: Sendable, Equatable {
+/// Where a registered method comes from, for `tctl join-methods ls` (the host's business).
+package enum JoinMethodOrigin: Sendable, Equatable {
     /// Compiled into this binary.
     case builtIn
     /// A separate program, started by Joinery, whose SHA-256 is checked before every start.
@@ -64,11 +64,19 @@ public struct JoinMethodPlugin: Sendable {
     public let authServiceKeys: Set<String>
     public let makeMethod: @Sendable (PluginContext) throws -> any JoinMethod
     public let makeProver: @Sendable (ProverContext) throws -> any JoinProver
-    public let origin: JoinMethodOrigin
+    /// Built in or an external program; set by the plugin host.
+    package let origin: JoinMethodOrigin
 
-    public init(name: String, authServiceKeys: Set<String> = [], origin: JoinMethodOrigin = .builtIn,
+    public init(name: String, authServiceKeys: Set<String> = [],
                 makeMethod: @escaping @Sendable (PluginContext) throws -> any JoinMethod,
                 makeProver: @escaping @Sendable (ProverContext) throws -> any JoinProver) {
+        self.init(name: name, authServiceKeys: authServiceKeys, origin: .builtIn, makeMethod: makeMethod, makeProver: makeProver)
+    }
+
+    /// A plugin the host made (an external program).
+    package init(name: String, authServiceKeys: Set<String> = [], origin: JoinMethodOrigin,
+                 makeMethod: @escaping @Sendable (PluginContext) throws -> any JoinMethod,
+                 makeProver: @escaping @Sendable (ProverContext) throws -> any JoinProver) {
         self.name = name
         self.authServiceKeys = authServiceKeys
         self.origin = origin

@@ -73,12 +73,13 @@ public struct JoinPipeline: Sendable {
             }
             response = try await join(stream, record: &record, progress: &progress, facts: facts, effects: effects,
                            presented: presented, presentedCertificate: presentedCertificate)
-            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
+            // The method's facts, under the keys the pipeline set itself (bot_instance_id, bot_generation), which win.
+            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { pipeline, _ in pipeline }
             await recordOutcome(record, effects: effects, failure: nil)
             JoinMetrics.recordAttempt(method: methods.metricLabel(for: record.method), succeeded: true,
                                       duration: started.duration(to: .now))
         } catch {
-            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { attested, _ in attested }
+            record.attributes.merge(facts.all.mapValues(UntrustedString.sanitizeVerified)) { pipeline, _ in pipeline }
             let reason: String
             var answer: any Error = error
             if let refusal = error as? ConcealedRefusal {
@@ -199,13 +200,13 @@ public struct JoinPipeline: Sendable {
             effects: effects, keyBinding: request.keyBinding)
         let exchange = StreamChallengeExchange(stream: stream, maximumPayloadBytes: JoinPipeline.maximumPayloadBytes)
         let attestation = try await method.attest(attempt, over: exchange)
-        record.attributes = attestation.attributes.mapValues(UntrustedString.sanitizeVerified)
+        let botChoice = attestation.bot?.instance ?? .automatic
 
         // Locks are consulted only once the client has proved itself (spec §8.6), so an
         // unauthenticated caller can neither probe them nor trigger them.
         var lockTargets: [LockTarget] = [.joinToken(found.token.metadata.name)]
         if let attemptCaller { lockTargets.append(.botInstanceID(attemptCaller.instanceID)) }
-        if case .new(let previous?) = attestation.botInstance { lockTargets.append(.botInstanceID(previous)) }
+        if case .new(let previous?) = botChoice { lockTargets.append(.botInstanceID(previous)) }
         if case .host = request.subject, let hostID = attestation.hostID { lockTargets.append(.serverID(hostID)) }
         // An authenticated caller (not a forwarding proxy, checked above) is held to its locks
         // here as on every other call.
@@ -215,12 +216,13 @@ public struct JoinPipeline: Sendable {
         }
 
         var result = Joinery_V1_JoinResult()
-        var committed: CommittedJoin
+        let committedToken: ProvisionToken?
+        let commit: CommitContext
         switch request.subject {
         case .host(let nodeName, let additionalPrincipals, let dnsNames):
             let hostID = attestation.hostID ?? UUID().uuidString.lowercased()
-            let token = try await tokens.commit(attestation.tokenChange, for: found, context: PatchContext(botInstanceID: nil, now: clock.now))
-            committed = CommittedJoin(token: token, botInstanceID: nil, now: clock.now)
+            commit = CommitContext(botInstanceID: nil, now: clock.now)
+            committedToken = try await tokens.commit(attestation.tokenChange, for: found, context: commit)
             record.hostID = UntrustedString.sanitize(hostID)
             result.hostID = hostID
             result.certificates = try authorities.issueHostCertificates(HostIdentityRequest(
@@ -231,18 +233,17 @@ public struct JoinPipeline: Sendable {
                 remoteHost: HostCertificateNames.host(of: record.remoteAddress), now: clock.now))
         case .bot(let requestedExpiry):
             let plan = try botIssuance.plan(
-                choice: attestation.botInstance, caller: attemptCaller, botName: botName,
+                choice: botChoice, caller: attemptCaller, botName: botName,
                 tokenName: tokens.displayName(found.token), joinMethod: method.name, remoteAddress: record.remoteAddress,
-                renewable: attestation.renewable, requestedExpiry: requestedExpiry)
+                renewable: attestation.bot?.renewable ?? false, requestedExpiry: requestedExpiry)
             record.attributes["bot_instance_id"] = plan.instanceID
             do {
                 try await botIssuance.check(plan)
-                let token = try await tokens.commit(
-                    attestation.tokenChange, for: found, context: PatchContext(botInstanceID: plan.instanceID, now: clock.now))
+                commit = CommitContext(botInstanceID: plan.instanceID, now: clock.now)
+                committedToken = try await tokens.commit(attestation.tokenChange, for: found, context: commit)
                 let issued = try await botIssuance.issue(plan, sshPublicKey: request.sshPublicKey, tlsPublicKey: request.tlsPublicKey)
                 record.attributes["bot_generation"] = String(issued.generation)
                 result.certificates = issued.certificates
-                committed = CommittedJoin(token: token, botInstanceID: plan.instanceID, now: clock.now)
             } catch let refusal as BotIssuance.GenerationRefusal {
                 if let lock = refusal.lock {
                     effects.lock(lock, message: "the certificate generation of bot \(botName) instance \(plan.instanceID) did not match: its identity may have been copied")
@@ -256,11 +257,7 @@ public struct JoinPipeline: Sendable {
                 throw refusal.error
             }
         }
-        if let finish = attestation.finish {
-            result.methodResult = try finish(committed)
-        } else {
-            result.methodResult = attestation.methodResult
-        }
+        result.methodResult = try attestation.methodResult?(committedToken, commit) ?? Data()
         var response = Joinery_V1_JoinResponse()
         response.result = result
         return response

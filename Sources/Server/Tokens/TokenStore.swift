@@ -58,7 +58,7 @@ public struct TokenStore: Sendable {
     /// Validates and stores a token. `upsert` replaces an existing one; its method may carry
     /// the existing token's server-owned status over (spec §1.6).
     public func create(_ token: ProvisionToken, upsert: Bool) async throws -> ProvisionToken {
-        let validated = try methods.validate(token)
+        let validated = try await methods.validate(token)
         let existing = upsert ? try await backend.get(key(validated.metadata.name)).flatMap { try? decode($0.value) } : nil
         let checked = try methods.method(named: validated.spec.joinMethod)?
             .prepareForStorage(validated, replacing: existing) ?? validated
@@ -109,7 +109,7 @@ public struct TokenStore: Sendable {
     /// means another join used the token first. Returns the token as it now stands (`nil` when
     /// consumed).
     @discardableResult
-    func commit(_ change: TokenChange, for found: Found, context: PatchContext) async throws -> ProvisionToken? {
+    func commit(_ change: TokenChange, for found: Found, context: CommitContext) async throws -> ProvisionToken? {
         if case .none = change { return found.token }
         guard let revision = found.revision else {
             throw JoinError.badParameter("token \(displayName(found.token)) is read-only and cannot be consumed or updated")
@@ -122,10 +122,6 @@ public struct TokenStore: Sendable {
             case .consume:
                 try await backend.compareAndDelete(key, expectedRevision: revision)
                 return nil
-            case .update(let token):
-                _ = try await backend.compareAndSwap(key, expectedRevision: revision, value: try encode(token),
-                                                     expires: token.metadata.expires)
-                return token
             case .patch(let patch):
                 return try await apply(patch, key: key, context: context)
             }
@@ -136,7 +132,7 @@ public struct TokenStore: Sendable {
 
     /// Read, re-check and swap, a few times: a concurrent change to an unrelated part of the
     /// token only costs a retry, while a change the patch depended on makes `apply` throw.
-    private func apply(_ patch: TokenPatch, key: String, context: PatchContext) async throws -> ProvisionToken {
+    private func apply(_ patch: TokenPatch, key: String, context: CommitContext) async throws -> ProvisionToken {
         for _ in 0..<5 {
             guard let item = try await backend.get(key) else { throw JoinError.tokenExpiredOrNotFound }
             let fresh = try decode(item.value)

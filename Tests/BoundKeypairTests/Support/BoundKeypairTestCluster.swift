@@ -50,7 +50,8 @@ final class BoundKeypairTestCluster: Sendable {
     /// Stores a token the way `tctl create` does: validated, then prepared for storage.
     @discardableResult
     func createToken(section: JSONValue?) throws -> ProvisionToken {
-        let validated = try JoinMethodSet(methods: [method]).validate(Self.token(section: section))
+        // What JoinMethodSet.validate runs for this token (its only section is the method's own).
+        let validated = try method.validate(Self.token(section: section).checkedCommonFields())
         let prepared = try method.prepareForStorage(validated, replacing: token)
         stored.withLock { $0 = prepared }
         return prepared
@@ -82,6 +83,8 @@ final class BoundKeypairTestCluster: Sendable {
     /// What a successful join produced.
     struct Outcome {
         var attestation: Attestation
+        /// What the method recorded for the audit event.
+        var facts: [String: String]
         var instanceID: String
         var committed: ProvisionToken
         var joinState: String
@@ -106,21 +109,22 @@ final class BoundKeypairTestCluster: Sendable {
         let attestation = try await method.attest(attempt, over: exchange)
 
         let instanceID: String
-        switch attestation.botInstance {
+        switch attestation.bot?.instance ?? .automatic {
         case .continueCaller: instanceID = try XCTUnwrap(caller).instanceID
         case .new, .automatic: instanceID = UUID().uuidString.lowercased()
         }
         guard case .patch(let patch) = attestation.tokenChange else {
             throw JoinError.internalError("expected a token patch, got \(attestation.tokenChange)")
         }
-        let committed = try patch.apply(try XCTUnwrap(token), PatchContext(botInstanceID: instanceID, now: clock.now))
+        let commit = CommitContext(botInstanceID: instanceID, now: clock.now)
+        let committed = try patch.apply(try XCTUnwrap(token), commit)
         store(committed)
-        let finish = try XCTUnwrap(attestation.finish)
-        let result = try finish(CommittedJoin(token: committed, botInstanceID: instanceID, now: clock.now))
+        let methodResult = try XCTUnwrap(attestation.methodResult)
+        let result = try methodResult(committed, commit)
         try await prover.finish(methodResult: result, for: request)
 
         let fields = try XCTUnwrap(JSONSerialization.jsonObject(with: result) as? [String: String])
-        return Outcome(attestation: attestation, instanceID: instanceID, committed: committed,
+        return Outcome(attestation: attestation, facts: attempt.facts.all, instanceID: instanceID, committed: committed,
                        joinState: try XCTUnwrap(fields["join_state"]), publicKey: try XCTUnwrap(fields["public_key"]),
                        exchange: exchange, effects: effects)
     }
@@ -162,6 +166,20 @@ extension XCTestCase {
             }
             XCTAssertEqual(error.kind, kind, error.message, file: file, line: line)
             XCTAssertTrue(error.message.contains(fragment), "\"\(error.message)\" lacks \"\(fragment)\"", file: file, line: line)
+        }
+    }
+
+    /// The same for async `body` (validation through a ``JoinMethodSet``).
+    func assertThrowsJoinError(_ kind: JoinError.Kind, containing fragment: String,
+                               file: StaticString = #filePath, line: UInt = #line, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            XCTFail("expected \(kind) containing \"\(fragment)\", got success", file: file, line: line)
+        } catch let error as JoinError {
+            XCTAssertEqual(error.kind, kind, error.message, file: file, line: line)
+            XCTAssertTrue(error.message.contains(fragment), "\"\(error.message)\" lacks \"\(fragment)\"", file: file, line: line)
+        } catch {
+            XCTFail("expected JoinError, got \(error)", file: file, line: line)
         }
     }
 }

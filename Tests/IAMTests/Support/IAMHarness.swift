@@ -109,7 +109,7 @@ extension XCTestCase {
                      file: StaticString = #filePath, line: UInt = #line) async -> JoinError? {
         do {
             let attestation = try await method.attest(attempt, over: exchange)
-            XCTFail("expected a rejection containing \"\(expected)\", got a join with \(attestation.attributes)", file: file, line: line)
+            XCTFail("expected a rejection containing \"\(expected)\", got a join with \(attestation.hostID ?? "no host ID") and facts \(attempt.facts.all)", file: file, line: line)
         } catch let error as JoinError {
             if let kind { XCTAssertEqual(error.kind, kind, error.message, file: file, line: line) }
             XCTAssertTrue(error.message.contains(expected), "\"\(error.message)\" lacks \"\(expected)\"", file: file, line: line)

@@ -92,3 +92,15 @@ func joinErrorMessage(_ body: () throws -> Void) -> String? {
     }
     return nil
 }
+
+/// The message of a ``JoinError`` thrown by async code, such as ``JoinMethodSet/validate(_:)``.
+func joinErrorMessage(_ body: () async throws -> Void) async -> String? {
+    do {
+        try await body()
+    } catch let error as JoinError {
+        return error.message
+    } catch {
+        return "unexpected error type \(type(of: error)): \(error)"
+    }
+    return nil
+}

@@ -38,7 +38,7 @@ public struct X509PopJoinMethod: JoinMethod {
         let rules = try X509PopTokenSpec(of: attempt.token)
         let chain = try X509PopPayload(decoding: attempt.initialPayload)
         let host = try await verifier.verify(chain, at: attempt.startedAt)
-        for (key, value) in host.attributes { attempt.facts.record(key, value) }
+        attempt.facts.record(host.attributes)
 
         guard rules.admits(commonName: host.commonName) else {
             guard let commonName = host.commonName else {
@@ -50,6 +50,6 @@ public struct X509PopJoinMethod: JoinMethod {
         let challenge = X509PopChallenge.fresh(fingerprint: host.fingerprint, clusterName: attempt.cluster.clusterName)
         let solution = try await exchange.challenge(challenge.encoded)
         try host.checkSignature(solution, over: challenge)
-        return Attestation(attributes: host.attributes)
+        return Attestation()
     }
 }

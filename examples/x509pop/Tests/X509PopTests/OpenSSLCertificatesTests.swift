@@ -49,8 +49,8 @@ final class OpenSSLCertificatesTests: XCTestCase {
         let prover = try plugin.makeProver(ProverContext())
         let payload = try await prover.initialPayload(for: MethodHarness.request)
         let token = MethodHarness.token(.object(["allow": .array([.object(["common_name": .string("web-*")])])]))
-        let attestation = try await method.attest(MethodHarness.attempt(payload, token: token, at: Date()),
-                                                  over: ProverExchange(prover: prover))
-        XCTAssertEqual(attestation.attributes["x509pop.subject_common_name"], "web-1.example.com")
+        let attempt = MethodHarness.attempt(payload, token: token, at: Date())
+        _ = try await method.attest(attempt, over: ProverExchange(prover: prover))
+        XCTAssertEqual(attempt.facts.all["x509pop.subject_common_name"], "web-1.example.com")
     }
 }

@@ -14,7 +14,7 @@ final class X509PopVerificationTests: XCTestCase {
                                file: StaticString = #filePath, line: UInt = #line) async {
         do {
             let attestation = try await body()
-            XCTFail("joined with \(attestation.attributes)", file: file, line: line)
+            XCTFail("joined (host ID \(attestation.hostID ?? "none"))", file: file, line: line)
         } catch {
             XCTAssertEqual(error as? JoinError, expected, file: file, line: line)
         }
@@ -30,10 +30,11 @@ final class X509PopVerificationTests: XCTestCase {
         let harness = try MethodHarness()
         let host = try TestHost.issued(by: harness.root, now: now)
         let exchange = ProverExchange(prover: try MethodHarness.prover(for: host))
-        let attestation = try await harness.attest(host, exchange: exchange)
+        let facts = AttemptFacts()
+        let attestation = try await harness.attest(host, exchange: exchange, facts: facts)
 
         let der = host.chain[0].derBytes
-        XCTAssertEqual(attestation.attributes, [
+        XCTAssertEqual(facts.all, [
             "x509pop.subject_common_name": "web-1.example.com",
             "x509pop.serial": host.chain[0].serialNumber.bytes.map { String(format: "%02x", $0) }.joined(),
             "x509pop.fingerprint_sha256": SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined(),
@@ -57,8 +58,9 @@ final class X509PopVerificationTests: XCTestCase {
     func testChainThroughAnIntermediateIsAdmitted() async throws {
         let harness = try MethodHarness()
         let host = try TestHost.issued(by: harness.root, intermediates: [try harness.root.intermediate(now: now)], now: now)
-        let attestation = try await harness.attest(host)
-        XCTAssertEqual(attestation.attributes["x509pop.subject_common_name"], "web-1.example.com")
+        let facts = AttemptFacts()
+        _ = try await harness.attest(host, facts: facts)
+        XCTAssertEqual(facts.all["x509pop.subject_common_name"], "web-1.example.com")
     }
 
     func testLeafWithoutExtendedKeyUsageIsAdmitted() async throws {

@@ -64,11 +64,13 @@ struct MethodHarness {
         X509PopProver(credentials: try HostCredentials(chain: X509PopPayload(derEncodings: host.chain.map(\.derBytes)), privateKey: host.key))
     }
 
-    /// A whole join of `host`: its payload, then its answer to the challenge.
+    /// A whole join of `host`: its payload, then its answer to the challenge. The method
+    /// records what it verified in `facts`.
     func attest(_ host: TestHost, token: ProvisionToken = token(), at time: Date = now,
-                exchange: ProverExchange? = nil) async throws -> Attestation {
+                exchange: ProverExchange? = nil, facts: AttemptFacts = AttemptFacts()) async throws -> Attestation {
         let prover = try Self.prover(for: host)
         let payload = try await prover.initialPayload(for: Self.request)
-        return try await method.attest(Self.attempt(payload, token: token, at: time), over: exchange ?? ProverExchange(prover: prover))
+        return try await method.attest(Self.attempt(payload, token: token, at: time, facts: facts),
+                                       over: exchange ?? ProverExchange(prover: prover))
     }
 }

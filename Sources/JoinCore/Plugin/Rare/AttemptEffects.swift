@@ -3,11 +3,12 @@ import Synchronization
 /// Security reactions a method asks for during an attempt, which the core applies when the
 /// attempt ends, whether it succeeded or not: locks to create (a cloned keypair) and extra
 /// audit events (recoveries, rotations). Methods never write to the backend themselves.
+/// Used by bound_keypair.
 public final class AttemptEffects: Sendable {
-    /// A lock the method wants created.
-    public struct LockRequest: Sendable, Equatable {
-        public var target: LockTarget
-        public var message: String
+    /// A lock the method wants created (read by the core only).
+    package struct LockRequest: Sendable, Equatable {
+        package var target: LockTarget
+        package var message: String
     }
 
     /// An audit event of the method's own, written next to the join event.
@@ -44,6 +45,7 @@ public final class AttemptEffects: Sendable {
         state.withLock { $0.events.append(event) }
     }
 
-    public var locks: [LockRequest] { state.withLock { $0.locks } }
-    public var events: [Event] { state.withLock { $0.events } }
+    /// What the method asked for, in order (read by the core, and by tests in this package).
+    package var locks: [LockRequest] { state.withLock { $0.locks } }
+    package var events: [Event] { state.withLock { $0.events } }
 }
