@@ -85,22 +85,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The client-side transport to the cluster, below Agent and ProxyService: Auth addresses
+        // and failover, the pinned, unverified and mTLS connections to the Auth server, and the
+        // local tunnel (HTTP CONNECT proxies, TLS to a Proxy Service).
+        .target(
+            name: "Transport",
+            dependencies: [
+                "JoinCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The joining side: join client, identity store, heartbeats.
         .target(
             name: "Agent",
             dependencies: [
-                "JoinCore", "JoineryProto",
+                "JoinCore", "JoineryProto", "Transport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-                // The local tunnel (Connection/Tunnel): HTTP CONNECT proxies and outer TLS.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -163,7 +178,7 @@ let package = Package(
         .target(
             name: "ProxyService",
             dependencies: [
-                "JoinCore", "JoineryProto", "Agent",
+                "JoinCore", "JoineryProto", "Transport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -208,7 +223,7 @@ let package = Package(
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "JoineryProto", "Server", "Agent", "ProxyService", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
+                "JoinCore", "JoineryProto", "Server", "Agent", "Transport", "ProxyService", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -233,7 +248,7 @@ let package = Package(
         .executableTarget(
             name: "joinery-bench",
             dependencies: [
-                "Server", "Agent", "JoinCore", "JoineryProto", "StaticJoin", "TokenJoin", "EC2Join", "AWSKit", "TestSupport",
+                "Server", "Agent", "Transport", "JoinCore", "JoineryProto", "StaticJoin", "TokenJoin", "EC2Join", "AWSKit", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -244,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "ProxyServiceTests",
             dependencies: [
-                "ProxyService", "Agent", "Server", "JoinCore", "JoineryProto", "StaticJoin", "TokenJoin", "TestSupport",
+                "ProxyService", "Agent", "Transport", "Server", "JoinCore", "JoineryProto", "StaticJoin", "TokenJoin", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -262,7 +277,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "JoinCore", "JoineryProto", "Server", "Agent", "AWSKit", "StaticJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin", "CLISupport",
+                "JoinCore", "JoineryProto", "Server", "Transport", "AWSKit", "StaticJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin", "CLISupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -300,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "BackendTestSuite", "TestSupport",
+                "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "Transport", "BackendTestSuite", "TestSupport",
                 // The audit trail suite provokes each method's attestation failures.
                 "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Logging", package: "swift-log"),
@@ -315,13 +330,27 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "JoinCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Transport", "JoinCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "Transport", "JoinCore", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "StaticTests", dependencies: ["StaticJoin", "JoinCore", "Server", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
         // Several Auth servers on one PostgreSQL: shared CAs, single use across servers, failover.
         .testTarget(
             name: "HighAvailabilityTests",
             dependencies: [
-                "Server", "Agent", "JoinCore", "TokenJoin", "BoundKeypairJoin", "TestSupport", "teleport", "tctl",
+                "Server", "Agent", "Transport", "JoinCore", "TokenJoin", "BoundKeypairJoin", "TestSupport", "teleport", "tctl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -347,7 +376,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "JoinCore", "JoineryProto", "Server", "Agent",
+                "JoinCore", "JoineryProto", "Server", "Agent", "Transport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -378,7 +407,7 @@ let package = Package(
         .testTarget(
             name: "TrustTests",
             dependencies: [
-                "Agent", "Server", "ProxyService", "JoinCore", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl",
+                "Agent", "Transport", "Server", "ProxyService", "JoinCore", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -388,8 +417,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "PluginHost", "TestSupport", "teleport", "tctl", "tbot", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "Transport", "PluginHost", "TestSupport", "teleport", "tctl", "tbot", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]
 )

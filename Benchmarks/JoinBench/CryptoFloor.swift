@@ -1,4 +1,3 @@
-import Agent
 import Crypto
 import Foundation
 import GRPCCore
@@ -7,6 +6,7 @@ import JoinCore
 import JoineryProto
 import Server
 import TestSupport
+import Transport
 
 /// The CPU cost of the work no join can avoid: one TLS connection to the Auth server (both
 /// ends' handshakes, since client and server share this process) and signing one SSH and one

@@ -2,6 +2,7 @@ import Agent
 import Foundation
 import JoinCore
 import TestSupport
+import Transport
 
 /// N joiners start at once, each joining with one multi-use token over real gRPC and TLS to
 /// one Auth server on SQLite, verifying it with the CA pin (so each join opens two TLS

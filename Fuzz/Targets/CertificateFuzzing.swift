@@ -1,9 +1,9 @@
-import Agent
 import EC2Join
 import Foundation
 import JoinCore
 import Server
 import SwiftASN1
+import Transport
 import X509
 
 /// X.509 certificates and keys: DER from the join conversation (the TLS public key a joining

@@ -1,10 +1,10 @@
 import AWSKit
-import Agent
 import CLISupport
 import Foundation
 import JoinCore
 import Server
 import StaticJoin
+import Transport
 
 /// The YAML files operators write: teleport.yaml, tbot.yaml and the resource files of
 /// `tctl create` (tokens above all). They are not sent over the network, but they are often

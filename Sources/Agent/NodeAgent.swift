@@ -1,6 +1,7 @@
 import Foundation
 import JoinCore
 import Logging
+import Transport
 
 /// A joined process's life: reuse the identity in `data_dir` or join to get one, save it
 /// whole, then heartbeat until stopped.

@@ -1,4 +1,4 @@
-import Agent
+import Transport
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2

@@ -1,4 +1,4 @@
-import Agent
+import Transport
 import Foundation
 
 /// What a Proxy Service needs to run: where it listens, the certificate it shows clients, and

@@ -1,4 +1,4 @@
-import Agent
+import Transport
 import JoinCore
 import Logging
 import NIOCore

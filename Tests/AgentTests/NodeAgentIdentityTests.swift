@@ -2,6 +2,7 @@ import Foundation
 @testable import Agent
 import JoinCore
 import Logging
+import Transport
 import XCTest
 
 /// A restart reuses the identity in `data_dir` instead of joining again (DESIGN.md §6).

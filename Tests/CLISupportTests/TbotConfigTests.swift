@@ -1,7 +1,7 @@
-import Agent
 import CLISupport
 import Foundation
 import JoinCore
+import Transport
 import XCTest
 
 /// tbot.yaml as the bound-keypair seed guide writes it, and the settings it yields.

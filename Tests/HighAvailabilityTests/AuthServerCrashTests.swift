@@ -6,6 +6,7 @@ import JoinCore
 import Logging
 import TestSupport
 import TokenJoin
+import Transport
 import XCTest
 
 /// Two `teleport start` Auth server processes on one PostgreSQL; one is SIGKILLed in the middle

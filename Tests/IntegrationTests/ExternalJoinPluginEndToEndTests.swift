@@ -5,6 +5,7 @@ import JoinCore
 import Logging
 import PluginHost
 import TestSupport
+import Transport
 import XCTest
 #if canImport(Glibc)
 import Glibc

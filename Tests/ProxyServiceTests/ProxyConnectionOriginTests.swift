@@ -1,4 +1,3 @@
-import Agent
 import Crypto
 import Foundation
 import GRPCCore
@@ -15,6 +14,7 @@ import StaticJoin
 import SwiftASN1
 import TestSupport
 import TokenJoin
+import Transport
 import X509
 import XCTest
 

@@ -14,6 +14,7 @@ import StaticJoin
 import SwiftASN1
 import TestSupport
 import TokenJoin
+import Transport
 import X509
 import XCTest
 

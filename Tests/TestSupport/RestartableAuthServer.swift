@@ -1,8 +1,8 @@
-import Agent
 import Foundation
 import JoinCore
 import Logging
 import Server
+import Transport
 
 /// An Auth server run in-process on a data_dir and a backend the test owns, so the same server
 /// can be stopped and started again on them (a restart), or several servers can share one

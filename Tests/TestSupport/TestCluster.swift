@@ -5,6 +5,7 @@ import JoinCore
 import JoineryProto
 import Logging
 import Server
+import Transport
 
 /// A real Auth server for tests: SQLite in a scratch directory, the built-in methods, TLS on a
 /// free port of 127.0.0.1. `stop()` cancels it and removes the directory.

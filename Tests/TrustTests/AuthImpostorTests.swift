@@ -10,6 +10,7 @@ import Server
 import StaticJoin
 import TestSupport
 import TokenJoin
+import Transport
 import XCTest
 
 /// Issue 15, "only the Auth server can speak as the Auth server": a real TLS server

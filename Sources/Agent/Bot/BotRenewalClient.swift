@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
+import Transport
 
 /// Renews a renewable bot identity (token-method bots) with the Auth server, authenticating
 /// with the current certificates and certifying a fresh key. The server holds the renewal to

@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
 import Logging
+import Transport
 
 /// Announces a joined process to the Auth server at a fixed interval over mTLS, so that
 /// `tctl nodes ls` lists it within seconds of start and drops it a while after it stops.

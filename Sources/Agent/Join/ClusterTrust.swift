@@ -1,6 +1,7 @@
 import Foundation
 import JoinCore
 import Logging
+import Transport
 
 /// Establishes trust in the Auth server before a join (spec §5), and refuses to join without
 /// it: nothing is sent until the process knows how it will check who answers.
@@ -48,23 +49,5 @@ enum ClusterTrust {
             (--ca-path, teleport.ca_path, onboarding.ca_path) holding the cluster's CA; or, to skip verification \
             knowingly, --insecure. Nothing was sent.
             """)
-    }
-}
-
-/// Splits a PEM bundle into its blocks.
-package enum PEMBundle {
-    package static func split(_ text: String) -> [String] {
-        var blocks: [String] = []
-        var current: [Substring] = []
-        for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("-----BEGIN ") { current = [] }
-            current.append(Substring(trimmed))
-            if trimmed.hasPrefix("-----END ") {
-                blocks.append(current.joined(separator: "\n") + "\n")
-                current = []
-            }
-        }
-        return blocks
     }
 }

@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
 import Logging
+import Transport
 import X509
 
 /// Joins the cluster: establishes trust in the Auth server, generates this process's keys,

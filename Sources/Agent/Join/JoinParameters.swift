@@ -1,5 +1,6 @@
 import Foundation
 import JoinCore
+import Transport
 
 /// What a process needs to join: where, with which token and method, as what, and how to
 /// trust the Auth server.

@@ -1,8 +1,8 @@
-import Agent
 import BoundKeypairJoin
 import Foundation
 import JoinCore
 import Logging
+import Transport
 
 /// `tbot keypair create` (spec §8.10): makes the bound keypair a bot will prove itself with,
 /// before it first joins, so an administrator can pre-register the public key as the token's

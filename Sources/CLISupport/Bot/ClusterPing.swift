@@ -1,9 +1,9 @@
-import Agent
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
+import Transport
 
 /// Asks a cluster address what it is (`JoinService/Ping`): its name, version and signature
 /// algorithm suite. `tbot keypair create` needs only the suite, to pick the key type the cluster

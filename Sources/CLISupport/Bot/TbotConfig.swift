@@ -1,6 +1,6 @@
-import Agent
 import Foundation
 import JoinCore
+import Transport
 
 /// A tbot.yaml (`version: v2`), parsed strictly: where the cluster is, how the bot joins,
 /// where it keeps its identity and which credentials it writes out.

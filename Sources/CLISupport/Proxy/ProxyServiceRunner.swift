@@ -1,9 +1,9 @@
-import Agent
 import Foundation
 import JoinCore
 import Logging
 import ProxyService
 import Server
+import Transport
 
 /// Runs the Proxy Service that teleport.yaml's `proxy_service` describes. The proxy needs a
 /// Proxy-role identity of its own:

@@ -1,10 +1,10 @@
-import Agent
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
 import Server
+import Transport
 
 /// How tctl reaches the Auth server: which address and which Admin identity.
 ///

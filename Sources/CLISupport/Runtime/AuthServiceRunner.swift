@@ -1,8 +1,8 @@
-import Agent
 import Foundation
 import JoinCore
 import Logging
 import Server
+import Transport
 
 /// Runs the Auth service described by a teleport.yaml: opens the backend (SQLite in
 /// `data_dir`, or the PostgreSQL database `teleport.storage` names), makes

@@ -1,7 +1,7 @@
-import Agent
 import Foundation
 import JoinCore
 import Logging
+import Transport
 
 /// Where a joining process connects and how (spec §9.5), from `proxy_server` or
 /// `auth_server`, `ca_path`, `--insecure` and the HTTP proxy environment:

@@ -2,6 +2,7 @@ import Agent
 import Foundation
 import JoinCore
 import Logging
+import Transport
 
 /// Runs a joining process described by a teleport.yaml (after command-line overrides): joins
 /// with the configured token and method unless `data_dir` already holds an identity, then

@@ -1,10 +1,10 @@
-import Agent
 import CLISupport
 import Foundation
 import JoinCore
 import JoineryProto
 import Server
 import TestSupport
+import Transport
 import X509
 import XCTest
 

@@ -1,4 +1,3 @@
-import Agent
 import BoundKeypairJoin
 import Foundation
 import JoinCore
@@ -6,6 +5,7 @@ import Logging
 import Server
 import TestSupport
 import TokenJoin
+import Transport
 
 /// A `teleport start` Auth server whose cluster state outlives its process: the state is
 /// seeded in-process before the first start, the process is SIGKILLed and started again on

@@ -3,6 +3,7 @@ import BoundKeypairJoin
 import Foundation
 import JoinCore
 import Logging
+import Transport
 
 /// The clients of a join storm, in this process, over real gRPC and TLS to the Auth server
 /// under test: node workers joining again and again with the multi-use token, racers for the

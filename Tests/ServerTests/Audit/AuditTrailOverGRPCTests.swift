@@ -1,4 +1,3 @@
-import Agent
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -9,6 +8,7 @@ import Logging
 import Server
 import TestSupport
 import TokenJoin
+import Transport
 import XCTest
 
 /// The ways out that only exist over the network: the client hanging up in the middle of a

@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2
 import JoinCore
 import Server
 import TestSupport
+import Transport
 import XCTest
 
 /// The Auth server refuses heartbeats whose strings would reach an operator's terminal as

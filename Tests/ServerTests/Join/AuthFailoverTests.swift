@@ -3,6 +3,7 @@ import Foundation
 import JoinCore
 import Logging
 import TestSupport
+import Transport
 import XCTest
 
 /// Failing over between Auth servers: unreachable ones are skipped, a real answer is final, and

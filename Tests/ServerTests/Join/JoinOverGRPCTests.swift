@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
 import Server
+import Transport
 import X509
 import TestSupport
 import XCTest

@@ -1,4 +1,3 @@
-import Agent
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -6,6 +5,7 @@ import JoinCore
 import JoineryProto
 import Server
 import TestSupport
+import Transport
 import X509
 import XCTest
 

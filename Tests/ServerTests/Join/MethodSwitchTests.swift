@@ -7,6 +7,7 @@ import Server
 import StaticJoin
 import TestSupport
 import TokenJoin
+import Transport
 import XCTest
 
 /// A client never follows a method switch (issue 15, item 3): one configured for a method

@@ -1,4 +1,4 @@
-@testable import Agent
+@testable import Transport
 import Foundation
 import JoinCore
 import NIOSSL

@@ -6,6 +6,7 @@ import JoinCore
 import JoineryProto
 import Server
 import TestSupport
+import Transport
 import X509
 import XCTest
 

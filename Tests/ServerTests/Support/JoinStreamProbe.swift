@@ -1,9 +1,9 @@
-import Agent
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
 import JoineryProto
+import Transport
 
 /// Raw join streams over real gRPC and TLS, for tests where the client misbehaves in ways the
 /// join client never would: stays silent, sends too much, opens too many streams.

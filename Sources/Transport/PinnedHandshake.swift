@@ -14,23 +14,23 @@ import X509
 ///
 /// Why a handshake failed is kept in ``failure`` so the join client can report the pin
 /// mismatch in words rather than as a TLS alert.
-final class PinnedHandshake: Sendable {
-    let pins: [CAPin]
+package final class PinnedHandshake: Sendable {
+    package let pins: [CAPin]
     /// Where the pins came from, named in a mismatch when the operator did not set them.
     let pinsOrigin: String?
     let clock: any JoinClock
     private let recorded = Mutex<JoinError?>(nil)
 
-    init(pins: [CAPin], pinsOrigin: String? = nil, clock: any JoinClock) {
+    package init(pins: [CAPin], pinsOrigin: String? = nil, clock: any JoinClock) {
         self.pins = pins
         self.pinsOrigin = pinsOrigin
         self.clock = clock
     }
 
     /// Why the last handshake was refused, if it was.
-    var failure: JoinError? { recorded.withLock { $0 } }
+    package var failure: JoinError? { recorded.withLock { $0 } }
 
-    func transport(_ address: AuthAddress) throws -> HTTP2ClientTransport.Posix {
+    package func transport(_ address: AuthAddress) throws -> HTTP2ClientTransport.Posix {
         try AuthTransports.custom(address) { certificates, promise in
             promise.succeed(self.verify(certificates))
         }

@@ -1,4 +1,4 @@
-import Agent
+import Transport
 import GRPCCore
 import JoinCore
 import XCTest

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-@testable import Agent
+@testable import Transport
 import JoinCore
 import Logging
 import NIOCore
