@@ -1,9 +1,16 @@
 import JoinCore
 
 /// Every message the `bound_keypair` method rejects a join with, worded as Teleport words them
-/// (spec §8.5, §8.6) so operators can search for them. None names a secret or a key's private
-/// half; detailed reasons go to the attempt's audit facts instead.
+/// (spec §8.5, §8.6) so operators can search for them, and the two `tctl create` refuses a
+/// token with for its roles and bot name. None names a secret or a key's private half;
+/// detailed reasons go to the attempt's audit facts instead.
 enum BoundKeypairErrors {
+    static func notBotRoleOnly(_ roles: [SystemRole]) -> JoinError {
+        let names = roles.map(\.rawValue).joined(separator: ",")
+        return .badParameter("the bound_keypair join method only supports the Bot role: spec.roles must be [Bot], got [\(names)]")
+    }
+    static let noBotName = JoinError.badParameter("the bound_keypair join method requires spec.bot_name: the bot this token joins")
+
     static let botsOnly = JoinError.badParameter("bound keypair joining is only supported for bots")
     static let noRecoveriesRemaining = JoinError.accessDenied("no recovery attempts remaining")
     static let noRejoinsRemaining = JoinError.accessDenied("no rejoins remaining")

@@ -1,6 +1,25 @@
 import Foundation
 import JoinCore
 
+/// The `bound_keypair` checks of `tctl create` (spec §1.3, §8.1): bots only, a bot name, a
+/// well-formed `spec.bound_keypair` written back normalised, and a readable status if one is
+/// given.
+enum BoundKeypairTokenRules {
+    static func validate(_ token: ProvisionToken) throws -> ProvisionToken {
+        guard token.spec.roles == [.bot] else {
+            throw BoundKeypairErrors.notBotRoleOnly(token.spec.roles)
+        }
+        guard !token.spec.botName.isEmpty else {
+            throw BoundKeypairErrors.noBotName
+        }
+        let section = try BoundKeypairTokenSpec(of: token)
+        _ = try BoundKeypairStatus(of: token)
+        var validated = token
+        validated.spec.methodSections[BoundKeypairTokenSpec.sectionKey] = section.json
+        return validated
+    }
+}
+
 /// A token's `spec.bound_keypair` section (spec §8.1): how a bot onboards (a pre-registered
 /// public key or a one-time registration secret), how many times it may recover, and when it
 /// must rotate its key.

@@ -31,7 +31,7 @@ public struct EC2JoinMethod: JoinMethod {
 
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
         guard !attempt.initialPayload.isEmpty else {
-            throw JoinError.accessDenied("the client sent no instance identity document")
+            throw EC2Errors.noDocument
         }
         let document = try verifier.verify(attempt.initialPayload)
         attempt.facts.record("aws_account", document.accountId)
@@ -46,23 +46,22 @@ public struct EC2JoinMethod: JoinMethod {
             (rule.awsAccount == nil || rule.awsAccount == document.accountId)
                 && (rule.awsRegions == nil || rule.awsRegions?.contains(document.region) == true)
         }) else {
-            throw JoinError.accessDenied(
-                "instance \(hostID) did not match any allow rules in token \(attempt.token.metadata.name)")
+            throw EC2Errors.noMatchingRule(hostID: hostID, token: attempt.token.metadata.name)
         }
         let state: String?
         do {
             state = try await instances.state(ofInstance: document.instanceId, region: document.region, assumingRole: rule.awsRole)
         } catch let error as JoinError {
-            throw JoinError.accessDenied("failed to get instance state: \(error.message)")
+            throw EC2Errors.instanceStateUnavailable(error.message)
         } catch {
-            throw JoinError.accessDenied("failed to get instance state: \(error)")
+            throw EC2Errors.instanceStateUnavailable("\(error)")
         }
         guard let state else {
-            throw JoinError.accessDenied("failed to get instance state: instance \(document.instanceId) was not found in account \(document.accountId), region \(document.region)")
+            throw EC2Errors.instanceNotFound(instanceID: document.instanceId, account: document.accountId, region: document.region)
         }
         attempt.facts.record("instance_state", state)
         guard state == "running" else {
-            throw JoinError.accessDenied("instance \(document.instanceId) is not running (state: \(state))")
+            throw EC2Errors.notRunning(instanceID: document.instanceId, state: state)
         }
         return Attestation(hostID: hostID)
     }

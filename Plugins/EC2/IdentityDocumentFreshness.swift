@@ -19,12 +19,10 @@ public enum IdentityDocumentFreshness {
     public static func check(pendingTime: Date, now: Date, ttl: TimeInterval = defaultTTL) throws {
         let since = now.timeIntervalSince(pendingTime)
         if since < -futureSkewTolerance {
-            throw JoinError.accessDenied(
-                "instance identity document pendingTime \(RFC3339.format(pendingTime)) is in the future (\(GoDuration(seconds: -since)) ahead of this Auth server's clock, more than the \(GoDuration(seconds: futureSkewTolerance)) tolerated): check the clocks")
+            throw EC2Errors.documentFromTheFuture(pendingTime: pendingTime, ahead: -since, tolerance: futureSkewTolerance)
         }
         if since > ttl {
-            throw JoinError.accessDenied(
-                "instance identity document with pendingTime \(RFC3339.format(pendingTime)) is older than the configured TTL (aws_iid_ttl \(GoDuration(seconds: ttl)); it is \(GoDuration(seconds: since)) old): join within the TTL of the instance's launch or start, or raise aws_iid_ttl in the token")
+            throw EC2Errors.documentTooOld(pendingTime: pendingTime, ttl: ttl, age: since)
         }
     }
 

@@ -39,7 +39,7 @@ public struct IdentityDocumentVerifier: Sendable {
         let (content, certificate) = try verifiedContent(ofEncoded: encoded)
         let document = try InstanceIdentityDocument(json: content)
         guard document.region == certificate.region else {
-            throw JoinError.accessDenied("invalid signature: the document's region \"\(UntrustedString.sanitize(document.region))\" is not the region \(certificate.region) whose certificate verified it")
+            throw EC2Errors.regionMismatch(documentRegion: document.region, certificateRegion: certificate.region)
         }
         return document
     }
@@ -60,21 +60,17 @@ public struct IdentityDocumentVerifier: Sendable {
 
     // MARK: - Steps
 
-    static func decodeFailure(_ reason: String) -> JoinError {
-        .accessDenied("unable to decode Instance Identity Document: \(reason)")
-    }
-
     /// Strict base64 after removing ASCII whitespace: IMDS wraps the text in lines.
     static func decodeBase64(_ encoded: Data) throws -> Data {
-        guard !encoded.isEmpty else { throw decodeFailure("the document is empty") }
+        guard !encoded.isEmpty else { throw EC2Errors.undecodableDocument("the document is empty") }
         guard encoded.count <= maximumEncodedSize else {
-            throw decodeFailure("the document is \(encoded.count) bytes, more than the \(maximumEncodedSize) an identity document can be")
+            throw EC2Errors.undecodableDocument("the document is \(encoded.count) bytes, more than the \(maximumEncodedSize) an identity document can be")
         }
         let compact = Data(encoded.filter { byte in
             byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\r") && byte != UInt8(ascii: "\t")
         })
         guard !compact.isEmpty, let der = Data(base64Encoded: compact), !der.isEmpty else {
-            throw decodeFailure("not base64 (expected the rsa2048 document exactly as IMDS serves it)")
+            throw EC2Errors.undecodableDocument("not base64 (expected the rsa2048 document exactly as IMDS serves it)")
         }
         return der
     }
@@ -93,11 +89,11 @@ public struct IdentityDocumentVerifier: Sendable {
         }
         guard let parsed else {
             OpenSSLErrorQueue.clear()
-            throw decodeFailure("not a PKCS#7 structure")
+            throw EC2Errors.undecodableDocument("not a PKCS#7 structure")
         }
         guard joinery_PKCS7_is_signed_data(parsed) == 1 else {
             PKCS7_free(parsed)
-            throw decodeFailure("the PKCS#7 structure is not SignedData")
+            throw EC2Errors.undecodableDocument("the PKCS#7 structure is not SignedData")
         }
         return parsed
     }
@@ -107,12 +103,12 @@ public struct IdentityDocumentVerifier: Sendable {
         var bytes: UnsafePointer<UInt8>?
         var length: Int32 = 0
         guard joinery_PKCS7_signed_content(signedData, &bytes, &length) == 1, let bytes, length > 0 else {
-            throw decodeFailure("the PKCS#7 SignedData does not embed the document")
+            throw EC2Errors.undecodableDocument("the PKCS#7 SignedData does not embed the document")
         }
         let content = Data(bytes: bytes, count: Int(length))
         struct RegionClaim: Decodable { let region: String }
         guard let claim = try? JSONDecoder().decode(RegionClaim.self, from: content) else {
-            throw decodeFailure("the signed content is not an instance identity document with a region")
+            throw EC2Errors.undecodableDocument("the signed content is not an instance identity document with a region")
         }
         return claim.region
     }
@@ -135,13 +131,13 @@ public struct IdentityDocumentVerifier: Sendable {
         guard PKCS7_verify(signedData, signers, nil, nil, output, flags) == 1 else {
             let reasons = OpenSSLErrorQueue.drainReasons()
             let detail = reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))"
-            throw JoinError.accessDenied("invalid signature: the document was not signed by the certificate for region \(certificate.region)\(detail)")
+            throw EC2Errors.notSignedByRegion(certificate.region, detail: detail)
         }
 
         var start: UnsafeMutablePointer<CChar>?
         let length = joinery_BIO_get_mem_data(output, &start)
         guard length > 0, let start else {
-            throw decodeFailure("the signed content is empty")
+            throw EC2Errors.undecodableDocument("the signed content is empty")
         }
         return Data(bytes: start, count: length)
     }

@@ -59,7 +59,7 @@ public struct InstanceIdentityDocument: Sendable, Equatable, Codable {
         } catch let error as JoinError {
             throw error
         } catch {
-            throw JoinError.accessDenied("unable to decode Instance Identity Document: the signed content is not an instance identity document (\(Self.describe(error)))")
+            throw EC2Errors.undecodableDocument("the signed content is not an instance identity document (\(Self.describe(error)))")
         }
     }
 
@@ -75,7 +75,7 @@ public struct InstanceIdentityDocument: Sendable, Equatable, Codable {
         instanceId = try Self.requiredText(.instanceId, in: container)
         let pendingText = try Self.requiredText(.pendingTime, in: container)
         guard let pending = RFC3339.parse(pendingText) else {
-            throw JoinError.accessDenied("unable to decode Instance Identity Document: pendingTime \"\(UntrustedString.sanitize(pendingText))\" is not an RFC 3339 time")
+            throw EC2Errors.undecodableDocument("pendingTime \"\(UntrustedString.sanitize(pendingText))\" is not an RFC 3339 time")
         }
         pendingTime = pending
         availabilityZone = try container.decodeIfPresent(String.self, forKey: .availabilityZone)
@@ -106,7 +106,7 @@ public struct InstanceIdentityDocument: Sendable, Equatable, Codable {
 
     private static func requiredText(_ key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>) throws -> String {
         guard let value = try container.decodeIfPresent(String.self, forKey: key), !value.isEmpty else {
-            throw JoinError.accessDenied("unable to decode Instance Identity Document: \(key.stringValue) is missing or empty")
+            throw EC2Errors.undecodableDocument("\(key.stringValue) is missing or empty")
         }
         return value
     }

@@ -18,10 +18,10 @@ enum InstanceUniqueness {
         } else if uncheckedRoles.contains(attempt.requestedRole) {
             roles = []
         } else {
-            throw JoinError.badParameter("role \(attempt.requestedRole) is unsupported for the EC2 join method")
+            throw EC2Errors.unsupportedRole(attempt.requestedRole)
         }
         for role in roles where try await attempt.presence.isLive(hostID: hostID, role: role) {
-            throw JoinError.accessDenied("server with host ID \"\(hostID)\" and role \"\(role)\" already exists")
+            throw EC2Errors.alreadyJoined(hostID: hostID, role: role)
         }
     }
 }

@@ -40,24 +40,11 @@ public struct RegionCertificates: Sendable {
     /// a dictionary key and, cleaned, in the message.
     public func certificate(for region: String) throws -> RegionCertificate {
         guard RegionName.isValid(region) else {
-            throw JoinError.accessDenied("unsupported EC2 region \"\(UntrustedString.sanitize(region))\": not an AWS region name")
+            throw EC2Errors.notARegionName(region)
         }
         if let certificate = certificates[region] {
             return certificate
         }
-        throw JoinError.accessDenied(unknownRegionMessage(region))
-    }
-
-    private func unknownRegionMessage(_ region: String) -> String {
-        var message = "unsupported EC2 region \"\(region)\": no AWS certificate for it; "
-        if let overrideDirectory {
-            message += "add \(overrideDirectory.appendingPathComponent("\(region).pem").path) (the directory \(Self.overrideSetting) names) with AWS's RSA-2048 certificate for that region"
-        } else {
-            message += "add DIR/\(region).pem and set \(Self.overrideSetting): DIR"
-        }
-        if let problem = BundledRegionCertificates.problem {
-            message += " (\(problem))"
-        }
-        return message
+        throw EC2Errors.unknownRegion(region, overrideDirectory: overrideDirectory, bundleProblem: BundledRegionCertificates.problem)
     }
 }

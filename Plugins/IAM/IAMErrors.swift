@@ -1,9 +1,27 @@
 import JoinCore
 
-/// Every message the IAM method rejects a join with, worded once (docs/join-methods/iam.md
-/// lists them). Client-chosen text is shown through ``display(_:)``; nothing secret (the
-/// signature, a session token) is ever part of a message.
+/// Every message the IAM method rejects a token or a join with, worded once
+/// (docs/join-methods/iam.md lists them). Client-chosen text is shown through ``display(_:)``;
+/// nothing secret (the signature, a session token) is ever part of a message.
 enum IAMErrors {
+    // MARK: Creating the token (`tctl create`)
+
+    static let noAllowRules = JoinError.badParameter("the \"iam\" join method requires defined token allow rules")
+
+    static func allowRuleHasRole(index: Int) -> JoinError {
+        .badParameter("spec.allow[\(index)]: the \"iam\" join method does not support aws_role (it is for the ec2 method)")
+    }
+
+    static func allowRuleHasRegions(index: Int) -> JoinError {
+        .badParameter("spec.allow[\(index)]: the \"iam\" join method does not support aws_regions (it is for the ec2 method)")
+    }
+
+    static func allowRuleNamesNoAccount(index: Int) -> JoinError {
+        .badParameter("spec.allow[\(index)]: allow rule for \"iam\" join method must include aws_account or aws_arn")
+    }
+
+    // MARK: A refused join
+
     static func wrongTokenMethod(_ method: String) -> JoinError {
         .accessDenied("this token does not support the IAM join method (its join_method is \(display(method)))")
     }

@@ -23,12 +23,12 @@ public struct StaticJoinMethod: JoinMethod {
         case .array(let values)?:
             entries = try values.enumerated().map { index, value in
                 guard case .string(let text) = value else {
-                    throw JoinError.badParameter("auth_service.tokens[\(index)]: expected a string such as \"node:<token>\"")
+                    throw StaticErrors.entryNotAString(index: index)
                 }
                 return text
             }
         default:
-            throw JoinError.badParameter("auth_service.tokens: expected a list of \"roles:token\" strings")
+            throw StaticErrors.tokensNotAList
         }
         let specs = try entries.enumerated().map { index, entry in
             try StaticTokenSpec(parsing: entry, index: index) { path in
@@ -46,28 +46,11 @@ public struct StaticJoinMethod: JoinMethod {
     }
 
     public func validate(_ token: ProvisionToken) throws -> ProvisionToken {
-        throw JoinError.badParameter(
-            "static tokens are configured in the Auth server's teleport.yaml (auth_service.tokens) and cannot be created as resources; use join_method: token instead")
+        throw StaticErrors.notAResource
     }
 
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
         attempt.facts.record("token_origin", "config-file")
         return Attestation()
     }
-}
-
-/// The client half of the static method: the token value is the proof, sent as the token name.
-public struct StaticJoinProver: JoinProver {
-    public let name = StaticJoinMethod.methodName
-    public init() {}
-}
-
-extension JoinMethodPlugin {
-    /// The built-in `static` method.
-    public static let staticTokens = JoinMethodPlugin(
-        name: StaticJoinMethod.methodName,
-        authServiceKeys: ["tokens"],
-        makeMethod: { try StaticJoinMethod(context: $0) },
-        makeProver: { _ in StaticJoinProver() }
-    )
 }

@@ -12,24 +12,24 @@ package struct StaticTokenSpec {
     package init(parsing entry: String, index: Int, readFile: (String) throws -> String) throws {
         let place = "auth_service.tokens[\(index)]"
         guard let colon = entry.firstIndex(of: ":") else {
-            throw JoinError.badParameter("invalid static token spec at \(place): expected \"roles:token\" such as \"node,proxy:<token>\" or \"node:/path/to/file\"")
+            throw StaticErrors.noColon(at: place)
         }
         do {
             roles = try SystemRole.parseList(String(entry[..<colon]))
         } catch let error as JoinError {
-            throw JoinError.badParameter("invalid static token spec at \(place): \(error.message)")
+            throw StaticErrors.badRoles(at: place, error)
         }
         do {
             try SystemRole.checkGrantableByToken(roles)
         } catch let error as JoinError {
-            throw JoinError.badParameter("invalid static token spec at \(place) (roles \"\(roles.joinedNames)\"): \(error.message)")
+            throw StaticErrors.roleNotGrantable(at: place, roles: roles, error)
         }
         if roles.contains(.bot) {
-            throw JoinError.badParameter("invalid static token spec at \(place): static tokens cannot carry the Bot role; create a bot token with tctl instead")
+            throw StaticErrors.botRole(at: place)
         }
         let value = String(entry[entry.index(after: colon)...])
         guard !value.isEmpty else {
-            throw JoinError.badParameter("invalid static token spec at \(place): the token value is empty")
+            throw StaticErrors.emptyValue(at: place)
         }
         if value.hasPrefix("/") {
             let content: String
@@ -37,7 +37,7 @@ package struct StaticTokenSpec {
                 content = try readFile(value)
             } catch {
                 let reason = FileManager.default.fileExists(atPath: value) ? "it is not readable UTF-8 text" : "no such file"
-                throw JoinError.badParameter("cannot read the static token file \(value) named at \(place): \(reason)")
+                throw StaticErrors.unreadableFile(value, at: place, reason: reason)
             }
             values = content.trimmingCharacters(in: .whitespacesAndNewlines)
                 .split(whereSeparator: \.isNewline)

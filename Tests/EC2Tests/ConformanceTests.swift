@@ -28,7 +28,7 @@ final class ConformanceTests: XCTestCase {
             return JoinMethodRegistry(plugins: [JoinMethodPlugin(
                 name: EC2JoinMethod.methodName, authServiceKeys: ["aws"],
                 makeMethod: { try EC2JoinMethod(context: $0, instances: SampleInstanceRunning(sample: sample)) },
-                makeProver: { _ in EC2JoinProver(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint]) })])
+                makeProver: { _ in EC2Prover(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint]) })])
         }
         /// Thirty seconds after the instance started: well inside the default `aws_iid_ttl`.
         var clockStart: Date { RFC3339.parse(sample.pendingTime)!.addingTimeInterval(30) }

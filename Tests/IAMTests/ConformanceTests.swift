@@ -23,7 +23,7 @@ final class ConformanceTests: XCTestCase {
                 name: IAMJoinMethod.methodName, authServiceKeys: ["aws"],
                 makeMethod: { try IAMJoinMethod(context: $0, environment: ["AWS_ENDPOINT_URL_STS": sts.absoluteString]) },
                 makeProver: { context in
-                    try IAMJoinProver(context: context, environment: [
+                    try IAMProver(context: context, environment: [
                         "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
                         "AWS_ACCESS_KEY_ID": keys.accessKeyID, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey,
                         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent",

@@ -60,12 +60,12 @@ enum IAMHarness {
     }
 
     /// A prover signing with `credentials` in `region`.
-    static func prover(credentials: AWSCredentials, region: String = "us-east-1", joinParams: JSONValue = .object([:])) throws -> IAMJoinProver {
+    static func prover(credentials: AWSCredentials, region: String = "us-east-1", joinParams: JSONValue = .object([:])) throws -> IAMProver {
         var environment = ["AWS_REGION": region, "AWS_EC2_METADATA_DISABLED": "true",
                            "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
                            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
         if let token = credentials.sessionToken { environment["AWS_SESSION_TOKEN"] = token }
-        return try IAMJoinProver(context: ProverContext(joinParams: joinParams), environment: environment)
+        return try IAMProver(context: ProverContext(joinParams: joinParams), environment: environment)
     }
 
     /// The parts of a request a test may change before (or after) signing.

@@ -25,7 +25,7 @@ extension JoinMethodPlugin {
     static let challengeRound = JoinMethodPlugin(
         name: ChallengeRoundMethod.methodName,
         makeMethod: { _ in ChallengeRoundMethod() },
-        makeProver: { _ in TokenJoinProver() })
+        makeProver: { _ in TokenProver() })
 }
 
 extension TestCluster {

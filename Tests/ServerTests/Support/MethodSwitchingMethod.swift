@@ -37,6 +37,6 @@ extension JoinMethodPlugin {
         JoinMethodPlugin(
             name: MethodSwitchingMethod.methodName,
             makeMethod: { _ in MethodSwitchingMethod(solutions: solutions) },
-            makeProver: { _ in TokenJoinProver() })
+            makeProver: { _ in TokenProver() })
     }
 }

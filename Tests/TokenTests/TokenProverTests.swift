@@ -4,7 +4,7 @@ import TokenJoin
 import XCTest
 
 /// The client half of the token method: the token name is the whole proof.
-final class TokenJoinProverTests: XCTestCase {
+final class TokenProverTests: XCTestCase {
     private let request = ProofRequest(tokenName: "3f9c2b7a1d8e4f60a5b9c7d2e1f0a4b8", role: .node, nodeName: "node-1")
 
     private func prover() throws -> any JoinProver {

@@ -5,7 +5,7 @@ import JoinCore
 import XCTest
 
 /// The client half: the request it signs, the endpoint it picks, and what it refuses.
-final class IAMJoinProverTests: XCTestCase {
+final class IAMProverTests: XCTestCase {
     private let challenge = String(repeating: "Ab9+/", count: 8) + "xyz"
 
     private func answer(region: String = "us-east-1", joinParams: JSONValue = .object([:]),

@@ -8,21 +8,21 @@ enum EC2TokenRules {
     static func validate(_ token: ProvisionToken) throws -> ProvisionToken {
         var token = token
         guard !token.spec.allow.isEmpty else {
-            throw JoinError.badParameter("the \"ec2\" join method requires defined token allow rules")
+            throw EC2Errors.noAllowRules
         }
         for (index, rule) in token.spec.allow.enumerated() {
             if rule.awsARN != nil {
-                throw JoinError.badParameter("spec.allow[\(index)]: the \"ec2\" join method does not support aws_arn (it is for the iam method)")
+                throw EC2Errors.allowRuleHasARN(index: index)
             }
             if rule.awsAccount == nil && rule.awsRole == nil {
-                throw JoinError.badParameter("spec.allow[\(index)]: allow rule for \"ec2\" join method must include aws_account or aws_role")
+                throw EC2Errors.allowRuleNamesNoAccount(index: index)
             }
             if let account = rule.awsAccount, !(account.count == 12 && account.allSatisfy({ $0.isASCII && $0.isWholeNumber })) {
-                throw JoinError.badParameter("spec.allow[\(index)].aws_account: \"\(account)\" is not a 12-digit AWS account ID")
+                throw EC2Errors.notAnAccountID(index: index, account)
             }
         }
         if token.spec.roles.contains(.bot) {
-            throw JoinError.badParameter("the \"ec2\" join method cannot be used by bots")
+            throw EC2Errors.botsNotSupported
         }
         if token.spec.awsIIDTTL == nil || token.spec.awsIIDTTL?.seconds == 0 {
             token.spec.awsIIDTTL = defaultTTL

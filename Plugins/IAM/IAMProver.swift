@@ -11,7 +11,7 @@ import NIOHTTP1
 /// certifies) and `Accept: application/json`, signs it with SigV4 (service `sts`)
 /// using the AWS SDKs' credential chain, and answers with the signed request as raw HTTP/1.1
 /// bytes. It never sends the request: the Auth server forwards it to STS.
-public struct IAMJoinProver: JoinProver {
+public struct IAMProver: JoinProver {
     public let name = IAMJoinMethod.methodName
     let settings: IAMProverSettings
     let environment: [String: String]
@@ -88,15 +88,4 @@ enum STSIdentityRequestBuilder {
         text += "\r\n"
         return Array(text.utf8) + request.body
     }
-}
-
-extension JoinMethodPlugin {
-    /// The built-in `iam` method. Reads `auth_service.aws` (`fips`) on the Auth server and
-    /// `teleport.join_params.iam` (`fips`) on the node.
-    public static let iam = JoinMethodPlugin(
-        name: IAMJoinMethod.methodName,
-        authServiceKeys: ["aws"],
-        makeMethod: { try IAMJoinMethod(context: $0) },
-        makeProver: { try IAMJoinProver(context: $0) }
-    )
 }

@@ -5,17 +5,17 @@ import JoinCore
 enum IAMTokenRules {
     static func validate(_ token: ProvisionToken) throws -> ProvisionToken {
         guard !token.spec.allow.isEmpty else {
-            throw JoinError.badParameter("the \"iam\" join method requires defined token allow rules")
+            throw IAMErrors.noAllowRules
         }
         for (index, rule) in token.spec.allow.enumerated() {
             if rule.awsRole != nil {
-                throw JoinError.badParameter("spec.allow[\(index)]: the \"iam\" join method does not support aws_role (it is for the ec2 method)")
+                throw IAMErrors.allowRuleHasRole(index: index)
             }
             if rule.awsRegions != nil {
-                throw JoinError.badParameter("spec.allow[\(index)]: the \"iam\" join method does not support aws_regions (it is for the ec2 method)")
+                throw IAMErrors.allowRuleHasRegions(index: index)
             }
             if rule.awsAccount == nil && rule.awsARN == nil {
-                throw JoinError.badParameter("spec.allow[\(index)]: allow rule for \"iam\" join method must include aws_account or aws_arn")
+                throw IAMErrors.allowRuleNamesNoAccount(index: index)
             }
         }
         return token
