@@ -105,7 +105,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The joining side: join client, identity store, heartbeats.
+        // The joining side: join client, identity store, heartbeats, the route to the cluster
+        // (proxy_server / auth_server, ca_path), and the bot runtime tbot runs (BotRunner).
         .target(
             name: "Agent",
             dependencies: [
@@ -174,11 +175,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The Proxy Service: one TLS web port routing by ALPN to the web API, the join service
-        // (forwarded to Auth with the client's address) and a byte tunnel to Auth.
+        // (forwarded to Auth with the client's address) and a byte tunnel to Auth; its web
+        // certificate (the operator's, or a self-signed one kept in data_dir/proxy).
         .target(
             name: "ProxyService",
             dependencies: [
                 "JoinCore", "JoineryProto", "Transport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -219,17 +224,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Shared by the executables: config files, the built-in plugin list, output formatting.
+        // What every executable shares, without the Auth server: logging, command errors, the
+        // YAML helpers, join_plugins and the built-in join methods, and tbot.yaml. tbot needs
+        // only this, so it links no Server, GRDB, PostgresNIO, ProxyService or Prometheus.
+        .target(
+            name: "CLIKit",
+            dependencies: [
+                "JoinCore", "Agent", "Transport", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What teleport and tctl share on top of CLIKit: teleport.yaml, the service runners
+        // (Auth, Proxy, node), the diagnostics endpoint, tctl's admin connection and output.
         .target(
             name: "CLISupport",
             dependencies: [
-                "JoinCore", "JoineryProto", "Server", "Agent", "Transport", "ProxyService", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CLIKit", "JoinCore", "JoineryProto", "Server", "Agent", "Transport", "ProxyService",
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 // The diagnostics endpoint (`--diag-addr`): plain HTTP/1 and Prometheus metrics.
@@ -241,9 +257,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "teleport", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), "JoinCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .executableTarget(name: "tbot", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .executableTarget(name: "tctl", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto"), "JoinCore", "JoineryProto"], swiftSettings: swiftSettings),
+        .executableTarget(name: "teleport", dependencies: ["CLISupport", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), "JoinCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .executableTarget(name: "tbot", dependencies: ["CLIKit", "Agent", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .executableTarget(name: "tctl", dependencies: ["CLISupport", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto"), "JoinCore", "JoineryProto"], swiftSettings: swiftSettings),
         // Join-storm benchmarks (issue 9); not part of `swift test`. Run with scripts/bench.
         .executableTarget(
             name: "joinery-bench",
@@ -277,7 +293,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "JoinCore", "JoineryProto", "Server", "Transport", "AWSKit", "StaticJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin", "CLISupport",
+                "JoinCore", "JoineryProto", "Server", "Transport", "AWSKit", "StaticJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin", "CLISupport", "CLIKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -330,7 +346,17 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Transport", "JoinCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        // The joining side, including the bot runtime: ClusterRoute against a real Auth server and
+        // Proxy Service (`teleport`), and tbot's identity outputs with certificates Server issues.
+        .testTarget(
+            name: "AgentTests",
+            dependencies: [
+                "Agent", "Transport", "JoinCore", "Server", "TestSupport", "teleport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TransportTests",
             dependencies: [
@@ -417,7 +443,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JoinCore", "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "CLIKit", "JoinCore", "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "Transport", "PluginHost", "TestSupport", "teleport", "tctl", "tbot", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]

@@ -30,7 +30,7 @@ struct CryptoFloor {
             HostCertificateRequest(
                 hostID: UUID().uuidString.lowercased(), nodeName: "node-\(index)", clusterName: TestCluster.clusterName,
                 role: .node, sshPublicKey: SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey),
-                tlsPublicKeyDER: Array(P256.Signing.PrivateKey().publicKey.derRepresentation), now: Date())
+                tlsPublicKey: SubjectTLSPublicKey(P256.Signing.PrivateKey().publicKey), now: Date())
         }
         let signing = try await JoinBench.measure { for request in requests { _ = try issuer.issue(request) } }
         return CryptoFloor(handshakeCPUSeconds: handshakes.cpuSeconds / Double(rounds),

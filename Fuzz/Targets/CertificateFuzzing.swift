@@ -13,7 +13,7 @@ enum CertificateFuzzing {
     static let now = Date(timeIntervalSince1970: 1_767_225_600)
 
     static let der = FuzzTarget("x509-der", maximumLength: 8192) { bytes in
-        _ = try? SubjectTLSPublicKey.parse(bytes)
+        _ = try? SubjectTLSPublicKey(derEncoded: bytes)
         guard let certificate = try? Certificate(derEncoded: bytes) else { return }
         if let pin = try? CAPin(certificate: certificate) {
             _ = try? CAPin.verify([certificate], against: [pin], now: now)

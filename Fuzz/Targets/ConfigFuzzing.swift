@@ -1,4 +1,5 @@
 import AWSKit
+import CLIKit
 import CLISupport
 import Foundation
 import JoinCore

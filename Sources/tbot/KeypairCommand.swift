@@ -1,5 +1,5 @@
 import ArgumentParser
-import CLISupport
+import CLIKit
 import Foundation
 import Logging
 

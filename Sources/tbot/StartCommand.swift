@@ -1,5 +1,6 @@
+import Agent
 import ArgumentParser
-import CLISupport
+import CLIKit
 import Foundation
 import Logging
 
@@ -24,7 +25,7 @@ struct StartCommand: AsyncParsableCommand {
             if debug { settings.debug = true }
             try LoggingSetup.bootstrap(debug: settings.debug)
             let logger = Logger(label: "tbot")
-            let runner = BotRunner(config: settings, registry: try JoinMethodCatalog.clientRegistry(settings.joinPlugins, logger: logger),
+            let runner = BotRunner(settings: settings.botSettings(), registry: try JoinMethodCatalog.clientRegistry(settings.joinPlugins, logger: logger),
                                    logger: logger)
             if settings.oneshot {
                 try await runner.run()

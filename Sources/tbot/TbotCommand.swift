@@ -1,5 +1,5 @@
 import ArgumentParser
-import CLISupport
+import CLIKit
 
 /// `tbot`: the bot agent. Joins the cluster as a bot, keeps its certificates renewed and
 /// writes them where other programs can use them.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLIKit
 import CLISupport
 import Foundation
 import JoineryProto

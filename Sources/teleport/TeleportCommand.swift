@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLIKit
 import CLISupport
 
 /// `teleport`: runs the Auth service or a joining node, and writes configuration files.

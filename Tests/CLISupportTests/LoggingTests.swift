@@ -1,3 +1,4 @@
+import CLIKit
 import CLISupport
 import Foundation
 import Logging

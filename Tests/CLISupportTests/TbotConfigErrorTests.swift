@@ -1,3 +1,4 @@
+import CLIKit
 import CLISupport
 import JoinCore
 import XCTest

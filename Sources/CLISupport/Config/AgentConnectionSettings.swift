@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// How a generated config reaches and trusts the cluster: the token, the join method, one

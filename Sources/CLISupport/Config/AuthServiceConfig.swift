@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// `auth_service`: the Auth server's settings, plus keys that join-method plugins declared

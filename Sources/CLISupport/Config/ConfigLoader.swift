@@ -1,3 +1,4 @@
+import CLIKit
 import Foundation
 import JoinCore
 import Yams
@@ -73,63 +74,6 @@ extension FileConfig {
         if t.joinParams?.tokenName != nil && t.authToken != nil {
             throw fail("teleport.auth_token and teleport.join_params.token_name are both set; " +
                 "keep only join_params.token_name")
-        }
-    }
-}
-
-/// The text of a config file named with `-c/--config` (teleport.yaml, tbot.yaml), with errors
-/// that name the file and say why it could not be read.
-enum ConfigFileText {
-    static func read(_ path: String) throws -> String {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw JoinError.badParameter("\(path): cannot read the config file: \(FileErrorText.reason(error)); " +
-                "check the path given with -c/--config")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw JoinError.badParameter("\(path): the config file is not UTF-8 text")
-        }
-        return text
-    }
-}
-
-/// One line for a YAML syntax error: where it is and what the parser expected.
-enum YAMLSyntaxErrorText {
-    static func describe(_ error: any Error) -> String {
-        guard let yamlError = error as? YamlError else { return "invalid YAML: \(error)" }
-        switch yamlError {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            let while_ = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
-            return "invalid YAML at line \(mark.line), column \(mark.column): \(problem)\(while_)"
-        case let .reader(problem, _, _, _):
-            return "invalid YAML: \(problem)"
-        case let .duplicatedKeysInMapping(duplicates, context):
-            return "invalid YAML at line \(context.mark.line): duplicate key(s) " +
-                duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-        default:
-            return "invalid YAML: \(yamlError)"
-        }
-    }
-}
-
-/// Why a file could not be read, without Foundation's long `NSError` text.
-enum FileErrorText {
-    static func reason(_ error: any Error) -> String {
-        if let posix = error as? POSIXError {
-            return String(cString: strerror(posix.code.rawValue)).lowercased()
-        }
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue)).lowercased()
-        }
-        switch nsError.code {
-        case NSFileReadNoSuchFileError: return "no such file"
-        case NSFileReadNoPermissionError: return "permission denied"
-        default: return nsError.localizedDescription
         }
     }
 }

@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// A teleport.yaml (v3; v1 and v2 read too), parsed strictly.

@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// The flags of `teleport node configure`.

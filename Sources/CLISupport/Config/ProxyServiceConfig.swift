@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// `proxy_service`: the Proxy Service's web address, public addresses and web certificate

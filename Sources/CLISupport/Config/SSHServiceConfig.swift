@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// `ssh_service`: the SSH service an agent runs once it has joined (as role `Node`).

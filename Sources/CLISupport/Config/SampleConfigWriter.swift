@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// The flags of `teleport configure` that shape the sample config.

@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// The `teleport:` section: who this process is, where it keeps state, and how it reaches
@@ -83,16 +84,6 @@ public struct TeleportSection: Sendable, Equatable, Decodable {
             } catch let error as JoinError {
                 throw DecodingError.dataCorruptedError(forKey: .diagAddr, in: c, debugDescription: error.message)
             }
-        }
-    }
-}
-
-extension Optional where Wrapped == String {
-    /// `nil` for a missing or empty string: `nodename: ""` means "not set", as in Teleport.
-    var nonEmpty: String? {
-        switch self {
-        case .some(let text) where !text.isEmpty: return text
-        default: return nil
         }
     }
 }

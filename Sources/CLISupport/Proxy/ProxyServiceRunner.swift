@@ -1,3 +1,4 @@
+import CLIKit
 import Foundation
 import JoinCore
 import Logging
@@ -54,7 +55,10 @@ public struct ProxyServiceRunner: Sendable {
             throw JoinError.badParameter("\(config.fileName): proxy_service.web_listen_addr: \(error.message)")
         }
         let web = try ProxyWebCertificate.load(
-            proxyConfig, dataDirectory: URL(fileURLWithPath: config.teleport.dataDir), fileName: config.fileName, logger: logger)
+            keyPairs: proxyConfig.httpsKeyPairs.map { (certFile: $0.certFile, keyFile: $0.keyFile) },
+            publicAddresses: proxyConfig.publicAddr, webListenAddress: proxyConfig.webListenAddr,
+            dataDirectory: URL(fileURLWithPath: config.teleport.dataDir),
+            field: "\(config.fileName): proxy_service.https_keypairs", logger: logger)
         let settings = ProxyServiceSettings(
             webListenHost: listen.host, webListenPort: listen.port, publicAddresses: proxyConfig.publicAddr,
             webCertificateChainPEM: web.chainPEM, webPrivateKeyPEM: web.privateKeyPEM, authServer: authServer,

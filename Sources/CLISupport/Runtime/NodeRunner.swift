@@ -1,4 +1,5 @@
 import Agent
+import CLIKit
 import Foundation
 import JoinCore
 import Logging

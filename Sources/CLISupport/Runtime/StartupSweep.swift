@@ -2,6 +2,7 @@ import Agent
 import Foundation
 import JoinCore
 import Logging
+import ProxyService
 import Server
 
 /// Which directories `teleport start` sweeps for the temporary files of writes a crash

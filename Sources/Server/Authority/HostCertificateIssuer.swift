@@ -56,7 +56,7 @@ public struct HostCertificateIssuer: Sendable {
     /// certificate always.
     public func tlsCertificate(for request: HostCertificateRequest) throws -> Certificate {
         try validate(request)
-        let publicKey = try SubjectTLSPublicKey.parse(request.tlsPublicKeyDER)
+        let publicKey = request.tlsPublicKey.key
         return try hostCA.signLeafCertificate(
             subject: try Self.subject(for: request),
             publicKey: publicKey,

@@ -1,14 +1,6 @@
 import Foundation
 import JoinCore
-import SwiftASN1
 import X509
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The names a host certificate carries: SSH principals and X.509 SANs, in the order and
 /// with the rules of spec §4.4 (`BuildPrincipals` and `tlsca`).
@@ -62,34 +54,19 @@ public enum HostCertificateNames {
         return deduplicated(names.filter { !$0.isEmpty }).map(generalName(for:))
     }
 
-    /// An IP SAN for an IPv4 or IPv6 literal, a DNS SAN otherwise.
+    /// An IP SAN for an IPv4 or IPv6 literal, a DNS SAN otherwise (``JoinCore/CertificateSubjectNames``).
     public static func generalName(for name: String) -> GeneralName {
-        if let address = ipAddressBytes(name) { return .ipAddress(ASN1OctetString(contentBytes: address[...])) }
-        return .dnsName(name)
+        CertificateSubjectNames.generalName(for: name)
     }
 
     /// The 4 or 16 network-order bytes of an IP literal, or `nil` if `text` is not one.
     public static func ipAddressBytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
-        }
-        return nil
+        CertificateSubjectNames.ipAddressBytes(text)
     }
 
     /// The host part of `ip:port`, `[v6]:port` or a bare address.
     public static func host(of address: String) -> String {
-        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<close])
-        }
-        if address.filter({ $0 == ":" }).count == 1, let colon = address.lastIndex(of: ":") {
-            return String(address[..<colon])
-        }
-        return address
+        CertificateSubjectNames.host(of: address)
     }
 
     static func deduplicated(_ names: [String]) -> [String] {

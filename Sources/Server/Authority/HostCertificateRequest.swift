@@ -14,8 +14,8 @@ public struct HostCertificateRequest: Sendable {
     /// For multi-role `Instance` certificates, the local-service roles it covers.
     public var systemRoles: [SystemRole]
     public var sshPublicKey: SSHPublicKey
-    /// PKIX DER (SubjectPublicKeyInfo) of an ECDSA P-256 or Ed25519 key.
-    public var tlsPublicKeyDER: [UInt8]
+    /// The key the X.509 certificate is for: ECDSA P-256 or Ed25519, already parsed.
+    public var tlsPublicKey: SubjectTLSPublicKey
     /// Extra SSH principals and TLS SANs; `0.0.0.0` stands for "the address I connect from".
     public var additionalPrincipals: [String]
     /// Extra TLS DNS SANs.
@@ -27,7 +27,7 @@ public struct HostCertificateRequest: Sendable {
 
     public init(
         hostID: String, nodeName: String, clusterName: String, role: SystemRole, systemRoles: [SystemRole] = [],
-        sshPublicKey: SSHPublicKey, tlsPublicKeyDER: [UInt8], additionalPrincipals: [String] = [],
+        sshPublicKey: SSHPublicKey, tlsPublicKey: SubjectTLSPublicKey, additionalPrincipals: [String] = [],
         dnsNames: [String] = [], remoteHost: String? = nil, now: Date
     ) {
         self.hostID = hostID
@@ -36,7 +36,7 @@ public struct HostCertificateRequest: Sendable {
         self.role = role
         self.systemRoles = systemRoles
         self.sshPublicKey = sshPublicKey
-        self.tlsPublicKeyDER = tlsPublicKeyDER
+        self.tlsPublicKey = tlsPublicKey
         self.additionalPrincipals = additionalPrincipals
         self.dnsNames = dnsNames
         self.remoteHost = remoteHost

@@ -29,7 +29,7 @@ public struct LocalTLSIdentity: Sendable {
             systemRoles: role == .admin ? [] : [role],
             // Only the TLS half is issued here, so the SSH key is a throwaway.
             sshPublicKey: SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey),
-            tlsPublicKeyDER: Array(key.publicKey.derRepresentation),
+            tlsPublicKey: SubjectTLSPublicKey(key.publicKey),
             additionalPrincipals: additionalPrincipals, dnsNames: dnsNames, now: now)
         let certificate = try issuer.tlsCertificate(for: request)
         return LocalTLSIdentity(

@@ -12,8 +12,8 @@ public struct BotCertificateRequest: Sendable {
     /// The instance's certificate generation after this join (spec §8.7).
     public var generation: UInt64
     public var sshPublicKey: SSHPublicKey
-    /// PKIX DER (SubjectPublicKeyInfo) of an ECDSA P-256 or Ed25519 key.
-    public var tlsPublicKeyDER: [UInt8]
+    /// The key the X.509 certificate is for: ECDSA P-256 or Ed25519, already parsed.
+    public var tlsPublicKey: SubjectTLSPublicKey
     /// Requested lifetime; `nil` means ``UserCertificateIssuer/defaultTTL``, and anything
     /// above ``UserCertificateIssuer/maximumTTL`` is cut down to it.
     public var ttl: TimeInterval?
@@ -23,13 +23,13 @@ public struct BotCertificateRequest: Sendable {
 
     public init(
         botName: String, botInstanceID: String, generation: UInt64, sshPublicKey: SSHPublicKey,
-        tlsPublicKeyDER: [UInt8], ttl: TimeInterval? = nil, renewable: Bool = false, now: Date
+        tlsPublicKey: SubjectTLSPublicKey, ttl: TimeInterval? = nil, renewable: Bool = false, now: Date
     ) {
         self.botName = botName
         self.botInstanceID = botInstanceID
         self.generation = generation
         self.sshPublicKey = sshPublicKey
-        self.tlsPublicKeyDER = tlsPublicKeyDER
+        self.tlsPublicKey = tlsPublicKey
         self.ttl = ttl
         self.renewable = renewable
         self.now = now
@@ -103,7 +103,7 @@ public struct UserCertificateIssuer: Sendable {
 
     public func tlsCertificate(for request: BotCertificateRequest) throws -> Certificate {
         try validate(request)
-        let publicKey = try SubjectTLSPublicKey.parse(request.tlsPublicKeyDER)
+        let publicKey = request.tlsPublicKey.key
         let subject = DistinguishedName([
             RelativeDistinguishedName(.init(type: .RDNAttributeType.organizationName, utf8String: SystemRole.bot.rawValue)),
             RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: request.userName)),

@@ -1,6 +1,5 @@
 import Foundation
 import JoinCore
-import JoineryProto
 import Logging
 
 /// Renews a token-method bot's certificates (spec §2.5): the caller's current renewable
@@ -23,7 +22,7 @@ public struct BotRenewal: Sendable {
 
     /// Issues new certificates to `caller` (already verified) for the given keys.
     func renew(caller: PeerIdentity, sshPublicKey: Data, tlsPublicKey: Data, requestedExpiry: Date?,
-               remoteAddress: String) async throws -> Joinery_V1_Certificates {
+               remoteAddress: String) async throws -> IssuedCertificates {
         var record = JoinAuditRecord(remoteAddress: remoteAddress)
         record.role = SystemRole.bot.rawValue
         record.method = "renewal"
@@ -36,7 +35,7 @@ public struct BotRenewal: Sendable {
             guard bot.renewable else {
                 throw JoinError.accessDenied("these bot certificates are not renewable; the bot must join again with its join method")
             }
-            try JoinRequest.checkPublicKeys(ssh: sshPublicKey, tls: tlsPublicKey)
+            let keys = try JoinerPublicKeys(sshWire: sshPublicKey, tlsDER: tlsPublicKey)
             _ = try await bots.require(name: bot.name)
             // The same targets as every other authenticated call: the instance and role Bot.
             try await CallerLocks(locks: locks).checked(caller)
@@ -47,7 +46,7 @@ public struct BotRenewal: Sendable {
                 requestedExpiry: requestedExpiry)
             do {
                 try await issuance.check(plan)
-                let issued = try await issuance.issue(plan, sshPublicKey: sshPublicKey, tlsPublicKey: tlsPublicKey)
+                let issued = try await issuance.issue(plan, keys: keys)
                 record.attributes["bot_generation"] = String(issued.generation)
                 await audit.record(record, at: clock.now, failure: nil, type: "bot.renew")
                 return issued.certificates

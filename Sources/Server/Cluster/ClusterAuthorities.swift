@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import JoinCore
-import JoineryProto
 import Logging
 import X509
 
@@ -104,36 +103,25 @@ public struct ClusterAuthorities: Sendable {
             tlsCertificatesPEM: authority.trustedTLSCertificates.compactMap { try? $0.serializeAsPEM().pemString + "\n" })
     }
 
-    func issueHostCertificates(_ request: HostIdentityRequest) throws -> Joinery_V1_Certificates {
-        let issued = try hostIssuer.issue(HostCertificateRequest(
+    func issueHostCertificates(_ request: HostIdentityRequest) throws -> IssuedCertificates {
+        try hostIssuer.issue(HostCertificateRequest(
             hostID: request.hostID, nodeName: request.nodeName, clusterName: clusterName, role: request.role,
-            systemRoles: request.systemRoles, sshPublicKey: try SSHPublicKey(wireBytes: request.sshPublicKey),
-            tlsPublicKeyDER: Array(request.tlsPublicKey), additionalPrincipals: request.additionalPrincipals,
+            systemRoles: request.systemRoles, sshPublicKey: request.keys.ssh,
+            tlsPublicKey: request.keys.tls, additionalPrincipals: request.additionalPrincipals,
             dnsNames: request.dnsNames, remoteHost: request.remoteHost, now: request.now))
-        return Self.wire(issued)
     }
 
-    func issueBotCertificates(_ request: BotIdentityRequest) throws -> Joinery_V1_Certificates {
-        let issued = try userIssuer.issue(BotCertificateRequest(
+    func issueBotCertificates(_ request: BotIdentityRequest) throws -> IssuedCertificates {
+        try userIssuer.issue(BotCertificateRequest(
             botName: request.botName, botInstanceID: request.instanceID, generation: request.generation,
-            sshPublicKey: try SSHPublicKey(wireBytes: request.sshPublicKey),
-            tlsPublicKeyDER: Array(request.tlsPublicKey), ttl: request.ttl, renewable: request.renewable,
+            sshPublicKey: request.keys.ssh,
+            tlsPublicKey: request.keys.tls, ttl: request.ttl, renewable: request.renewable,
             now: request.now), serverCAs: host.trustedTLSCertificates)
-        return Self.wire(issued)
     }
 
     /// The verified identity behind a client certificate (chains to the host or user CA).
     public func authenticate(_ certificate: Certificate, now: Date) throws -> PeerIdentity {
         try PeerIdentity.verify(certificate, trustedCAs: host.trustedTLSCertificates + user.trustedTLSCertificates, now: now)
-    }
-
-    private static func wire(_ issued: IssuedCertificates) -> Joinery_V1_Certificates {
-        .with {
-            $0.tlsCert = Data(issued.tlsCertificateDER)
-            $0.tlsCaCerts = issued.tlsCACertificatesDER.map { Data($0) }
-            $0.sshCert = Data(issued.sshCertificate)
-            $0.sshCaKeys = issued.sshCAKeys.map { Data($0) }
-        }
     }
 }
 
@@ -152,8 +140,7 @@ struct HostIdentityRequest: Sendable {
     var nodeName: String
     var role: SystemRole
     var systemRoles: [SystemRole]
-    var sshPublicKey: Data
-    var tlsPublicKey: Data
+    var keys: JoinerPublicKeys
     var additionalPrincipals: [String]
     var dnsNames: [String]
     var remoteHost: String
@@ -165,8 +152,7 @@ struct BotIdentityRequest: Sendable {
     var botName: String
     var instanceID: String
     var generation: UInt64
-    var sshPublicKey: Data
-    var tlsPublicKey: Data
+    var keys: JoinerPublicKeys
     /// Already checked with ``UserCertificateIssuer/effectiveTTL(_:)``.
     var ttl: TimeInterval
     var renewable: Bool

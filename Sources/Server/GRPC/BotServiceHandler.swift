@@ -17,7 +17,7 @@ struct BotServiceHandler: Joinery_V1_BotService.SimpleServiceProtocol {
             let certificates = try await renewal.renew(
                 caller: caller, sshPublicKey: request.publicKeys.publicSshKey, tlsPublicKey: request.publicKeys.publicTlsKey,
                 requestedExpiry: expiry, remoteAddress: PeerAddress.from(context.remotePeer))
-            return .with { $0.certificates = certificates }
+            return .with { $0.certificates = .init(certificates) }
         }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import JoinCore
-import JoineryProto
 import Logging
 
 /// The bot half of issuing certificates (spec §8.7): picks the bot instance a join or renewal
@@ -78,8 +77,15 @@ struct BotIssuance: Sendable {
         }
     }
 
+    /// What ``issue(_:keys:)`` hands back: the signed certificates and the
+    /// instance's generation they carry.
+    struct Issued: Sendable {
+        var certificates: IssuedCertificates
+        var generation: UInt64
+    }
+
     /// Records the authentication and signs the certificates.
-    func issue(_ plan: Plan, sshPublicKey: Data, tlsPublicKey: Data) async throws -> (certificates: Joinery_V1_Certificates, generation: UInt64) {
+    func issue(_ plan: Plan, keys: JoinerPublicKeys) async throws -> Issued {
         let now = clock.now
         let expires = now + plan.ttl
         let generation: UInt64
@@ -114,9 +120,9 @@ struct BotIssuance: Sendable {
             }
         }
         let certificates = try authorities.issueBotCertificates(BotIdentityRequest(
-            botName: plan.botName, instanceID: plan.instanceID, generation: generation, sshPublicKey: sshPublicKey,
-            tlsPublicKey: tlsPublicKey, ttl: plan.ttl, renewable: plan.renewable, now: now))
-        return (certificates, generation)
+            botName: plan.botName, instanceID: plan.instanceID, generation: generation, keys: keys,
+            ttl: plan.ttl, renewable: plan.renewable, now: now))
+        return Issued(certificates: certificates, generation: generation)
     }
 
     private func mismatch(_ plan: Plan, stored: UInt64, presented: UInt64) -> JoinError {

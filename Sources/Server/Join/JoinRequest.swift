@@ -16,14 +16,10 @@ package struct JoinRequest: Sendable {
     let requestedMethod: String
     let role: SystemRole
     let subject: Subject
-    let sshPublicKey: Data
-    let tlsPublicKey: Data
+    /// The keys to certify, parsed here once and carried to issuance.
+    let keys: JoinerPublicKeys
     let methodPayload: Data
     let clientVersion: String
-
-    /// The binding of the keys this request asks to have certified, which methods with a live
-    /// proof check their client's proof against (see ``KeyBinding``).
-    var keyBinding: KeyBinding { KeyBinding(sshPublicKey: sshPublicKey, tlsPublicKey: tlsPublicKey) }
 
     /// A name safe to log for this request's node or bot.
     var displayName: String {
@@ -44,6 +40,7 @@ package struct JoinRequest: Sendable {
         methodPayload = message.methodPayload
         clientVersion = UntrustedString.sanitize(message.clientVersion)
 
+        let publicKeys: Joinery_V1_PublicKeys
         switch message.params {
         case .hostParams(let host)?:
             guard role != .bot else {
@@ -59,33 +56,17 @@ package struct JoinRequest: Sendable {
             for principal in host.additionalPrincipals { try JoinRequest.checkName(principal, field: "additional_principals") }
             for name in host.dnsNames { try JoinRequest.checkName(name, field: "dns_names") }
             subject = .host(nodeName: nodeName, additionalPrincipals: host.additionalPrincipals, dnsNames: host.dnsNames)
-            sshPublicKey = host.publicKeys.publicSshKey
-            tlsPublicKey = host.publicKeys.publicTlsKey
+            publicKeys = host.publicKeys
         case .botParams(let bot)?:
             guard role == .bot else {
                 throw JoinError.badParameter("bot parameters are only accepted with role Bot")
             }
             subject = .bot(requestedExpiry: bot.expiresUnix > 0 ? Date(timeIntervalSince1970: TimeInterval(bot.expiresUnix)) : nil)
-            sshPublicKey = bot.publicKeys.publicSshKey
-            tlsPublicKey = bot.publicKeys.publicTlsKey
+            publicKeys = bot.publicKeys
         case nil:
             throw JoinError.badParameter("ClientInit must carry host or bot parameters")
         }
-        try JoinRequest.checkPublicKeys(ssh: sshPublicKey, tls: tlsPublicKey)
-    }
-
-    /// Both keys must parse before any state changes: a join that fails only when signing
-    /// would already have spent a single-use token or a recovery.
-    static func checkPublicKeys(ssh: Data, tls: Data) throws {
-        guard !ssh.isEmpty, !tls.isEmpty else {
-            throw JoinError.badParameter("both public_tls_key and public_ssh_key are required")
-        }
-        guard (try? SSHPublicKey(wireBytes: ssh)) != nil else {
-            throw JoinError.badParameter("public_ssh_key is not an SSH public key of a supported type (ssh-ed25519, ecdsa-sha2-nistp256)")
-        }
-        guard (try? SubjectTLSPublicKey.parse(Array(tls))) != nil else {
-            throw JoinError.badParameter("public_tls_key is not a DER SubjectPublicKeyInfo of an ECDSA P-256 or Ed25519 key")
-        }
+        keys = try JoinerPublicKeys(sshWire: publicKeys.publicSshKey, tlsDER: publicKeys.publicTlsKey)
     }
 
     /// Names become certificate principals: printable ASCII without spaces, bounded.

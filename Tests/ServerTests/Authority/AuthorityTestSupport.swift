@@ -43,8 +43,8 @@ enum AuthorityFixtures {
         try CertificateAuthority.generate(kind: .user, clusterName: cluster, now: now)
     }
 
-    static func tlsPublicKeyDER() -> [UInt8] {
-        Array(P256.Signing.PrivateKey().publicKey.derRepresentation)
+    static func tlsPublicKey() -> SubjectTLSPublicKey {
+        SubjectTLSPublicKey(P256.Signing.PrivateKey().publicKey)
     }
 
     static func hostRequest(
@@ -56,7 +56,7 @@ enum AuthorityFixtures {
     ) -> HostCertificateRequest {
         HostCertificateRequest(
             hostID: hostID, nodeName: nodeName, clusterName: clusterName, role: role, systemRoles: systemRoles,
-            sshPublicKey: sshKey, tlsPublicKeyDER: tlsPublicKeyDER(), additionalPrincipals: additionalPrincipals,
+            sshPublicKey: sshKey, tlsPublicKey: tlsPublicKey(), additionalPrincipals: additionalPrincipals,
             dnsNames: dnsNames, remoteHost: remoteHost, now: now)
     }
 

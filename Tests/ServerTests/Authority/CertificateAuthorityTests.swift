@@ -54,7 +54,7 @@ final class CertificateAuthorityTests: XCTestCase {
         // The restored CA signs certificates the original's public material verifies.
         let request = BotCertificateRequest(
             botName: "b", botInstanceID: "i", generation: 1, sshPublicKey: SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey),
-            tlsPublicKeyDER: AuthorityFixtures.tlsPublicKeyDER(), now: now)
+            tlsPublicKey: AuthorityFixtures.tlsPublicKey(), now: now)
         let issued = try UserCertificateIssuer(userCA: restored).sshCertificate(for: request)
         XCTAssertTrue(issued.isSigned(by: [try ca.sshPublicKey]))
         let tls = try UserCertificateIssuer(userCA: restored).tlsCertificate(for: request)
@@ -83,7 +83,7 @@ final class CertificateAuthorityTests: XCTestCase {
         func certificate(ttl: TimeInterval?) throws -> SSHCertificate {
             try issuer.sshCertificate(for: BotCertificateRequest(
                 botName: "b", botInstanceID: "i", generation: 7, sshPublicKey: SSHPublicKey(P256.Signing.PrivateKey().publicKey),
-                tlsPublicKeyDER: AuthorityFixtures.tlsPublicKeyDER(), ttl: ttl, now: now))
+                tlsPublicKey: AuthorityFixtures.tlsPublicKey(), ttl: ttl, now: now))
         }
         let start = UInt64(now.timeIntervalSince1970)
         let standard = try certificate(ttl: nil)

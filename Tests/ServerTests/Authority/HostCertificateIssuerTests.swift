@@ -171,27 +171,6 @@ final class HostCertificateIssuerTests: XCTestCase {
         assertJoinError(.badParameter) { try issuer.issue(bad) }
     }
 
-    func testMalformedTLSPublicKeyIsRejected() {
-        var bad = request()
-        bad.tlsPublicKeyDER = [0x30, 0x03, 0x02, 0x01, 0x01]
-        assertJoinError(.badParameter) { try issuer.issue(bad) }
-        bad.tlsPublicKeyDER = []
-        assertJoinError(.badParameter) { try issuer.issue(bad) }
-    }
-
-    func testUnsupportedTLSKeyAlgorithmIsRejected() {
-        var bad = request()
-        bad.tlsPublicKeyDER = Array(P384.Signing.PrivateKey().publicKey.derRepresentation)
-        let error = assertJoinError(.badParameter) { try issuer.issue(bad) }
-        XCTAssertEqual(error?.message, "the TLS public key must be ECDSA P-256 or Ed25519")
-    }
-
-    func testEd25519TLSKeyIsAccepted() throws {
-        var ed = request()
-        ed.tlsPublicKeyDER = try AuthorityFixtures.spkiDER(Certificate.PublicKey(Curve25519.Signing.PrivateKey().publicKey))
-        XCTAssertNoThrow(try issuer.tlsCertificate(for: ed))
-    }
-
     func testUserCAIsNotAHostIssuer() throws {
         assertJoinError(.internalError) { try HostCertificateIssuer(hostCA: try AuthorityFixtures.userCA()) }
     }

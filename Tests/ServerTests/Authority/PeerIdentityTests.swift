@@ -104,6 +104,6 @@ final class PeerIdentityTests: XCTestCase {
         BotCertificateRequest(
             botName: "deployer", botInstanceID: "instance-1", generation: 4,
             sshPublicKey: SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey),
-            tlsPublicKeyDER: AuthorityFixtures.tlsPublicKeyDER(), ttl: ttl, now: now)
+            tlsPublicKey: AuthorityFixtures.tlsPublicKey(), ttl: ttl, now: now)
     }
 }

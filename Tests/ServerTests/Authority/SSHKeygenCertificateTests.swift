@@ -63,7 +63,7 @@ final class SSHKeygenCertificateTests: XCTestCase {
         let request = BotCertificateRequest(
             botName: "deployer", botInstanceID: "6c1d2b7e-0000-4000-8000-000000000001", generation: 3,
             sshPublicKey: SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey),
-            tlsPublicKeyDER: AuthorityFixtures.tlsPublicKeyDER(), ttl: 7200, now: Date())
+            tlsPublicKey: AuthorityFixtures.tlsPublicKey(), ttl: 7200, now: Date())
         let listing = try listCertificate(try UserCertificateIssuer(userCA: ca).sshCertificate(for: request))
 
         XCTAssertTrue(listing.contains("Type: ssh-ed25519-cert-v01@openssh.com user certificate"), listing)

@@ -1,8 +1,8 @@
+import Agent
 import BoundKeypairJoin
 import Foundation
 import JoinCore
 import Logging
-import Transport
 
 /// `tbot keypair create` (spec §8.10): makes the bound keypair a bot will prove itself with,
 /// before it first joins, so an administrator can pre-register the public key as the token's
@@ -40,20 +40,7 @@ public struct BotKeypairCreation: Sendable {
         }
         // Only the signature suite is read and nothing secret is sent, so the Proxy Service's
         // certificate is not verified here (as for a Ping to an Auth server).
-        let route: ClusterRoute
-        do {
-            // Tried as a Proxy Service first, then as an Auth server, whatever its port.
-            let address = try AuthAddress(parsing: proxyServer, defaultPort: ClusterRoute.proxyWebPort)
-            route = try await ClusterRoute.resolve(proxyServer: nil, authServer: address.description, caPath: nil, caPathField: "",
-                                                   insecure: true, logger: logger, proxyPorts: [address.port])
-        } catch let error as JoinError {
-            throw JoinError.badParameter("--proxy-server: \(error.message)")
-        }
-        let clusterAddress = route.address
-        let suite = try await ClusterPing(address: clusterAddress, dialer: route.dialer).ping().signatureSuite
-        logger.debug("pinged the cluster for its signature algorithm suite", metadata: [
-            "address": "\(clusterAddress)", "suite": "\(suite.isEmpty ? "unspecified" : suite)",
-        ])
+        let suite = try await ClusterRoute.signatureSuite(of: proxyServer, field: "--proxy-server", logger: logger)
         if existing != nil {
             logger.warning("overwriting the existing keypair in storage; a token bound to the old key will no longer accept this bot",
                            metadata: ["storage": "directory: \(directory.path)"])

@@ -1,5 +1,4 @@
 import Agent
-import CLISupport
 import Crypto
 import Foundation
 import JoinCore
@@ -32,7 +31,7 @@ final class TbotOutputDirectorySecurityTests: XCTestCase {
         let key = P256.Signing.PrivateKey()
         let issued = try UserCertificateIssuer(userCA: userCA).issue(BotCertificateRequest(
             botName: "example", botInstanceID: "3f2a", generation: 1, sshPublicKey: SSHPublicKey(key.publicKey),
-            tlsPublicKeyDER: Array(key.publicKey.derRepresentation), renewable: true, now: now), serverCAs: [hostCA.tlsCertificate])
+            tlsPublicKey: SubjectTLSPublicKey(key.publicKey), renewable: true, now: now), serverCAs: [hostCA.tlsCertificate])
         func pem(_ der: [UInt8]) throws -> String { try Certificate(derEncoded: der).serializeAsPEM().pemString + "\n" }
         let fields: [String: Any] = [
             "bot_name": "example", "cluster_name": "it.example.com", "instance_id": "3f2a", "generation": 1,

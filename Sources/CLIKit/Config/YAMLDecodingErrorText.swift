@@ -4,8 +4,8 @@ import Yams
 /// Rewrites Yams' type errors so they name what the field wants, not Yams' node kinds:
 /// Yams reports a list where a string belongs as "expected Scalar"; people need
 /// "expected a string".
-enum YAMLDecodingErrorText {
-    static func describe(_ error: any Error) -> String {
+package enum YAMLDecodingErrorText {
+    package static func describe(_ error: any Error) -> String {
         DecodingErrorDescription.describe(normalize(error))
     }
 
@@ -23,7 +23,7 @@ enum YAMLDecodingErrorText {
 extension KeyedDecodingContainer {
     /// Decodes a number, reporting a value of the wrong shape as "expected a number"
     /// rather than as the YAML node kind Yams saw.
-    func decodeNumberIfPresent<T: Decodable & Numeric>(_ type: T.Type, forKey key: Key) throws -> T? {
+    package func decodeNumberIfPresent<T: Decodable & Numeric>(_ type: T.Type, forKey key: Key) throws -> T? {
         do {
             return try decodeIfPresent(type, forKey: key)
         } catch DecodingError.typeMismatch(_, let context) {

@@ -1,9 +1,8 @@
-import Agent
 import Foundation
 import JoinCore
 import Logging
 
-/// Runs tbot from a ``TbotConfig``: keeps the bot's identity in `storage.path` fresh and writes
+/// Runs tbot from its ``BotSettings``: keeps the bot's identity in `storage.path` fresh and writes
 /// it to every output.
 ///
 /// One cycle loads the stored identity and, while it is still valid, renews it — through the
@@ -20,17 +19,15 @@ public struct BotRunner: Sendable {
     /// Certificates closer than this to expiry are treated as expired.
     public static let validityMargin: TimeInterval = 60
 
-    let config: TbotConfig
-    let environment: [String: String]
+    let settings: BotSettings
     let registry: JoinMethodRegistry
     let clock: any JoinClock
     let logger: Logger
 
-    public init(config: TbotConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-                registry: JoinMethodRegistry = BuiltInJoinMethods.registry, clock: any JoinClock = SystemClock(),
-                logger: Logger) {
-        self.config = config
-        self.environment = environment
+    /// - Parameter registry: the join methods the bot may join with (their client halves); the
+    ///   caller chooses them, the runner names none.
+    public init(settings: BotSettings, registry: JoinMethodRegistry, clock: any JoinClock = SystemClock(), logger: Logger) {
+        self.settings = settings
         self.registry = registry
         self.clock = clock
         self.logger = logger
@@ -39,11 +36,11 @@ public struct BotRunner: Sendable {
     public func run() async throws {
         LeftoverTemporaryFiles.sweep(sweptDirectories, logger: logger)
         try await cycle()
-        guard !config.oneshot else {
+        guard !settings.oneshot else {
             logger.info("oneshot: the bot's identity and outputs are up to date; exiting")
             return
         }
-        let interval = Duration.seconds(config.renewalInterval.seconds)
+        let interval = settings.renewalInterval
         let backoff = JitteredBackoff(maximum: interval)
         var failures = 0
         while true {
@@ -64,35 +61,35 @@ public struct BotRunner: Sendable {
 
     /// Where tbot writes with temporary files (storage and every output), swept at start.
     var sweptDirectories: [URL] {
-        [config.storage.url] + config.outputs.map(\.destination.url)
+        [settings.storage] + settings.outputs.map { URL(fileURLWithPath: $0) }
     }
 
     /// One cycle: renew or join, save, write the outputs. Returns the new identity.
     @discardableResult
     public func cycle() async throws -> BotIdentity {
-        let storage = config.storage.url
+        let storage = settings.storage
         // The storage holds the bot's keys: no symbolic links, owned by tbot's user.
         try SecureDirectory(opening: storage, mode: 0o700).checkNoSymbolicLinks()
         let store = BotIdentityStore(directory: storage)
-        _ = try config.serverAddress()
+        _ = try settings.serverAddress()
         let route = try await ClusterRoute.resolve(
-            proxyServer: config.proxyServer, authServer: config.authServer, caPath: config.onboarding.caPath,
-            caPathField: "\(config.fileName): onboarding.ca_path", insecure: false, logger: logger)
+            proxyServer: settings.proxyServer, authServer: settings.authServer, caPath: settings.caPath,
+            caPathField: settings.caPathField, insecure: false, logger: logger)
         let identity = try await freshIdentity(replacing: try store.load(), route: route, storage: storage)
         try store.save(identity)
-        for output in config.outputs {
-            try IdentityOutputWriter(directory: output.destination.url).write(identity)
-            logger.debug("wrote identity output", metadata: ["destination": "\(output.destination.path)"])
+        for output in settings.outputs {
+            try IdentityOutputWriter(directory: URL(fileURLWithPath: output)).write(identity)
+            logger.debug("wrote identity output", metadata: ["destination": "\(output)"])
         }
         logger.info("bot identity is up to date", metadata: [
             "bot": "\(identity.botName)", "instance_id": "\(identity.instanceID)", "generation": "\(identity.generation)",
-            "valid_until": "\(RFC3339.format(identity.validBefore))", "outputs": "\(config.outputs.count)",
+            "valid_until": "\(RFC3339.format(identity.validBefore))", "outputs": "\(settings.outputs.count)",
         ])
         return identity
     }
 
     private func freshIdentity(replacing current: BotIdentity?, route: ClusterRoute, storage: URL) async throws -> BotIdentity {
-        let ttl = config.certificateTTL.seconds
+        let ttl = settings.certificateTTL
         let address = route.address
         if let current, current.isValid(at: clock.now, margin: Self.validityMargin) {
             if current.renewable {
@@ -100,7 +97,7 @@ public struct BotRunner: Sendable {
                 return try await BotRenewalClient(clock: clock, dialer: route.dialer).renew(current, authServer: address, certificateTTL: ttl)
             }
             logger.info("joining again with the current identity", metadata: [
-                "auth_server": "\(address)", "method": "\(config.onboarding.joinMethod)",
+                "auth_server": "\(address)", "method": "\(settings.joinMethod)",
             ])
             return try await joinClient(storage: storage)
                 .joinBot(try joinParameters(route), certificateTTL: ttl, presenting: current)
@@ -110,13 +107,13 @@ public struct BotRunner: Sendable {
                         metadata: ["expired": "\(RFC3339.format(current.validBefore))"])
         }
         logger.info("joining the cluster as a bot", metadata: [
-            "auth_server": "\(address)", "method": "\(config.onboarding.joinMethod)",
+            "auth_server": "\(address)", "method": "\(settings.joinMethod)",
         ])
         do {
             return try await joinClient(storage: storage)
                 .joinBot(try joinParameters(route), certificateTTL: ttl, presenting: nil)
         } catch let error as JoinError where current?.renewable == true && error.kind == .accessDenied {
-            throw JoinError(error.kind, error.message + ". " + Self.spentTokenHint(fileName: config.fileName))
+            throw JoinError(error.kind, error.message + ". " + Self.spentTokenHint(fileName: settings.configName))
         }
     }
 
@@ -128,25 +125,21 @@ public struct BotRunner: Sendable {
     }
 
     private func joinParameters(_ route: ClusterRoute) throws -> JoinParameters {
-        _ = try registry.plugin(named: config.onboarding.joinMethod)
-        guard let token = try config.resolvedToken() else {
-            throw JoinError.badParameter("\(config.fileName): onboarding.token is not set: the bot needs a token to join "
+        _ = try registry.plugin(named: settings.joinMethod)
+        guard let token = try settings.token() else {
+            throw JoinError.badParameter("\(settings.configName): onboarding.token is not set: the bot needs a token to join "
                 + "(its value for the token method, the token's name for the others)")
         }
         var parameters = JoinParameters(
-            authServer: route.address, tokenName: token, method: config.onboarding.joinMethod, role: .bot,
-            nodeName: HostName.current, caPins: try config.resolvedCAPins())
-        parameters.caPinsOrigin = AuthServerPins.origin(configured: config.onboarding.caPins, caPath: config.onboarding.caPath)
+            authServer: route.address, tokenName: token, method: settings.joinMethod, role: .bot,
+            nodeName: settings.nodeName, caPins: try settings.resolvedCAPins())
+        parameters.caPinsOrigin = AuthServerPins.origin(configured: settings.caPins, caPath: settings.caPath)
         parameters.dialer = route.dialer
         return parameters
     }
 
     private func joinClient(storage: URL) throws -> JoinClient {
-        var joinParams: [String: JSONValue] = [:]
-        if let secret = try config.registrationSecret(environment: environment) {
-            joinParams["registration_secret"] = .string(secret)
-        }
-        let context = ProverContext(clock: clock, logger: logger, joinParams: .object(joinParams), dataDirectory: storage)
+        let context = ProverContext(clock: clock, logger: logger, joinParams: try settings.joinParams(), dataDirectory: storage)
         return JoinClient(registry: registry, clock: clock, logger: logger, proverContext: context)
     }
 

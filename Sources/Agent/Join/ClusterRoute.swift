@@ -11,17 +11,20 @@ import Transport
 ///   protocol (refused, no TLS, wrong ALPN, or an Auth server's certificate) — never after a
 ///   certificate was refused;
 /// - any other `auth_server`: straight to the Auth server.
-struct ClusterRoute: Sendable {
-    let address: AuthAddress
-    let dialer: ClusterDialer
+public struct ClusterRoute: Sendable {
+    /// The address dialled: the Proxy Service's or the Auth server's.
+    public let address: AuthAddress
+    /// How it is dialled: through the Proxy Service or straight to the Auth server.
+    public let dialer: ClusterDialer
 
-    static let proxyWebPort = 3080
+    /// The Proxy Service's web port, the default port of `proxy_server`.
+    public static let proxyWebPort = 3080
     /// The `auth_server` ports that "look like a proxy": the web port and HTTPS.
-    static let proxyLikePorts = [proxyWebPort, 443]
+    public static let proxyLikePorts = [proxyWebPort, 443]
 
     /// - Parameter proxyPorts: the `auth_server` ports tried as a Proxy Service first;
     ///   ``proxyLikePorts`` except in tests, which cannot listen on 443 or 3080.
-    static func resolve(proxyServer: String?, authServer: String?, caPath: String?, caPathField: String,
+    public static func resolve(proxyServer: String?, authServer: String?, caPath: String?, caPathField: String,
                         insecure: Bool, logger: Logger, proxyPorts: [Int] = proxyLikePorts) async throws -> ClusterRoute {
         let environment = try ProxyEnvironment()
         let trust = ClusterDialer.ProxyTrust(
@@ -50,6 +53,28 @@ struct ClusterRoute: Sendable {
                         metadata: ["address": "\(address)", "error": "\(error)"])
             return ClusterRoute(address: address, dialer: direct)
         }
+    }
+
+    /// The signature algorithm suite of the cluster at `proxyServer` (a Proxy Service's web
+    /// address, default port 3080; tried as a Proxy Service first, then as an Auth server,
+    /// whatever its port), from an unverified `Ping`: only the suite is read and nothing secret is
+    /// sent, so the server's certificate is not checked. An address that cannot be resolved is a
+    /// `badParameter` whose message starts with `field`.
+    public static func signatureSuite(of proxyServer: String, field: String, logger: Logger) async throws -> String {
+        let route: ClusterRoute
+        do {
+            let address = try AuthAddress(parsing: proxyServer, defaultPort: proxyWebPort)
+            route = try await resolve(proxyServer: nil, authServer: address.description, caPath: nil, caPathField: "",
+                                      insecure: true, logger: logger, proxyPorts: [address.port])
+        } catch let error as JoinError {
+            throw JoinError.badParameter("\(field): \(error.message)")
+        }
+        let clusterAddress = route.address
+        let suite = try await ClusterPing(address: clusterAddress, dialer: route.dialer).ping().signatureSuite
+        logger.debug("pinged the cluster for its signature algorithm suite", metadata: [
+            "address": "\(clusterAddress)", "suite": "\(suite.isEmpty ? "unspecified" : suite)",
+        ])
+        return suite
     }
 
     /// A `Ping` through the Proxy Service route, bounded to a few seconds.

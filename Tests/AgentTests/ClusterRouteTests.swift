@@ -1,4 +1,4 @@
-@testable import CLISupport
+@testable import Agent
 import Foundation
 import JoinCore
 import Logging

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import JoinCore
 import Logging
-import Server
 import SwiftASN1
 import X509
 
@@ -10,27 +9,37 @@ import X509
 /// (`proxy_service.https_keypairs`) or, when none is given, one signed by a private CA made
 /// for it, kept in `data_dir/proxy/` so it survives restarts; clients trust that CA with
 /// `ca_path` / `--ca-path` (`webcert.pem`) instead of `--insecure`.
-struct ProxyWebCertificate: Sendable {
-    let chainPEM: [String]
-    let privateKeyPEM: String
+public struct ProxyWebCertificate: Sendable {
+    /// The served chain, leaf first, one PEM block each.
+    public let chainPEM: [String]
+    /// The leaf's private key, PEM.
+    public let privateKeyPEM: String
 
-    static let selfSignedFolder = "proxy"
+    /// The folder under `data_dir` that holds the self-signed pair.
+    public static let selfSignedFolder = "proxy"
     /// The CA certificate to trust the proxy with.
     static let selfSignedCertificateFile = "webcert.pem"
     /// The served chain (leaf, then the CA) and the leaf's key.
     static let selfSignedChainFile = "webchain.pem"
     static let selfSignedKeyFile = "webkey.pem"
 
-    /// Reads the configured pair; makes or reuses the self-signed one when there is none.
-    static func load(_ config: ProxyServiceConfig, dataDirectory: URL, fileName: String, logger: Logger) throws -> ProxyWebCertificate {
-        if let pair = config.httpsKeyPairs.first {
-            return try read(certificateFile: pair.certFile, keyFile: pair.keyFile, field: "\(fileName): proxy_service.https_keypairs")
+    /// Reads the first configured pair; makes or reuses the self-signed one when there is none.
+    ///
+    /// - Parameters:
+    ///   - keyPairs: `proxy_service.https_keypairs`, in order.
+    ///   - publicAddresses: `proxy_service.public_addr`.
+    ///   - webListenAddress: `proxy_service.web_listen_addr`.
+    ///   - field: names the key pairs setting in errors (`<file>: proxy_service.https_keypairs`).
+    public static func load(keyPairs: [(certFile: String, keyFile: String)], publicAddresses: [String], webListenAddress: String,
+                            dataDirectory: URL, field: String, logger: Logger) throws -> ProxyWebCertificate {
+        if let pair = keyPairs.first {
+            return try read(certificateFile: pair.certFile, keyFile: pair.keyFile, field: field)
         }
         let folder = dataDirectory.appendingPathComponent(selfSignedFolder)
         let certificateFile = folder.appendingPathComponent(selfSignedCertificateFile)
         let chainFile = folder.appendingPathComponent(selfSignedChainFile)
         let keyFile = folder.appendingPathComponent(selfSignedKeyFile)
-        let names = subjectNames(config)
+        let names = subjectNames(publicAddresses: publicAddresses, webListenAddress: webListenAddress)
         if FileManager.default.fileExists(atPath: chainFile.path),
            let existing = try? read(certificateFile: chainFile.path, keyFile: keyFile.path, field: "self-signed web certificate"),
            existing.isValid(for: names, at: Date()) {
@@ -54,9 +63,9 @@ struct ProxyWebCertificate: Sendable {
 
     /// The names clients may dial: `public_addr` hosts, the listen host when specific, and
     /// loopback.
-    static func subjectNames(_ config: ProxyServiceConfig) -> [String] {
-        var names = config.publicAddr.map(HostCertificateNames.host(of:))
-        let listenHost = HostCertificateNames.host(of: config.webListenAddr)
+    static func subjectNames(publicAddresses: [String], webListenAddress: String) -> [String] {
+        var names = publicAddresses.map(CertificateSubjectNames.host(of:))
+        let listenHost = CertificateSubjectNames.host(of: webListenAddress)
         if !["0.0.0.0", "::", ""].contains(listenHost) { names.append(listenHost) }
         names += ["localhost", "127.0.0.1", "::1"]
         var seen = Set<String>()
@@ -88,7 +97,7 @@ struct ProxyWebCertificate: Sendable {
         guard leaf.notValidBefore <= now, now.addingTimeInterval(7 * 86_400) < leaf.notValidAfter,
               let alternatives = try? leaf.extensions.subjectAlternativeNames else { return false }
         let present = Array(alternatives)
-        return names.map(HostCertificateNames.generalName(for:)).allSatisfy(present.contains)
+        return names.map(CertificateSubjectNames.generalName(for:)).allSatisfy(present.contains)
     }
 
     /// A small private CA and a leaf it signs for `names`. The CA certificate is what clients
@@ -122,7 +131,7 @@ struct ProxyWebCertificate: Sendable {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.serverAuth])
-                SubjectAlternativeNames(names.map(HostCertificateNames.generalName(for:)))
+                SubjectAlternativeNames(names.map(CertificateSubjectNames.generalName(for:)))
             },
             issuerPrivateKey: .init(caKey))
         return ProxyWebCertificate(

@@ -1,7 +1,6 @@
+import Agent
 import Foundation
 import JoinCore
-import SwiftASN1
-import X509
 
 /// `onboarding:` in tbot.yaml (spec §8.9): which token and join method the bot presents, and
 /// how it trusts the Auth server on its first join.

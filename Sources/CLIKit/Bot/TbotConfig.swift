@@ -1,3 +1,4 @@
+import Agent
 import Foundation
 import JoinCore
 import Transport
@@ -74,5 +75,29 @@ public struct TbotConfig: Sendable, Equatable {
     /// `onboarding.ca_pins` plus the pins of the certificates in `onboarding.ca_path`.
     public func resolvedCAPins() throws -> [CAPin] {
         try onboarding.resolvedCAPins(field: "\(fileName): onboarding.ca_path")
+    }
+
+    /// What ``Agent/BotRunner`` runs with. The token, the CA pins and the registration secret
+    /// (from `environment`) are read again on every join, as they were when the runner read
+    /// the config itself.
+    public func botSettings(environment: [String: String] = ProcessInfo.processInfo.environment) -> BotSettings {
+        let config = self
+        return BotSettings(
+            proxyServer: proxyServer, authServer: authServer, caPath: onboarding.caPath,
+            caPathField: "\(fileName): onboarding.ca_path", caPins: onboarding.caPins,
+            joinMethod: onboarding.joinMethod, nodeName: HostName.current,
+            serverAddress: { try config.serverAddress() },
+            token: { try config.resolvedToken() },
+            resolvedCAPins: { try config.resolvedCAPins() },
+            joinParams: {
+                var joinParams: [String: JSONValue] = [:]
+                if let secret = try config.registrationSecret(environment: environment) {
+                    joinParams["registration_secret"] = .string(secret)
+                }
+                return .object(joinParams)
+            },
+            storage: storage.url, outputs: outputs.map(\.destination.path),
+            certificateTTL: certificateTTL.seconds, renewalInterval: Duration.seconds(renewalInterval.seconds),
+            oneshot: oneshot, configName: fileName)
     }
 }

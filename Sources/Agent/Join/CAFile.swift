@@ -5,8 +5,9 @@ import X509
 
 /// A `ca_path` / `--ca-path` file: PEM X.509 certificates, read with errors that name the
 /// setting and the file.
-enum CAFile {
-    static func certificates(path: String, field: String) throws -> [Certificate] {
+public enum CAFile {
+    /// The certificates in the PEM file at `path`; `field` names the setting in errors.
+    public static func certificates(path: String, field: String) throws -> [Certificate] {
         let text: String
         do {
             text = try String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8)
@@ -31,10 +32,12 @@ enum CAFile {
 /// (`ca_path` / `--ca-path`), and, when neither is given, the bundle `SSL_CERT_FILE` names, as
 /// OpenSSL-based tools read it. A CA file pins its certificates: the Auth server's CA must be
 /// one of them. With none of these, the join refuses to start unless `--insecure` was given.
-enum AuthServerPins {
-    static let bundleVariable = "SSL_CERT_FILE"
+public enum AuthServerPins {
+    /// The environment variable naming the CA bundle used when nothing else is configured.
+    public static let bundleVariable = "SSL_CERT_FILE"
 
-    static func resolve(configured: [CAPin], caPath: String?, field: String,
+    /// The configured pins, the CA file's, or the `SSL_CERT_FILE` bundle's, as described above.
+    public static func resolve(configured: [CAPin], caPath: String?, field: String,
                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [CAPin] {
         var pins = configured
         if let caPath {
@@ -48,7 +51,7 @@ enum AuthServerPins {
 
     /// `SSL_CERT_FILE=<path>` when ``resolve(configured:caPath:field:environment:)`` took its
     /// pins from that bundle (nothing else was configured), for the mismatch message.
-    static func origin(configured: [CAPin], caPath: String?,
+    public static func origin(configured: [CAPin], caPath: String?,
                        environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         guard configured.isEmpty, caPath == nil, let bundle = environment[bundleVariable], !bundle.isEmpty else { return nil }
         return "\(bundleVariable)=\(bundle)"
