@@ -23,14 +23,15 @@ final class ExternalJoinPluginEndToEndTests: XCTestCase {
         await cluster?.stop()
     }
 
-    /// scripts/test builds the example package into this package's scratch path (`--scratch-path .build`),
-    /// so its program sits beside teleport and tctl.
-    private static var x509popProgram: String { ClusterProcesses.binaries.appendingPathComponent("x509pop").path }
+    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    /// scripts/test builds the example as its own package, in its own scratch path.
+    private static var x509popProgram: String { repository.appendingPathComponent("examples/x509pop/.build/debug/x509pop").path }
     private static var fixtureProgram: String { ClusterProcesses.binaries.appendingPathComponent("joinery-fixture-plugin").path }
 
     private func sha256(of path: String) throws -> String {
         let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path),
-                                  "\(path) is missing: run ./scripts/test, which builds examples/x509pop into .build first")
+                                  "\(path) is missing: run ./scripts/test, which builds examples/x509pop first")
         return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
