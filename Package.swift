@@ -258,7 +258,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "teleport", dependencies: ["CLISupport", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), "JoinCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .executableTarget(name: "tbot", dependencies: ["CLIKit", "Agent", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .executableTarget(name: "tbot", dependencies: ["CLIKit", "Agent", "BoundKeypairJoin", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .executableTarget(name: "tctl", dependencies: ["CLISupport", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto"), "JoinCore", "JoineryProto"], swiftSettings: swiftSettings),
         // Join-storm benchmarks (issue 9); not part of `swift test`. Run with scripts/bench.
         .executableTarget(
@@ -331,7 +331,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "Transport", "BackendTestSuite", "TestSupport",
+                "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "Transport", "BackendTestSuite", "TestSupport", "AWSKit",
                 // The audit trail suite provokes each method's attestation failures.
                 "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Logging", package: "swift-log"),
@@ -388,7 +388,7 @@ let package = Package(
         .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance", .product(name: "AsyncHTTPClient", package: "async-http-client"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
-            dependencies: ["AWSKit", "JoinCore", "TestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: ["AWSKit", "JoinCore", "TestSupport", .product(name: "Yams", package: "Yams"), .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance"], swiftSettings: swiftSettings),
         // The backend behaviour every backend must show; run unchanged by each backend's tests.
@@ -429,6 +429,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
+        // The Swift samples of docs/writing-a-join-method.md, compiled and run (scripts/extract-doc-samples),
+        // and the check that they are the guide's.
+        .testTarget(
+            name: "DocSampleTests",
+            dependencies: [
+                "JoinCore", "Server", "JoineryProto", "TestSupport", "JoinMethodConformance",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         // Who may speak as whom (issue 15): real TLS impostors holding other identities of the cluster.
         .testTarget(
             name: "TrustTests",
@@ -443,7 +453,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "CLIKit", "JoinCore", "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "CLIKit", "JoinCore", "BoundKeypairJoin", "AWSKit", .product(name: "Yams", package: "Yams"), "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "Transport", "PluginHost", "TestSupport", "teleport", "tctl", "tbot", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]

@@ -1,3 +1,4 @@
+import AWSKit
 import EC2Join
 import Foundation
 import JoinCore
@@ -41,7 +42,7 @@ struct EC2JoinStorm {
             authService: ["aws": .object(["ec2_certificates_dir": .string(certificates.path)])])
         defer { Task { await cluster.stop() } }
         var token = ProvisionToken(name: "ec2-storm", roles: [.node], joinMethod: "ec2")
-        token.spec.allow = [TokenRule(awsAccount: "123456789012", awsRegions: ["us-east-1"])]
+        token.spec.setAWSAllowRules([AWSAllowRule(awsAccount: "123456789012", awsRegions: ["us-east-1"])])
         _ = try await cluster.server.tokens.create(token, upsert: false)
 
         let pipeline = cluster.server.joinPipeline

@@ -9,8 +9,8 @@ import Synchronization
 /// state and active key from the result.
 ///
 /// State lives in ``ProverContext/dataDirectory`` (the bot's storage directory) as
-/// ``BoundKeypairClientState`` files; the registration secret comes resolved from
-/// `joinParams["registration_secret"]` (tbot reads files and the environment).
+/// ``BoundKeypairClientState`` files; the registration secret is resolved when the prover is
+/// made, for each join, from its ``BoundKeypairOnboarding`` section, a file or the environment.
 public struct BoundKeypairProver: JoinProver {
     public let name = BoundKeypairJoinMethod.methodName
     /// The bot's storage directory, where the ``BoundKeypairClientState`` files live.
@@ -25,7 +25,7 @@ public struct BoundKeypairProver: JoinProver {
             throw JoinError.badParameter("bound_keypair joining needs a storage directory for the bot's keypair and join state")
         }
         self.directory = directory
-        registrationSecret = context.joinParams["registration_secret"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        registrationSecret = try BoundKeypairOnboarding.registrationSecret(for: context)
         clock = context.clock
         logger = context.logger
         state = StateBox()

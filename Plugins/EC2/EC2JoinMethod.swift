@@ -25,6 +25,9 @@ public struct EC2JoinMethod: JoinMethod {
         clock = context.clock
     }
 
+    public var tokenSpecSections: Set<String> { EC2TokenRules.sections }
+    public var impliedBySections: Set<String> { [AWSTokenSections.allow] }
+
     public func validate(_ token: ProvisionToken) throws -> ProvisionToken {
         try EC2TokenRules.validate(token)
     }
@@ -39,10 +42,10 @@ public struct EC2JoinMethod: JoinMethod {
         attempt.facts.record("instance_id", document.instanceId)
         let hostID = document.hostID
 
-        try IdentityDocumentFreshness.check(document, clock: clock, awsIIDTTL: attempt.token.spec.awsIIDTTL)
+        try IdentityDocumentFreshness.check(document, clock: clock, awsIIDTTL: try attempt.token.spec.awsIdentityDocumentTTL())
         try await InstanceUniqueness.check(hostID: hostID, attempt: attempt)
 
-        guard let rule = attempt.token.spec.allow.first(where: { rule in
+        guard let rule = try attempt.token.spec.awsAllowRules().first(where: { rule in
             (rule.awsAccount == nil || rule.awsAccount == document.accountId)
                 && (rule.awsRegions == nil || rule.awsRegions?.contains(document.region) == true)
         }) else {

@@ -1,3 +1,4 @@
+import AWSKit
 import JoinCore
 
 /// The `ec2` rules of spec §1.3: allow rules are required; each names an account or a role to
@@ -5,12 +6,16 @@ import JoinCore
 enum EC2TokenRules {
     static let defaultTTL = GoDuration(seconds: IdentityDocumentFreshness.defaultTTL)
 
+    /// The sections an `ec2` token may carry; `allow` without `join_method` means `ec2`.
+    static let sections: Set<String> = [AWSTokenSections.allow, AWSTokenSections.identityDocumentTTL]
+
     static func validate(_ token: ProvisionToken) throws -> ProvisionToken {
         var token = token
-        guard !token.spec.allow.isEmpty else {
+        let rules = try token.spec.awsAllowRules()
+        guard !rules.isEmpty else {
             throw EC2Errors.noAllowRules
         }
-        for (index, rule) in token.spec.allow.enumerated() {
+        for (index, rule) in rules.enumerated() {
             if rule.awsARN != nil {
                 throw EC2Errors.allowRuleHasARN(index: index)
             }
@@ -24,9 +29,9 @@ enum EC2TokenRules {
         if token.spec.roles.contains(.bot) {
             throw EC2Errors.botsNotSupported
         }
-        if token.spec.awsIIDTTL == nil || token.spec.awsIIDTTL?.seconds == 0 {
-            token.spec.awsIIDTTL = defaultTTL
-        }
+        token.spec.setAWSAllowRules(rules)
+        let ttl = try token.spec.awsIdentityDocumentTTL()
+        token.spec.setAWSIdentityDocumentTTL(ttl == nil || ttl?.seconds == 0 ? defaultTTL : ttl)
         return token
     }
 }

@@ -40,6 +40,8 @@ public struct IAMJoinMethod: JoinMethod {
         }
     }
 
+    public var tokenSpecSections: Set<String> { IAMTokenRules.sections }
+
     public func validate(_ token: ProvisionToken) throws -> ProvisionToken {
         try IAMTokenRules.validate(token)
     }
@@ -58,7 +60,7 @@ public struct IAMJoinMethod: JoinMethod {
         attempt.facts.record("aws_account", identity.account)
         attempt.facts.record("aws_arn", identity.arn)
 
-        guard attempt.token.spec.allow.contains(where: { rule in
+        guard try attempt.token.spec.awsAllowRules().contains(where: { rule in
             (rule.awsAccount == nil || rule.awsAccount == identity.account)
                 && (rule.awsARN.map { ARNGlob($0).matches(identity.arn) } ?? true)
         }) else {

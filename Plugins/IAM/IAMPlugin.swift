@@ -6,6 +6,7 @@ extension JoinMethodPlugin {
     public static let iam = JoinMethodPlugin(
         name: IAMJoinMethod.methodName,
         authServiceKeys: ["aws"],
+        joinParamsSections: [IAMProverSettings.joinParamsSection],
         makeMethod: { try IAMJoinMethod(context: $0) },
         makeProver: { try IAMProver(context: $0) }
     )

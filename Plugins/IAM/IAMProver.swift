@@ -20,12 +20,16 @@ public struct IAMProver: JoinProver {
     let logger: Logger
 
     /// - Parameters:
-    ///   - environment: where credentials (`AWS_ACCESS_KEY_ID`, shared files, instance role) and
+    ///   - environment: overrides ``JoinCore/ProverContext/environment`` (tests), where
+    ///     credentials (`AWS_ACCESS_KEY_ID`, shared files, instance role) and
     ///     the region (`AWS_REGION`, `AWS_DEFAULT_REGION`, profile) come from.
     ///   - credentials: overrides the standard chain (tests).
-    public init(context: ProverContext, environment: [String: String] = ProcessInfo.processInfo.environment,
+    public init(context: ProverContext, environment: [String: String]? = nil,
                 credentials: (any AWSCredentialProvider)? = nil) throws {
-        settings = try IAMProverSettings(joinParams: context.joinParams, environment: environment)
+        let environment = environment ?? context.environment
+        settings = try IAMProverSettings(section: context.joinParams[IAMProverSettings.sectionKey],
+                                         field: (context.joinParamsPath + [IAMProverSettings.sectionKey]).joined(separator: "."),
+                                         environment: environment)
         self.environment = environment
         self.credentials = try credentials ?? AWSCredentialChain.standard(environment: environment, httpClient: .shared)
         clock = context.clock

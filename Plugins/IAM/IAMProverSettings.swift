@@ -22,14 +22,16 @@ struct IAMProverSettings: Sendable, Equatable {
         self.fips = fips
     }
 
-    init(joinParams: JSONValue, environment: [String: String]) throws {
+    /// The `iam` section as the joining side wrote it (`section`, nil when absent), plus the
+    /// environment. `field` names the section in errors (`teleport.join_params.iam`).
+    init(section: JSONValue?, field: String, environment: [String: String]) throws {
         fips = ["1", "true", "yes"].contains(environment["TELEPORT_FIPS"]?.lowercased() ?? "")
-        guard let section = joinParams["iam"] else { return }
+        guard let section else { return }
         guard case .object(let fields) = section else {
-            throw JoinError.badParameter("teleport.join_params.iam: expected a map")
+            throw JoinError.badParameter("\(field): expected a map")
         }
         for key in fields.keys.sorted() where !Self.knownKeys.contains(key) {
-            throw JoinError.badParameter("unknown field \"teleport.join_params.iam.\(key)\"")
+            throw JoinError.badParameter("unknown field \"\(field).\(key)\"")
         }
         switch fields["fips"] {
         case nil, .null?:
@@ -37,7 +39,14 @@ struct IAMProverSettings: Sendable, Equatable {
         case .bool(let value)?:
             fips = fips || value
         default:
-            throw JoinError.badParameter("teleport.join_params.iam.fips: expected true or false")
+            throw JoinError.badParameter("\(field).fips: expected true or false")
         }
     }
+
+    /// The section's declaration: strict config parsing accepts `iam:` and checks it on load.
+    static let joinParamsSection = JoinParamsSection(key: sectionKey) { section, path in
+        _ = try IAMProverSettings(section: section, field: path.joined(separator: "."), environment: [:])
+    }
+
+    static let sectionKey = "iam"
 }

@@ -1,13 +1,19 @@
+import AWSKit
 import JoinCore
 
 /// The `iam` rules of spec §1.3: allow rules are required; each names an account or an ARN
 /// glob; `aws_role` and `aws_regions` belong to the EC2 method. Bots may use iam tokens.
 enum IAMTokenRules {
+    /// The one section an `iam` token carries.
+    static let sections: Set<String> = [AWSTokenSections.allow]
+
     static func validate(_ token: ProvisionToken) throws -> ProvisionToken {
-        guard !token.spec.allow.isEmpty else {
+        var token = token
+        let rules = try token.spec.awsAllowRules()
+        guard !rules.isEmpty else {
             throw IAMErrors.noAllowRules
         }
-        for (index, rule) in token.spec.allow.enumerated() {
+        for (index, rule) in rules.enumerated() {
             if rule.awsRole != nil {
                 throw IAMErrors.allowRuleHasRole(index: index)
             }
@@ -18,6 +24,7 @@ enum IAMTokenRules {
                 throw IAMErrors.allowRuleNamesNoAccount(index: index)
             }
         }
+        token.spec.setAWSAllowRules(rules)
         return token
     }
 }

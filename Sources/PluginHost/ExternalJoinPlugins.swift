@@ -23,19 +23,28 @@ public enum ExternalJoinPlugins {
             })
     }
 
-    /// The joining side's entry: each join starts its own program with that join's
-    /// `join_params`, and stops it when the join has finished.
+    /// The joining side's entry: each join starts its own program with its own section of the
+    /// join parameters (`teleport.join_params.<name>`, tbot's `onboarding.<name>`; any shape the
+    /// program accepts), and stops it when the join has finished. The program never sees
+    /// another method's section (a registration secret, say) nor the token.
     public static func clientPlugin(_ spec: ExternalPluginSpec, logger: Logger) -> JoinMethodPlugin {
         JoinMethodPlugin(
-            name: spec.name, origin: .external(command: spec.command, sha256: spec.sha256),
+            name: spec.name, joinParamsSections: [JoinParamsSection(key: spec.name) { _, _ in }],
+            origin: .external(command: spec.command, sha256: spec.sha256),
             makeMethod: { _ in
                 throw JoinError.badParameter(
                     "join method \(spec.name) is loaded for joining; the Auth server loads it from auth_service.join_plugins")
             },
             makeProver: { context in
-                let supervisor = try PluginSupervisor(spec: spec, serverHalf: false, joinParams: context.joinParams,
+                let supervisor = try PluginSupervisor(spec: spec, serverHalf: false,
+                                                      joinParams: joinParams(of: spec.name, in: context),
                                                       dataDirectory: context.dataDirectory, logger: logger)
                 return ExternalJoinProver(name: spec.name, call: PluginCall(supervisor: supervisor, name: spec.name, timeout: spec.callTimeout))
             })
+    }
+
+    /// What the program `name` receives as its join parameters: its own section only.
+    package static func joinParams(of name: String, in context: ProverContext) -> JSONValue {
+        context.joinParams[name] ?? .object([:])
     }
 }

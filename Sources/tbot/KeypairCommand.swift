@@ -1,4 +1,6 @@
+import Agent
 import ArgumentParser
+import BoundKeypairJoin
 import CLIKit
 import Foundation
 import Logging
@@ -36,9 +38,15 @@ struct KeypairCreateCommand: AsyncParsableCommand {
         try await CommandErrors.reporting {
             let output = try KeypairOutput(parsing: format)
             try LoggingSetup.bootstrap(debug: debug)
-            let creation = try BotKeypairCreation(
-                storage: storage, proxyServer: proxyServer, overwrite: overwrite, logger: Logger(label: "tbot"))
-            let publicKey = try await creation.run()
+            let logger = Logger(label: "tbot")
+            let creation = KeypairCreation(
+                directory: try DirectoryDestination(uri: storage).url, overwrite: overwrite, logger: logger)
+            // Only the signature suite is read and nothing secret is sent, so the Proxy
+            // Service's certificate is not verified here (as for a Ping to an Auth server).
+            let proxyServer = self.proxyServer
+            let publicKey = try await creation.run {
+                try await ClusterRoute.signatureSuite(of: proxyServer, field: "--proxy-server", logger: logger)
+            }
             FileHandle.standardOutput.write(Data(try output.render(publicKey: publicKey).utf8))
         }
     }

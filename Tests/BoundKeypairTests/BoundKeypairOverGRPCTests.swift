@@ -50,7 +50,7 @@ final class BoundKeypairOverGRPCTests: XCTestCase {
 
     private static func join(_ cluster: TestCluster, token: String, storage: URL, secret: String? = nil,
                              presenting: BotIdentity? = nil) async throws -> BotIdentity {
-        let params: JSONValue = secret.map { .object(["registration_secret": .string($0)]) } ?? .object([:])
+        let params: JSONValue = secret.map { .object(["bound_keypair": .object(["registration_secret": .string($0)])]) } ?? .object([:])
         var parameters = try cluster.botParameters(token: token)
         parameters.method = "bound_keypair"
         return try await cluster.joinClient(joinParams: params, storage: storage).joinBot(parameters, presenting: presenting)

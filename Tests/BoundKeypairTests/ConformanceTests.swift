@@ -54,7 +54,7 @@ final class ConformanceTests: XCTestCase {
         private func join(_ name: String, secret: String, in cluster: TestCluster) throws -> ConformanceJoin {
             let storage = cluster.directory.appendingPathComponent("bkp-storage-\(UUID().uuidString)", isDirectory: true)
             try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
-            return ConformanceJoin(tokenName: name, role: .bot, joinParams: .object(["registration_secret": .string(secret)]),
+            return ConformanceJoin(tokenName: name, role: .bot, joinParams: .object(["bound_keypair": .object(["registration_secret": .string(secret)])]),
                                    dataDirectory: storage)
         }
     }

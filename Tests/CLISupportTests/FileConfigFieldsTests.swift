@@ -93,7 +93,7 @@ final class FileConfigFieldsTests: XCTestCase {
         XCTAssertEqual(config.joinMethod, "ec2")
         XCTAssertEqual(config.joinTokenSetting, "/var/run/secrets/token")
         XCTAssertEqual(config.teleport.joinParams?.pluginParameters["azure"], .object(["client_id": .string("abc")]))
-        XCTAssertEqual(config.teleport.joinParams?.raw["method"], .string("ec2"))
+        XCTAssertEqual(config.teleport.joinParams?.method, "ec2")
         XCTAssertEqual(config.teleport.proxyServer, "teleport.example.com:443")
         XCTAssertEqual(config.teleport.log, LogConfig(output: .standardOutput, severity: .debug, format: .json))
         XCTAssertEqual(config.teleport.storage, StorageConfig(type: .sqlite, path: "/srv/db"))

@@ -1,3 +1,4 @@
+import BoundKeypairJoin
 import CLIKit
 import CLISupport
 import Foundation
@@ -43,19 +44,19 @@ final class TbotConfigTests: XCTestCase {
         XCTAssertNil(config.authServer)
         XCTAssertEqual(config.onboarding.joinMethod, "bound_keypair")
         XCTAssertEqual(config.onboarding.token, "example")
-        XCTAssertEqual(config.onboarding.boundKeypair.registrationSecret, "SECRET")
+        XCTAssertEqual(config.onboarding.methodSections["bound_keypair"]?["registration_secret"], .string("SECRET"))
         XCTAssertEqual(config.storage.path, "/var/lib/teleport/bot")
         XCTAssertEqual(config.outputs, [])
         XCTAssertFalse(config.oneshot)
-        XCTAssertEqual(try config.registrationSecret(environment: [:]), "SECRET")
+        XCTAssertEqual(try config.presentedRegistrationSecret(environment: [:]), "SECRET")
         XCTAssertEqual(try config.serverAddress(), AuthAddress(host: "127.0.0.1", port: 3025))
     }
 
     func testSeedConfigWithPreregisteredKeyParsesWithoutASecret() throws {
         let config = try TbotConfig.parse(yaml: Self.seedWithPreregisteredKey)
         XCTAssertEqual(config.onboarding.token, "example")
-        XCTAssertNil(config.onboarding.boundKeypair.registrationSecret)
-        XCTAssertNil(try config.registrationSecret(environment: [:]))
+        XCTAssertNil(config.onboarding.methodSections["bound_keypair"])
+        XCTAssertNil(try config.presentedRegistrationSecret(environment: [:]))
         XCTAssertEqual(config.outputs, [])
     }
 

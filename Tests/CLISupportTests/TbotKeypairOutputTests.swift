@@ -1,3 +1,4 @@
+import BoundKeypairJoin
 import CLIKit
 import CLISupport
 import Crypto

@@ -1,3 +1,4 @@
+import BoundKeypairJoin
 import CLIKit
 import CLISupport
 import Foundation
@@ -39,26 +40,26 @@ final class TbotOnboardingSecretsTests: XCTestCase {
     func testSecretPathWinsOverTheEnvironmentAndIsTrimmed() throws {
         let path = try file("secret", "  from-file-secret\n")
         let config = try config(onboarding: "  bound_keypair: {registration_secret_path: \(path)}")
-        XCTAssertEqual(try config.registrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "from-file-secret")
+        XCTAssertEqual(try config.presentedRegistrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "from-file-secret")
     }
 
     func testInlineSecretWinsOverTheEnvironment() throws {
         let config = try config(onboarding: "  bound_keypair: {registration_secret: inline-secret}")
-        XCTAssertEqual(try config.registrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "inline-secret")
+        XCTAssertEqual(try config.presentedRegistrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "inline-secret")
     }
 
     func testEnvironmentSecretIsUsedWhenTheFileSetsNone() throws {
         let config = try config(onboarding: "  join_method: bound_keypair")
-        XCTAssertEqual(try config.registrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "from-env")
-        XCTAssertNil(try config.registrationSecret(environment: ["TBOT_REGISTRATION_SECRET": ""]))
+        XCTAssertEqual(try config.presentedRegistrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "from-env")
+        XCTAssertNil(try config.presentedRegistrationSecret(environment: ["TBOT_REGISTRATION_SECRET": ""]))
     }
 
     func testMissingSecretFileNamesTheFieldAndPath() throws {
         let path = directory.appendingPathComponent("absent").path
         let config = try config(onboarding: "  bound_keypair: {registration_secret_path: \(path)}")
-        XCTAssertThrowsError(try config.registrationSecret(environment: [:])) { error in
+        XCTAssertThrowsError(try config.presentedRegistrationSecret(environment: [:])) { error in
             let message = (error as? JoinError)?.message ?? ""
-            XCTAssertTrue(message.hasPrefix("/etc/tbot.yaml: onboarding.bound_keypair.registration_secret_path: " +
+            XCTAssertTrue(message.hasPrefix("onboarding.bound_keypair.registration_secret_path: " +
                                             "cannot read the registration secret file \(path): no such file"), message)
         }
     }
@@ -66,14 +67,14 @@ final class TbotOnboardingSecretsTests: XCTestCase {
     func testEmptySecretFileIsAnError() throws {
         let path = try file("blank", " \n")
         let config = try config(onboarding: "  bound_keypair: {registration_secret_path: \(path)}")
-        XCTAssertThrowsError(try config.registrationSecret(environment: [:])) { error in
+        XCTAssertThrowsError(try config.presentedRegistrationSecret(environment: [:])) { error in
             XCTAssertTrue(((error as? JoinError)?.message ?? "").hasSuffix("the registration secret file \(path) is empty"))
         }
     }
 
     func testStaticKeyEnvironmentVariableIsNotSupportedYetAndNotEchoed() throws {
         let config = try config(onboarding: "  join_method: bound_keypair")
-        XCTAssertThrowsError(try config.registrationSecret(environment: ["TBOT_BOUND_KEYPAIR_STATIC_KEY": "c2VjcmV0LWtleQ=="])) { error in
+        XCTAssertThrowsError(try config.presentedRegistrationSecret(environment: ["TBOT_BOUND_KEYPAIR_STATIC_KEY": "c2VjcmV0LWtleQ=="])) { error in
             let message = (error as? JoinError)?.message ?? ""
             XCTAssertTrue(message.contains("static bound keypairs are not supported yet"), message)
             XCTAssertFalse(message.contains("c2VjcmV0LWtleQ=="))

@@ -1,3 +1,4 @@
+import AWSKit
 import EC2Join
 import Foundation
 import JoinCore
@@ -57,7 +58,7 @@ final class ConformanceTests: XCTestCase {
             let name = "ec2-conformance-" + UUID().uuidString.lowercased()
             var token = ProvisionToken(name: name, roles: [.node], joinMethod: EC2JoinMethod.methodName,
                                        expires: cluster.clock.now.addingTimeInterval(ttl))
-            token.spec.allow = [TokenRule(awsAccount: sample.accountId, awsRegions: [sample.region])]
+            token.spec.setAWSAllowRules([AWSAllowRule(awsAccount: sample.accountId, awsRegions: [sample.region])])
             _ = try await cluster.server.tokens.create(token, upsert: false)
             return name
         }

@@ -46,7 +46,7 @@ final class EC2HostUniquenessTests: XCTestCase {
 
     private func attempt(as role: SystemRole) -> JoinAttempt {
         EC2MethodHarness.attempt(
-            token: EC2MethodHarness.token(roles: Self.tokenRoles, allow: [TokenRule(awsAccount: Self.account)]),
+            token: EC2MethodHarness.token(roles: Self.tokenRoles, allow: [AWSAllowRule(awsAccount: Self.account)]),
             document: document, role: role, presence: registry, clock: clock)
     }
 

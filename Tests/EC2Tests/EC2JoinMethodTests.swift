@@ -42,7 +42,7 @@ final class EC2JoinMethodTests: XCTestCase {
             accountId: account, region: Self.region, instanceId: instance ?? instanceID, pendingTime: EC2MethodHarness.pendingTime))
     }
 
-    private func attempt(_ rules: [TokenRule], document: Data? = nil, presence: any HostPresence = NoHostPresence()) throws -> JoinAttempt {
+    private func attempt(_ rules: [AWSAllowRule], document: Data? = nil, presence: any HostPresence = NoHostPresence()) throws -> JoinAttempt {
         EC2MethodHarness.attempt(token: EC2MethodHarness.token(allow: rules), document: try document ?? self.document(),
                                  presence: presence, clock: clock)
     }
@@ -50,29 +50,29 @@ final class EC2JoinMethodTests: XCTestCase {
     // MARK: Joins
 
     func testRuleWithAccountAndRegionJoins() async throws {
-        let attestation = try await attestSucceeds(method, try attempt([TokenRule(awsAccount: Self.account, awsRegions: [Self.region])]))
+        let attestation = try await attestSucceeds(method, try attempt([AWSAllowRule(awsAccount: Self.account, awsRegions: [Self.region])]))
         XCTAssertEqual(attestation.hostID, hostID)
     }
 
     func testSecondRuleJoinsWhenTheFirstDoesNotMatch() async throws {
-        let rules = [TokenRule(awsAccount: "999999999999"), TokenRule(awsAccount: Self.account, awsRegions: [Self.region])]
+        let rules = [AWSAllowRule(awsAccount: "999999999999"), AWSAllowRule(awsAccount: Self.account, awsRegions: [Self.region])]
         let attestation = try await attestSucceeds(method, try attempt(rules))
         XCTAssertEqual(attestation.hostID, hostID)
     }
 
     func testRuleWithSeveralRegionsJoinsFromAnyOfThem() async throws {
-        let rule = TokenRule(awsAccount: Self.account, awsRegions: ["us-west-2", Self.region, "eu-west-1"])
+        let rule = AWSAllowRule(awsAccount: Self.account, awsRegions: ["us-west-2", Self.region, "eu-west-1"])
         let attestation = try await attestSucceeds(method, try attempt([rule]))
         XCTAssertEqual(attestation.hostID, hostID)
     }
 
     func testRuleWithOnlyAnAccountJoinsFromAnyRegion() async throws {
-        let attestation = try await attestSucceeds(method, try attempt([TokenRule(awsAccount: Self.account)]))
+        let attestation = try await attestSucceeds(method, try attempt([AWSAllowRule(awsAccount: Self.account)]))
         XCTAssertEqual(attestation.hostID, hostID)
     }
 
     func testAttestationCarriesHostIDAndVerifiedAccountRegionAndInstance() async throws {
-        let joining = try attempt([TokenRule(awsAccount: Self.account)])
+        let joining = try attempt([AWSAllowRule(awsAccount: Self.account)])
         let attestation = try await attestSucceeds(method, joining)
         XCTAssertEqual(attestation.hostID, "\(Self.account)-\(instanceID!)")
         XCTAssertEqual(joining.facts.all["aws_account"], Self.account)
@@ -84,32 +84,32 @@ final class EC2JoinMethodTests: XCTestCase {
     // MARK: Rejections
 
     func testRuleForAnotherAccountIsRejected() async throws {
-        let attempt = try attempt([TokenRule(awsAccount: "999999999999")])
+        let attempt = try attempt([AWSAllowRule(awsAccount: "999999999999")])
         await attestFails(method, attempt, containing: "instance \(hostID) did not match any allow rules in token ec2-fleet")
         assertFactsRecorded(attempt, account: Self.account, region: Self.region, instance: instanceID)
     }
 
     func testRuleForAnotherRegionIsRejected() async throws {
-        let attempt = try attempt([TokenRule(awsAccount: Self.account, awsRegions: ["us-west-2"])])
+        let attempt = try attempt([AWSAllowRule(awsAccount: Self.account, awsRegions: ["us-west-2"])])
         await attestFails(method, attempt, containing: "did not match any allow rules in token ec2-fleet")
         assertFactsRecorded(attempt, account: Self.account, region: Self.region, instance: instanceID)
     }
 
     func testMissingDocumentIsRejected() async throws {
-        let attempt = try attempt([TokenRule(awsAccount: Self.account)], document: Data())
+        let attempt = try attempt([AWSAllowRule(awsAccount: Self.account)], document: Data())
         await attestFails(method, attempt, containing: "no instance identity document")
         XCTAssertTrue(attempt.facts.all.isEmpty, "nothing was verified, so nothing may be recorded: \(attempt.facts.all)")
     }
 
     func testGarbageDocumentIsRejected() async throws {
-        let attempt = try attempt([TokenRule(awsAccount: Self.account)], document: Data("this is not a PKCS#7 document".utf8))
+        let attempt = try attempt([AWSAllowRule(awsAccount: Self.account)], document: Data("this is not a PKCS#7 document".utf8))
         await attestFails(method, attempt, containing: "unable to decode Instance Identity Document")
         XCTAssertTrue(attempt.facts.all.isEmpty, "nothing was verified, so nothing may be recorded: \(attempt.facts.all)")
     }
 
     func testTerminatedInstanceIsRejectedAsNotRunning() async throws {
         try moto.terminateInstance(instanceID)
-        let attempt = try attempt([TokenRule(awsAccount: Self.account)])
+        let attempt = try attempt([AWSAllowRule(awsAccount: Self.account)])
         await attestFails(method, attempt, containing: "instance \(instanceID!) is not running")
         assertFactsRecorded(attempt, account: Self.account, region: Self.region, instance: instanceID)
         XCTAssertEqual(attempt.facts.all["instance_state"], "terminated")
@@ -117,14 +117,14 @@ final class EC2JoinMethodTests: XCTestCase {
 
     func testStoppedInstanceIsRejectedAsNotRunning() async throws {
         try moto.stopInstance(instanceID)
-        let attempt = try attempt([TokenRule(awsAccount: Self.account)])
+        let attempt = try attempt([AWSAllowRule(awsAccount: Self.account)])
         await attestFails(method, attempt, containing: "is not running")
         XCTAssertEqual(attempt.facts.all["instance_state"], "stopped")
     }
 
     func testInstanceUnknownToEC2IsRejected() async throws {
         let unknown = "i-0123456789abcdef0"
-        let attempt = try attempt([TokenRule(awsAccount: Self.account)], document: try document(instance: unknown))
+        let attempt = try attempt([AWSAllowRule(awsAccount: Self.account)], document: try document(instance: unknown))
         await attestFails(method, attempt, containing: "failed to get instance state")
         assertFactsRecorded(attempt, account: Self.account, region: Self.region, instance: unknown)
     }
@@ -132,7 +132,7 @@ final class EC2JoinMethodTests: XCTestCase {
     func testLiveHeartbeatWithTheInstancesHostIDIsRejected() async throws {
         let registry = try makeNodeRegistry(clock: clock)
         try await heartbeat(registry, hostID: hostID, roles: [.node])
-        let attempt = try attempt([TokenRule(awsAccount: Self.account)], presence: registry)
+        let attempt = try attempt([AWSAllowRule(awsAccount: Self.account)], presence: registry)
         await attestFails(method, attempt, containing: "server with host ID \"\(hostID)\" and role \"Node\" already exists")
         assertFactsRecorded(attempt, account: Self.account, region: Self.region, instance: instanceID)
     }
@@ -140,7 +140,7 @@ final class EC2JoinMethodTests: XCTestCase {
     func testHeartbeatOfAnotherHostDoesNotBlockTheJoin() async throws {
         let registry = try makeNodeRegistry(clock: clock)
         try await heartbeat(registry, hostID: "\(Self.account)-i-0fffffffffffffff0", roles: [.node])
-        let attestation = try await attestSucceeds(method, try attempt([TokenRule(awsAccount: Self.account)], presence: registry))
+        let attestation = try await attestSucceeds(method, try attempt([AWSAllowRule(awsAccount: Self.account)], presence: registry))
         XCTAssertEqual(attestation.hostID, hostID)
     }
 }

@@ -48,11 +48,11 @@ final class EC2MultiAccountJoinTests: XCTestCase {
             instances: try AWSInstanceDirectory(environment: accounts.authEnvironment(secretKey: secretKey)))
     }
 
-    private func attempt(_ rule: TokenRule) -> JoinAttempt {
+    private func attempt(_ rule: AWSAllowRule) -> JoinAttempt {
         EC2MethodHarness.attempt(token: EC2MethodHarness.token(allow: [rule]), document: document, clock: clock)
     }
 
-    private var roleRule: TokenRule { TokenRule(awsRole: MotoTwoAccounts.roleARN) }
+    private var roleRule: AWSAllowRule { AWSAllowRule(awsRole: MotoTwoAccounts.roleARN) }
 
     func testRoleRuleJoinsAnInstanceOfAnotherAccountThroughAssumeRole() async throws {
         let joining = attempt(roleRule)
@@ -63,7 +63,7 @@ final class EC2MultiAccountJoinTests: XCTestCase {
     }
 
     func testAccountRuleWithoutRoleDoesNotFindTheOtherAccountsInstanceWithTheAuthServersCredentials() async throws {
-        let attempt = attempt(TokenRule(awsAccount: Self.otherAccount))
+        let attempt = attempt(AWSAllowRule(awsAccount: Self.otherAccount))
         await attestFails(try makeMethod(), attempt, containing: "failed to get instance state")
         XCTAssertEqual(try accounts.assumedRoleSessions(named: "joinery-"), 0)
         assertFactsRecorded(attempt, account: Self.otherAccount, region: Self.region, instance: instanceID)
@@ -87,7 +87,7 @@ final class EC2MultiAccountJoinTests: XCTestCase {
     }
 
     func testWrongSecretFailsDescribeInstancesWithAWSCodeAndWithoutTheSecret() async throws {
-        let error = await attestFails(try makeMethod(secretKey: Self.wrongSecret), attempt(TokenRule(awsAccount: Self.otherAccount)),
+        let error = await attestFails(try makeMethod(secretKey: Self.wrongSecret), attempt(AWSAllowRule(awsAccount: Self.otherAccount)),
                                       containing: "failed to get instance state")
         let message = error?.message ?? ""
         XCTAssertTrue(message.contains("AuthFailure"), message)

@@ -1,3 +1,4 @@
+import AWSKit
 import EC2Join
 import Foundation
 import JoinCore
@@ -13,9 +14,9 @@ final class EC2TokenRulesTests: XCTestCase {
         method = try JoinMethodPlugin.ec2.makeMethod(PluginContext(clock: ManualClock()))
     }
 
-    private func token(roles: [SystemRole] = [.node], allow rules: [TokenRule], ttl: GoDuration? = nil) -> ProvisionToken {
+    private func token(roles: [SystemRole] = [.node], allow rules: [AWSAllowRule], ttl: GoDuration? = nil) -> ProvisionToken {
         var token = EC2MethodHarness.token(roles: roles, allow: rules)
-        token.spec.awsIIDTTL = ttl
+        token.spec.setAWSIdentityDocumentTTL(ttl)
         return token
     }
 
@@ -33,27 +34,27 @@ final class EC2TokenRulesTests: XCTestCase {
     }
 
     func testRuleWithAWSARNIsRejected() async {
-        await assertRejected(token(allow: [TokenRule(awsAccount: "123456789012", awsARN: "arn:aws:iam::123456789012:role/x")]),
+        await assertRejected(token(allow: [AWSAllowRule(awsAccount: "123456789012", awsARN: "arn:aws:iam::123456789012:role/x")]),
                        containing: "does not support aws_arn")
     }
 
     func testRuleWithNeitherAccountNorRoleIsRejected() async {
-        await assertRejected(token(allow: [TokenRule(awsAccount: "123456789012"), TokenRule(awsRegions: ["us-west-2"])]),
+        await assertRejected(token(allow: [AWSAllowRule(awsAccount: "123456789012"), AWSAllowRule(awsRegions: ["us-west-2"])]),
                        containing: "spec.allow[1]: allow rule for \"ec2\" join method must include aws_account or aws_role")
     }
 
     func testMalformedAccountIsRejected() async {
-        await assertRejected(token(allow: [TokenRule(awsAccount: "12345")]), containing: "\"12345\" is not a 12-digit AWS account ID")
+        await assertRejected(token(allow: [AWSAllowRule(awsAccount: "12345")]), containing: "\"12345\" is not a 12-digit AWS account ID")
     }
 
     func testRuleWithOnlyARoleIsAccepted() async throws {
-        let rule = TokenRule(awsRole: "arn:aws:iam::222222222222:role/joinery")
+        let rule = AWSAllowRule(awsRole: "arn:aws:iam::222222222222:role/joinery")
         let validated = try await method.validate(token(allow: [rule]))
-        XCTAssertEqual(validated.spec.allow, [rule])
+        XCTAssertEqual(try validated.spec.awsAllowRules(), [rule])
     }
 
     func testBotRoleIsRefused() async {
-        var bot = token(roles: [.bot], allow: [TokenRule(awsAccount: "123456789012")])
+        var bot = token(roles: [.bot], allow: [AWSAllowRule(awsAccount: "123456789012")])
         bot.spec.botName = "robot"
         await assertRejected(bot, containing: "cannot be used by bots")
     }
@@ -61,18 +62,18 @@ final class EC2TokenRulesTests: XCTestCase {
     // MARK: aws_iid_ttl
 
     func testIIDTTLDefaultsToFiveMinutesWhenAbsent() async throws {
-        let validated = try await method.validate(token(allow: [TokenRule(awsAccount: "123456789012")]))
-        XCTAssertEqual(validated.spec.awsIIDTTL?.description, "5m0s")
+        let validated = try await method.validate(token(allow: [AWSAllowRule(awsAccount: "123456789012")]))
+        XCTAssertEqual(try validated.spec.awsIdentityDocumentTTL()?.description, "5m0s")
     }
 
     func testIIDTTLOfZeroDefaultsToFiveMinutes() async throws {
-        let validated = try await method.validate(token(allow: [TokenRule(awsAccount: "123456789012")], ttl: GoDuration(seconds: 0)))
-        XCTAssertEqual(validated.spec.awsIIDTTL?.description, "5m0s")
+        let validated = try await method.validate(token(allow: [AWSAllowRule(awsAccount: "123456789012")], ttl: GoDuration(seconds: 0)))
+        XCTAssertEqual(try validated.spec.awsIdentityDocumentTTL()?.description, "5m0s")
     }
 
     func testIIDTTLThatIsSetIsKept() async throws {
-        let validated = try await method.validate(token(allow: [TokenRule(awsAccount: "123456789012")], ttl: try GoDuration(parsing: "10m")))
-        XCTAssertEqual(validated.spec.awsIIDTTL?.description, "10m0s")
+        let validated = try await method.validate(token(allow: [AWSAllowRule(awsAccount: "123456789012")], ttl: try GoDuration(parsing: "10m")))
+        XCTAssertEqual(try validated.spec.awsIdentityDocumentTTL()?.description, "10m0s")
     }
 
     // MARK: Method defaulting through the set
@@ -80,16 +81,16 @@ final class EC2TokenRulesTests: XCTestCase {
     func testTokenWithAllowRulesAndNoMethodDefaultsToEC2() async throws {
         let set = try JoinMethodRegistry(plugins: [.ec2, .storedTokens]).makeMethods(context: PluginContext(clock: ManualClock()))
         var token = ProvisionToken(name: "fleet", roles: [.node])
-        token.spec.allow = [TokenRule(awsAccount: "123456789012")]
+        token.spec.setAWSAllowRules([AWSAllowRule(awsAccount: "123456789012")])
         let validated = try await set.validate(token)
         XCTAssertEqual(validated.spec.joinMethod, "ec2")
-        XCTAssertEqual(validated.spec.awsIIDTTL?.description, "5m0s", "the ec2 rules ran after defaulting")
+        XCTAssertEqual(try validated.spec.awsIdentityDocumentTTL()?.description, "5m0s", "the ec2 rules ran after defaulting")
     }
 
     func testTokenDefaultedToEC2IsHeldToTheEC2Rules() async throws {
         let set = try JoinMethodRegistry(plugins: [.ec2, .storedTokens]).makeMethods(context: PluginContext(clock: ManualClock()))
         var token = ProvisionToken(name: "fleet", roles: [.node])
-        token.spec.allow = [TokenRule(awsARN: "arn:aws:iam::123456789012:role/x")]
+        token.spec.setAWSAllowRules([AWSAllowRule(awsARN: "arn:aws:iam::123456789012:role/x")])
         await assertJoinError(.badParameter, containing: "does not support aws_arn") { _ = try await set.validate(token) }
     }
 
@@ -116,7 +117,7 @@ final class EC2AccountDigitsTests: XCTestCase {
         let method = try JoinMethodPlugin.ec2.makeMethod(PluginContext())
         for account in ["١٢٣٤٥٦٧٨٩٠١٢", "12345678901½"] {
             var token = ProvisionToken(name: "ec2-token", roles: [.node], joinMethod: "ec2")
-            token.spec.allow = [TokenRule(awsAccount: account)]
+            token.spec.setAWSAllowRules([AWSAllowRule(awsAccount: account)])
             do {
                 _ = try await method.validate(token)
                 XCTFail("accepted \(account)")

@@ -1,3 +1,4 @@
+import AWSKit
 import EC2Join
 import Foundation
 import JoinCore

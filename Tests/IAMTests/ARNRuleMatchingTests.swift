@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 @testable import IAMJoin
 import JoinCore
@@ -44,7 +45,7 @@ final class ARNRuleMatchingTests: XCTestCase {
 
     /// Through the method, against a local STS answering with a fixed identity: the facts of
     /// an admitted attempt, or the refusal.
-    private func outcome(arn: String, account: String = "123456789012", rules: [TokenRule]) async throws -> Result<[String: String], JoinError> {
+    private func outcome(arn: String, account: String = "123456789012", rules: [AWSAllowRule]) async throws -> Result<[String: String], JoinError> {
         let sts = try await FakeSTS(.identityJSON, account: account, arn: arn)
         let method = try IAMHarness.method(sts: sts.url)
         let exchange = ScriptedExchange { Data(try IAMHarness.signedRequest(challenge: $0)) }
@@ -64,16 +65,16 @@ final class ARNRuleMatchingTests: XCTestCase {
     }
 
     func testRulesThroughTheMethod() async throws {
-        let cases: [(String, [TokenRule], String, Bool)] = [
-            ("exact ARN", [TokenRule(awsAccount: "123456789012", awsARN: Self.userARN)], Self.userARN, true),
-            ("account only", [TokenRule(awsAccount: "123456789012")], Self.userARN, true),
-            ("wildcard *", [TokenRule(awsARN: "arn:aws:iam::123456789012:user/*")], Self.userARN, true),
-            ("wildcard ?", [TokenRule(awsARN: "arn:aws:iam::123456789012:user/test-use?")], Self.userARN, true),
-            ("assumed role wildcards", [TokenRule(awsARN: "arn:aws:sts::*:assumed-role/test-role/*")], Self.assumedARN, true),
-            ("second rule matches", [TokenRule(awsAccount: "111111111111"), TokenRule(awsARN: "arn:aws:iam::*:user/test-user")], Self.userARN, true),
-            ("wrong wildcard", [TokenRule(awsARN: "arn:aws:iam::123456789012:user/other-*")], Self.userARN, false),
-            ("wrong account", [TokenRule(awsAccount: "111111111111")], Self.userARN, false),
-            ("right ARN, wrong account", [TokenRule(awsAccount: "111111111111", awsARN: Self.userARN)], Self.userARN, false),
+        let cases: [(String, [AWSAllowRule], String, Bool)] = [
+            ("exact ARN", [AWSAllowRule(awsAccount: "123456789012", awsARN: Self.userARN)], Self.userARN, true),
+            ("account only", [AWSAllowRule(awsAccount: "123456789012")], Self.userARN, true),
+            ("wildcard *", [AWSAllowRule(awsARN: "arn:aws:iam::123456789012:user/*")], Self.userARN, true),
+            ("wildcard ?", [AWSAllowRule(awsARN: "arn:aws:iam::123456789012:user/test-use?")], Self.userARN, true),
+            ("assumed role wildcards", [AWSAllowRule(awsARN: "arn:aws:sts::*:assumed-role/test-role/*")], Self.assumedARN, true),
+            ("second rule matches", [AWSAllowRule(awsAccount: "111111111111"), AWSAllowRule(awsARN: "arn:aws:iam::*:user/test-user")], Self.userARN, true),
+            ("wrong wildcard", [AWSAllowRule(awsARN: "arn:aws:iam::123456789012:user/other-*")], Self.userARN, false),
+            ("wrong account", [AWSAllowRule(awsAccount: "111111111111")], Self.userARN, false),
+            ("right ARN, wrong account", [AWSAllowRule(awsAccount: "111111111111", awsARN: Self.userARN)], Self.userARN, false),
         ]
         for (name, rules, arn, admitted) in cases {
             let result = try await outcome(arn: arn, rules: rules)

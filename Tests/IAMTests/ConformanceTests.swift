@@ -50,7 +50,7 @@ final class ConformanceTests: XCTestCase {
             let name = "iam-conformance-" + UUID().uuidString.lowercased()
             var token = ProvisionToken(name: name, roles: [.node], joinMethod: IAMJoinMethod.methodName,
                                        expires: cluster.clock.now.addingTimeInterval(ttl))
-            token.spec.allow = [TokenRule(awsAccount: Self.account, awsARN: "arn:aws:iam::\(Self.account):user/conformance-*")]
+            token.spec.setAWSAllowRules([AWSAllowRule(awsAccount: Self.account, awsARN: "arn:aws:iam::\(Self.account):user/conformance-*")])
             _ = try await cluster.server.tokens.create(token, upsert: false)
             return name
         }

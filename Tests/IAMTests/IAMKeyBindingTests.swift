@@ -21,7 +21,7 @@ final class IAMKeyBindingTests: XCTestCase {
         let keys = try moto.createIAMUser(named: "iam-joiner")
         userKeys = AWSCredentials(accessKeyID: keys.accessKeyID, secretAccessKey: keys.secretAccessKey)
         pipeline = try await IAMPipeline(sts: moto.url)
-        try await pipeline.create(IAMHarness.token(allow: [TokenRule(awsAccount: "123456789012")]))
+        try await pipeline.create(IAMHarness.token(allow: [AWSAllowRule(awsAccount: "123456789012")]))
     }
 
     override func tearDown() async throws {
@@ -83,7 +83,7 @@ final class IAMKeyBindingTests: XCTestCase {
 final class IAMKeyBindingHeaderTests: XCTestCase {
     private var listener: FakeSTS!
     private var method: IAMJoinMethod!
-    private let token = IAMHarness.token(allow: [TokenRule(awsAccount: IAMHarness.account)])
+    private let token = IAMHarness.token(allow: [AWSAllowRule(awsAccount: IAMHarness.account)])
 
     override func setUp() async throws {
         listener = try await FakeSTS(.refuse)

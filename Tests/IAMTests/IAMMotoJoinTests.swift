@@ -41,7 +41,7 @@ final class IAMMotoJoinTests: XCTestCase {
     }
 
     func testIAMUserKeysJoinAndTheAuditEventCarriesAccountAndARN() async throws {
-        try await pipeline.create(IAMHarness.token(allow: [TokenRule(awsAccount: "123456789012",
+        try await pipeline.create(IAMHarness.token(allow: [AWSAllowRule(awsAccount: "123456789012",
                                                                      awsARN: "arn:aws:iam::123456789012:user/iam-*")]))
         let (result, sent) = await pipeline.join(token: "iam-fleet", answer: try proverAnswer(userKeys))
         let event = try await lastEvent()
@@ -69,7 +69,7 @@ final class IAMMotoJoinTests: XCTestCase {
         let assumed = try await sts.assumeRole(roleARN: roleARN, sessionName: "node-7")
         XCTAssertNotNil(assumed.sessionToken)
 
-        try await pipeline.create(IAMHarness.token(allow: [TokenRule(awsARN: "arn:aws:sts::*:assumed-role/joiner-role/*")]))
+        try await pipeline.create(IAMHarness.token(allow: [AWSAllowRule(awsARN: "arn:aws:sts::*:assumed-role/joiner-role/*")]))
         let (result, _) = await pipeline.join(token: "iam-fleet", answer: try proverAnswer(assumed))
         let event = try await lastEvent()
         XCTAssertNotNil(result, event.reason ?? "")
@@ -77,7 +77,7 @@ final class IAMMotoJoinTests: XCTestCase {
     }
 
     func testWrongSecretKeyIsRejectedBySTSAndTheJoinFailsWithThatReason() async throws {
-        try await pipeline.create(IAMHarness.token(allow: [TokenRule(awsAccount: "123456789012")]))
+        try await pipeline.create(IAMHarness.token(allow: [AWSAllowRule(awsAccount: "123456789012")]))
         let wrong = AWSCredentials(accessKeyID: userKeys.accessKeyID, secretAccessKey: "not-the-secret-at-all-0123456789")
         let (result, _) = await pipeline.join(token: "iam-fleet", answer: try proverAnswer(wrong))
         XCTAssertNil(result)
@@ -91,7 +91,7 @@ final class IAMMotoJoinTests: XCTestCase {
     }
 
     func testRejectedIdentityIsAuditedWithItsVerifiedAccountAndARN() async throws {
-        try await pipeline.create(IAMHarness.token(allow: [TokenRule(awsARN: "arn:aws:iam::123456789012:user/someone-else")]))
+        try await pipeline.create(IAMHarness.token(allow: [AWSAllowRule(awsARN: "arn:aws:iam::123456789012:user/someone-else")]))
         let (result, _) = await pipeline.join(token: "iam-fleet", answer: try proverAnswer(userKeys))
         XCTAssertNil(result)
         let event = try await lastEvent()
@@ -103,7 +103,7 @@ final class IAMMotoJoinTests: XCTestCase {
     }
 
     func testSolutionReplayedOnANewStreamIsRejectedThroughThePipeline() async throws {
-        try await pipeline.create(IAMHarness.token(allow: [TokenRule(awsAccount: "123456789012")]))
+        try await pipeline.create(IAMHarness.token(allow: [AWSAllowRule(awsAccount: "123456789012")]))
         let answer = try proverAnswer(userKeys)
         let captured = CapturedSolution()
         let (first, _) = await pipeline.join(token: "iam-fleet") { challenge in

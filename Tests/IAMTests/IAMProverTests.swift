@@ -53,8 +53,19 @@ final class IAMProverTests: XCTestCase {
     func testFIPSFromJoinParamsAndEnvironment() async throws {
         let request = try await answer(region: "us-east-2", joinParams: .object(["iam": .object(["fips": .bool(true)])]))
         XCTAssertEqual(request.header("Host"), "sts-fips.us-east-2.amazonaws.com")
-        XCTAssertTrue(try IAMProverSettings(joinParams: .object([:]), environment: ["TELEPORT_FIPS": "1"]).fips)
-        XCTAssertThrowsError(try IAMProverSettings(joinParams: .object(["iam": .object(["fisp": .bool(true)])]), environment: [:]))
+        XCTAssertTrue(try IAMProverSettings(section: nil, field: "teleport.join_params.iam", environment: ["TELEPORT_FIPS": "1"]).fips)
+        XCTAssertThrowsError(try IAMProverSettings(section: .object(["fisp": .bool(true)]), field: "teleport.join_params.iam",
+                                                   environment: [:])) { error in
+            XCTAssertEqual((error as? JoinError)?.message, "unknown field \"teleport.join_params.iam.fisp\"")
+        }
+        let registry = JoinMethodRegistry(plugins: [.iam])
+        XCTAssertThrowsError(try registry.checkJoinParams(["iam": .object(["fisp": .bool(true)])], at: ["teleport", "join_params"])) { error in
+            XCTAssertEqual((error as? JoinError)?.message, "unknown field \"teleport.join_params.iam.fisp\"")
+        }
+        XCTAssertThrowsError(try registry.checkJoinParams(["azure": .object([:])], at: ["teleport", "join_params"])) { error in
+            XCTAssertEqual((error as? JoinError)?.message, "unknown field \"teleport.join_params.azure\"")
+        }
+        XCTAssertNoThrow(try registry.checkJoinParams(["iam": .object(["fips": .bool(false)])], at: ["teleport", "join_params"]))
     }
 
     func testChallengeThatCouldInjectHeadersIsRefused() async throws {

@@ -9,7 +9,7 @@ import XCTest
 final class IAMRequestChecksTests: XCTestCase {
     private var listener: FakeSTS!
     private var method: IAMJoinMethod!
-    private let token = IAMHarness.token(allow: [TokenRule(awsAccount: IAMHarness.account)])
+    private let token = IAMHarness.token(allow: [AWSAllowRule(awsAccount: IAMHarness.account)])
 
     override func setUp() async throws {
         listener = try await FakeSTS(.refuse)

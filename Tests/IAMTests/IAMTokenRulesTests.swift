@@ -1,14 +1,15 @@
 @testable import IAMJoin
+import AWSKit
 import JoinCore
 import XCTest
 
 /// Spec §1.3, the `iam` rules.
 final class IAMTokenRulesTests: XCTestCase {
-    private func validate(_ rules: [TokenRule], roles: [SystemRole] = [.node]) throws -> ProvisionToken {
+    private func validate(_ rules: [AWSAllowRule], roles: [SystemRole] = [.node]) throws -> ProvisionToken {
         try IAMTokenRules.validate(IAMHarness.token(roles: roles, allow: rules))
     }
 
-    private func assertRejected(_ rules: [TokenRule], _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertRejected(_ rules: [AWSAllowRule], _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try validate(rules), file: file, line: line) { error in
             XCTAssertEqual((error as? JoinError)?.kind, .badParameter, file: file, line: line)
             XCTAssertTrue("\(error)".contains(expected), "\(error)", file: file, line: line)
@@ -16,14 +17,14 @@ final class IAMTokenRulesTests: XCTestCase {
     }
 
     func testAllowRulesAreRequired() { assertRejected([], "requires defined token allow rules") }
-    func testAWSRoleIsRejected() { assertRejected([TokenRule(awsAccount: "123456789012", awsRole: "arn:aws:iam::1:role/r")], "does not support aws_role") }
-    func testAWSRegionsIsRejected() { assertRejected([TokenRule(awsAccount: "123456789012", awsRegions: ["us-east-1"])], "does not support aws_regions") }
-    func testRuleNeedsAccountOrARN() { assertRejected([TokenRule(awsAccount: "123456789012"), TokenRule()], "spec.allow[1]: allow rule for \"iam\" join method must include aws_account or aws_arn") }
+    func testAWSRoleIsRejected() { assertRejected([AWSAllowRule(awsAccount: "123456789012", awsRole: "arn:aws:iam::1:role/r")], "does not support aws_role") }
+    func testAWSRegionsIsRejected() { assertRejected([AWSAllowRule(awsAccount: "123456789012", awsRegions: ["us-east-1"])], "does not support aws_regions") }
+    func testRuleNeedsAccountOrARN() { assertRejected([AWSAllowRule(awsAccount: "123456789012"), AWSAllowRule()], "spec.allow[1]: allow rule for \"iam\" join method must include aws_account or aws_arn") }
 
     func testAccountOrARNRulesAndBotsAreAccepted() throws {
-        XCTAssertNoThrow(try validate([TokenRule(awsAccount: "123456789012")]))
-        XCTAssertNoThrow(try validate([TokenRule(awsARN: "arn:aws:sts::*:assumed-role/ci/*")]))
-        var bot = IAMHarness.token(roles: [.bot], allow: [TokenRule(awsAccount: "123456789012")])
+        XCTAssertNoThrow(try validate([AWSAllowRule(awsAccount: "123456789012")]))
+        XCTAssertNoThrow(try validate([AWSAllowRule(awsARN: "arn:aws:sts::*:assumed-role/ci/*")]))
+        var bot = IAMHarness.token(roles: [.bot], allow: [AWSAllowRule(awsAccount: "123456789012")])
         bot.spec.botName = "ci"
         XCTAssertNoThrow(try IAMTokenRules.validate(bot))
     }
@@ -34,7 +35,7 @@ final class IAMTokenRulesTests: XCTestCase {
             _ = try await methods.validate(IAMHarness.token(allow: []))
             XCTFail("a token without allow rules was accepted")
         } catch {}
-        _ = try await methods.validate(IAMHarness.token(allow: [TokenRule(awsAccount: "123456789012")]))
+        _ = try await methods.validate(IAMHarness.token(allow: [AWSAllowRule(awsAccount: "123456789012")]))
     }
 
     func testAuthServiceAWSSectionIsStrict() {

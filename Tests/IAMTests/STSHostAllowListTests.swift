@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 @testable import IAMJoin
 import JoinCore
@@ -36,7 +37,7 @@ final class STSHostAllowListTests: XCTestCase {
     func testEveryHostGetsItsVerdictWithAndWithoutFIPS() async throws {
         let cases = try STSHostFixture.cases()
         XCTAssertGreaterThan(cases.count, 50)
-        let token = IAMHarness.token(allow: [TokenRule(awsAccount: IAMHarness.account)])
+        let token = IAMHarness.token(allow: [AWSAllowRule(awsAccount: IAMHarness.account)])
         for fips in [false, true] {
             let method = try IAMHarness.method(sts: listener.url, fips: fips)
             for item in cases {

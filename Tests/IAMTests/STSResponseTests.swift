@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 @testable import IAMJoin
 import JoinCore
@@ -13,7 +14,7 @@ final class STSResponseTests: XCTestCase {
     }
 
     private func join(against mode: FakeSTS.Mode, arn: String = "arn:aws:iam::123456789012:user/alice",
-                      rules: [TokenRule] = [TokenRule(awsAccount: IAMHarness.account)]) async throws -> (IAMJoinMethod, JoinAttempt, ScriptedExchange) {
+                      rules: [AWSAllowRule] = [AWSAllowRule(awsAccount: IAMHarness.account)]) async throws -> (IAMJoinMethod, JoinAttempt, ScriptedExchange) {
         let server = try await FakeSTS(mode, arn: arn)
         fake = server
         let method = try IAMHarness.method(sts: server.url)
@@ -44,7 +45,7 @@ final class STSResponseTests: XCTestCase {
     }
 
     func testUnmatchedIdentityIsStillRecordedForTheAuditEvent() async throws {
-        let (method, attempt, exchange) = try await join(against: .identityJSON, rules: [TokenRule(awsAccount: "999999999999")])
+        let (method, attempt, exchange) = try await join(against: .identityJSON, rules: [AWSAllowRule(awsAccount: "999999999999")])
         await attestFails(method, attempt, over: exchange,
                           containing: "instance arn:aws:iam::123456789012:user/alice did not match any allow rules")
         XCTAssertEqual(attempt.facts.all, ["aws_account": "123456789012", "aws_arn": "arn:aws:iam::123456789012:user/alice"])

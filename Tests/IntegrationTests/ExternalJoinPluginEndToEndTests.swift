@@ -218,7 +218,7 @@ final class ExternalJoinPluginEndToEndTests: XCTestCase {
         let clientPlugin = pluginYAML(name: "fixture", command: Self.fixtureProgram, sha256: digest, config: "{}", indent: "  ")
 
         let crashing = try nodeConfig(cluster, name: "crashing", token: "fixture-token", method: "fixture", plugin: clientPlugin,
-                                      joinParams: "\n    behaviour: crash")
+                                      joinParams: "\n    fixture:\n      behaviour: crash")
         let failed = try Command.run(ClusterProcesses.teleport, ["start", "-c", crashing], timeout: 60)
         XCTAssertNotEqual(failed.status, 0)
         XCTAssertTrue(failed.combined.contains("will be restarted"), failed.combined)

@@ -5,10 +5,12 @@ import XCTest
 /// The validation table of spec §1.3, through ``JoinMethodSet/validate(_:)`` and
 /// ``ProvisionToken/checkedCommonFields()``.
 final class TokenValidationTests: XCTestCase {
-    private func token(roles: [SystemRole] = [.node], method: String = "", allow: [TokenRule] = [],
+    private static let anAllowRule: JSONValue = .array([.object(["aws_account": .string("123456789012")])])
+
+    private func token(roles: [SystemRole] = [.node], method: String = "", allow: JSONValue? = nil,
                        botName: String = "") -> ProvisionToken {
         var token = ProvisionToken(name: "a-token-name-0123456789", roles: roles, joinMethod: method)
-        token.spec.allow = allow
+        token.spec.methodSections["allow"] = allow
         token.spec.botName = botName
         return token
     }
@@ -55,18 +57,37 @@ final class TokenValidationTests: XCTestCase {
         XCTAssertEqual(checked.spec.botName, "robot")
     }
 
-    func testJoinMethodDefaultsToTokenWithoutAllowRules() throws {
-        XCTAssertEqual(try token().checkedCommonFields().spec.joinMethod, "token")
+    func testCommonFieldsLeaveTheJoinMethodToTheMethodSet() throws {
+        XCTAssertEqual(try token().checkedCommonFields().spec.joinMethod, "")
     }
 
-    func testJoinMethodDefaultsToEC2WithAllowRules() throws {
-        let checked = try token(allow: [TokenRule(awsAccount: "123456789012")]).checkedCommonFields()
-        XCTAssertEqual(checked.spec.joinMethod, "ec2")
+    func testJoinMethodDefaultsToTokenWithoutAllowRules() async throws {
+        let validated = try await FakePlugins.methods().validate(token())
+        XCTAssertEqual(validated.spec.joinMethod, "token")
     }
 
-    func testExplicitJoinMethodIsKept() throws {
-        let checked = try token(method: "iam", allow: [TokenRule(awsAccount: "123456789012")]).checkedCommonFields()
-        XCTAssertEqual(checked.spec.joinMethod, "iam")
+    func testJoinMethodDefaultsToTheMethodASectionImplies() async throws {
+        let validated = try await FakePlugins.methods().validate(token(allow: Self.anAllowRule))
+        XCTAssertEqual(validated.spec.joinMethod, "ec2")
+    }
+
+    func testEmptyAllowListImpliesNothingAndIsDropped() async throws {
+        let validated = try await FakePlugins.methods().validate(token(allow: .array([])))
+        XCTAssertEqual(validated.spec.joinMethod, "token")
+        XCTAssertNil(validated.spec.methodSections["allow"])
+    }
+
+    func testExplicitJoinMethodIsKept() async throws {
+        let validated = try await FakePlugins.methods().validate(token(method: "ec2", allow: Self.anAllowRule))
+        XCTAssertEqual(validated.spec.joinMethod, "ec2")
+    }
+
+    func testAnotherMethodsSectionIsNotCompatible() async throws {
+        let message = await joinErrorMessage {
+            _ = try await FakePlugins.methods().validate(self.token(method: "token", allow: Self.anAllowRule))
+        }
+        XCTAssertEqual(message, "spec.allow is not compatible with the \"token\" join method: it belongs to the \"ec2\" "
+            + "join method; remove it, or set join_method to its method")
     }
 
     // MARK: Through the enabled methods
@@ -85,9 +106,9 @@ final class TokenValidationTests: XCTestCase {
 
     func testMethodDefaultsAreReturned() async throws {
         let set = try FakePlugins.methods()
-        let validated = try await set.validate(token(allow: [TokenRule(awsAccount: "123456789012")]))
+        let validated = try await set.validate(token(allow: Self.anAllowRule))
         XCTAssertEqual(validated.spec.joinMethod, "ec2")
-        XCTAssertEqual(validated.spec.awsIIDTTL, GoDuration(seconds: 300))
+        XCTAssertEqual(validated.spec.methodSections["aws_iid_ttl"], .string("5m0s"))
     }
 
     func testDefaultedTokenMethodRejectsNothingElse() async throws {
@@ -106,7 +127,7 @@ final class TokenValidationTests: XCTestCase {
     func testRegisteredButDisabledJoinMethodIsRejected() async throws {
         let set = try FakePlugins.methods(enabled: ["token"])
         let message = await joinErrorMessage {
-            _ = try await set.validate(self.token(method: "ec2", allow: [TokenRule(awsAccount: "123456789012")]))
+            _ = try await set.validate(self.token(method: "ec2", allow: Self.anAllowRule))
         }
         XCTAssertEqual(message, "join method \"ec2\" is not enabled on this Auth server; enabled: token")
     }

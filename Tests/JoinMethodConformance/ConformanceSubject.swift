@@ -64,7 +64,8 @@ public struct ConformanceJoin: Sendable {
     public var tokenName: String
     /// A role the token allows (`Node` for host tokens, `Bot` for bot tokens).
     public var role: SystemRole
-    /// The prover's `teleport.join_params` (e.g. `registration_secret`).
+    /// The prover's join parameters: its method's section (e.g. `bound_keypair:` with a
+    /// `registration_secret`).
     public var joinParams: JSONValue
     /// The prover's data directory, for methods that keep client state. Put it under
     /// `cluster.directory`, which is removed with the cluster.

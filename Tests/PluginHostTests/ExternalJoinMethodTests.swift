@@ -55,7 +55,7 @@ final class ExternalJoinMethodTests: XCTestCase {
         let parameters = JoinParameters(authServer: try XCTUnwrap(cluster.address), tokenName: token, method: method,
                                         role: .node, nodeName: "node-\(behaviour)", insecure: true)
         let client = JoinClient(registry: registry, logger: logger,
-                                proverContext: ProverContext(joinParams: .object(["behaviour": .string(behaviour)])))
+                                proverContext: ProverContext(joinParams: .object(["fixture": .object(["behaviour": .string(behaviour)])])))
         return try await client.join(parameters)
     }
 

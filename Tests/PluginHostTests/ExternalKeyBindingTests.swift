@@ -64,7 +64,7 @@ final class ExternalKeyBindingTests: XCTestCase {
     func testRelayThatSwapsTheKeysGetsNoCertificateFromAnExternalMethod() async throws {
         let (cluster, client) = try await startCluster()
         let nodeKeys = JoinTestKeys(), relayKeys = JoinTestKeys()
-        let prover = try client.makeProver(named: "fixture", context: ProverContext(joinParams: .object(["behaviour": .string("ok")])))
+        let prover = try client.makeProver(named: "fixture", context: ProverContext(joinParams: .object(["fixture": .object(["behaviour": .string("ok")])])))
         let proof = nodeKeys.proof(token: "fixture-token", role: .node, nodeName: "node-1")
         let stream = InMemoryJoinStream(
             [InMemoryJoinStream.clientInit(token: "fixture-token", method: "fixture", payload: try await prover.initialPayload(for: proof),

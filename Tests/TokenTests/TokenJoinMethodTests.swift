@@ -22,23 +22,6 @@ final class TokenJoinMethodTests: XCTestCase {
 
     // MARK: Validation
 
-    func testAllowRulesAreRejected() {
-        var token = ProvisionToken(name: "t", roles: [.node], joinMethod: "token")
-        token.spec.allow = [TokenRule(awsAccount: "123456789012")]
-        XCTAssertThrowsError(try method.validate(token)) { error in
-            XCTAssertEqual(error as? JoinError, .badParameter("allow rules are not compatible with the token join method"))
-        }
-    }
-
-    func testAWSIIDTTLIsRejected() {
-        var token = ProvisionToken(name: "t", roles: [.node], joinMethod: "token")
-        token.spec.awsIIDTTL = GoDuration(seconds: 300)
-        XCTAssertThrowsError(try method.validate(token)) { error in
-            let message = (error as? JoinError)?.message ?? ""
-            XCTAssertTrue(message.contains("aws_iid_ttl"), message)
-        }
-    }
-
     func testPlainTokenIsAcceptedUnchanged() throws {
         var token = ProvisionToken(name: "plain", roles: [.node, .proxy], joinMethod: "token",
                                    expires: Date(timeIntervalSince1970: 1_767_366_245))
@@ -52,14 +35,16 @@ final class TokenJoinMethodTests: XCTestCase {
         XCTAssertEqual(validated.spec.joinMethod, "token")
     }
 
-    func testAllowRulesWithExplicitTokenMethodFailTheFullValidation() async {
+    /// The method owns no section; with no AWS method enabled, `allow` is no field at all
+    /// (CLISupportTests/BuiltInTokenSectionsTests has the message with every method enabled).
+    func testAllowRulesWithOnlyTheTokenMethodAreAnUnknownField() async {
         var token = ProvisionToken(name: "t", roles: [.node], joinMethod: "token")
-        token.spec.allow = [TokenRule(awsAccount: "123456789012")]
+        token.spec.methodSections["allow"] = .array([.object(["aws_account": .string("123456789012")])])
         do {
             _ = try await JoinMethodSet(methods: [method]).validate(token)
             XCTFail("the token was accepted")
         } catch {
-            XCTAssertEqual((error as? JoinError)?.message, "allow rules are not compatible with the token join method")
+            XCTAssertEqual((error as? JoinError)?.message, "unknown field \"spec.allow\"")
         }
     }
 

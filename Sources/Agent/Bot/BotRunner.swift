@@ -139,7 +139,9 @@ public struct BotRunner: Sendable {
     }
 
     private func joinClient(storage: URL) throws -> JoinClient {
-        let context = ProverContext(clock: clock, logger: logger, joinParams: try settings.joinParams(), dataDirectory: storage)
+        let context = ProverContext(clock: clock, logger: logger, joinParams: settings.joinParams,
+                                    joinParamsPath: settings.joinParamsPath, dataDirectory: storage,
+                                    environment: settings.environment)
         return JoinClient(registry: registry, clock: clock, logger: logger, proverContext: context)
     }
 

@@ -33,8 +33,13 @@ public struct BotSettings: Sendable {
     /// Every CA pin the join checks: the configured ones and those from ``caPath`` (or the
     /// `SSL_CERT_FILE` bundle).
     public var resolvedCAPins: @Sendable () throws -> [CAPin]
-    /// The prover's join parameters (``JoinCore/ProverContext/joinParams``).
-    public var joinParams: @Sendable () throws -> JSONValue
+    /// The prover's join parameters (``JoinCore/ProverContext/joinParams``): the method
+    /// sections of `onboarding`.
+    public var joinParams: JSONValue
+    /// Where ``joinParams`` sit in the config file (``JoinCore/ProverContext/joinParamsPath``).
+    public var joinParamsPath: [String]
+    /// The environment provers read settings from (``JoinCore/ProverContext/environment``).
+    public var environment: [String: String]
     /// `storage`: the bot's own state (its identity, its bound keypair).
     public var storage: URL
     /// The identity outputs' directory paths as configured, in order.
@@ -51,7 +56,8 @@ public struct BotSettings: Sendable {
     public init(proxyServer: String?, authServer: String?, caPath: String?, caPathField: String, caPins: [CAPin],
                 joinMethod: String, nodeName: String, serverAddress: @escaping @Sendable () throws -> AuthAddress,
                 token: @escaping @Sendable () throws -> String?, resolvedCAPins: @escaping @Sendable () throws -> [CAPin],
-                joinParams: @escaping @Sendable () throws -> JSONValue, storage: URL, outputs: [String],
+                joinParams: JSONValue = .object([:]), joinParamsPath: [String] = ["onboarding"],
+                environment: [String: String] = ProcessInfo.processInfo.environment, storage: URL, outputs: [String],
                 certificateTTL: TimeInterval, renewalInterval: Duration, oneshot: Bool, configName: String) {
         self.proxyServer = proxyServer
         self.authServer = authServer
@@ -64,6 +70,8 @@ public struct BotSettings: Sendable {
         self.token = token
         self.resolvedCAPins = resolvedCAPins
         self.joinParams = joinParams
+        self.joinParamsPath = joinParamsPath
+        self.environment = environment
         self.storage = storage
         self.outputs = outputs
         self.certificateTTL = certificateTTL

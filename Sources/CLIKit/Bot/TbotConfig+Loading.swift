@@ -29,6 +29,11 @@ extension TbotConfig {
             throw JoinError.badParameter("\(fileName): \(YAMLDecodingErrorText.describe(error))")
         }
         config.fileName = fileName
+        do {
+            try BuiltInJoinMethods.registry.checkJoinParams(config.onboarding.methodSections, at: TbotOnboarding.sectionsPath)
+        } catch let error as JoinError {
+            throw JoinError.badParameter("\(fileName): \(error.message)")
+        }
         try config.checkSettings()
         return config
     }

@@ -62,11 +62,6 @@ public struct TbotConfig: Sendable, Equatable {
         }
     }
 
-    /// The registration secret for a bound-keypair join, if one is configured anywhere.
-    public func registrationSecret(environment: [String: String]) throws -> String? {
-        try onboarding.boundKeypair.resolveRegistrationSecret(environment: environment, field: "\(fileName): onboarding.bound_keypair")
-    }
-
     /// `onboarding.token`'s value (read from its file when it is an absolute path).
     public func resolvedToken() throws -> String? {
         try onboarding.resolvedToken(field: "\(fileName): onboarding.token")
@@ -77,9 +72,9 @@ public struct TbotConfig: Sendable, Equatable {
         try onboarding.resolvedCAPins(field: "\(fileName): onboarding.ca_path")
     }
 
-    /// What ``Agent/BotRunner`` runs with. The token, the CA pins and the registration secret
-    /// (from `environment`) are read again on every join, as they were when the runner read
-    /// the config itself.
+    /// What ``Agent/BotRunner`` runs with. The token and the CA pins are read again on every
+    /// join; so is whatever a prover reads from its section, files or `environment` (the
+    /// registration secret), since a prover is made for each join.
     public func botSettings(environment: [String: String] = ProcessInfo.processInfo.environment) -> BotSettings {
         let config = self
         return BotSettings(
@@ -89,13 +84,8 @@ public struct TbotConfig: Sendable, Equatable {
             serverAddress: { try config.serverAddress() },
             token: { try config.resolvedToken() },
             resolvedCAPins: { try config.resolvedCAPins() },
-            joinParams: {
-                var joinParams: [String: JSONValue] = [:]
-                if let secret = try config.registrationSecret(environment: environment) {
-                    joinParams["registration_secret"] = .string(secret)
-                }
-                return .object(joinParams)
-            },
+            joinParams: .object(onboarding.methodSections), joinParamsPath: TbotOnboarding.sectionsPath,
+            environment: environment,
             storage: storage.url, outputs: outputs.map(\.destination.path),
             certificateTTL: certificateTTL.seconds, renewalInterval: Duration.seconds(renewalInterval.seconds),
             oneshot: oneshot, configName: fileName)

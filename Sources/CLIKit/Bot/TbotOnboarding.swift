@@ -7,7 +7,9 @@ import JoinCore
 ///
 /// `token` is the token's value for the `token` method (the name is the secret) and the token
 /// resource's name for the others; either may be an absolute path to a file holding it, as in
-/// teleport.yaml. `ca_pins` and `ca_path` play the role of `teleport start --ca-pin`.
+/// teleport.yaml. `ca_pins` and `ca_path` play the role of `teleport start --ca-pin`. Every
+/// other key is a join method's own section (`bound_keypair:`), kept as written for its
+/// prover; loading accepts only the sections a plugin declared (``JoinCore/JoinParamsSection``).
 public struct TbotOnboarding: Sendable, Equatable, Decodable {
     public static let defaultJoinMethod = JoinParamsConfig.defaultMethod
 
@@ -17,23 +19,26 @@ public struct TbotOnboarding: Sendable, Equatable, Decodable {
     public var caPins: [CAPin]
     /// A PEM file of CA certificates whose pins are trusted, in addition to ``caPins``.
     public var caPath: String?
-    public var boundKeypair: BoundKeypairOnboarding
+    /// The join methods' own sections, by key, as written (`bound_keypair`).
+    public var methodSections: [String: JSONValue]
+
+    /// Where the method sections sit in tbot.yaml.
+    public static let sectionsPath = ["onboarding"]
 
     public init(joinMethod: String = TbotOnboarding.defaultJoinMethod, token: String? = nil, caPins: [CAPin] = [],
-                caPath: String? = nil, boundKeypair: BoundKeypairOnboarding = BoundKeypairOnboarding()) {
+                caPath: String? = nil, methodSections: [String: JSONValue] = [:]) {
         self.joinMethod = joinMethod
         self.token = token
         self.caPins = caPins
         self.caPath = caPath
-        self.boundKeypair = boundKeypair
+        self.methodSections = methodSections
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case joinMethod = "join_method", token, caPins = "ca_pins", caPath = "ca_path", boundKeypair = "bound_keypair"
+        case joinMethod = "join_method", token, caPins = "ca_pins", caPath = "ca_path"
     }
 
     public init(from decoder: Decoder) throws {
-        try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
         joinMethod = try c.decodeIfPresent(String.self, forKey: .joinMethod).nonEmpty ?? Self.defaultJoinMethod
         token = try c.decodeIfPresent(String.self, forKey: .token).nonEmpty
@@ -45,7 +50,7 @@ public struct TbotOnboarding: Sendable, Equatable, Decodable {
             }
         }
         caPath = try c.decodeIfPresent(String.self, forKey: .caPath).nonEmpty
-        boundKeypair = try c.decodeIfPresent(BoundKeypairOnboarding.self, forKey: .boundKeypair) ?? BoundKeypairOnboarding()
+        methodSections = try decoder.methodSections(excluding: Set(CodingKeys.allCases.map(\.rawValue)))
     }
 
     /// The token's value, read from its file when the setting is an absolute path.
@@ -64,7 +69,7 @@ extension TbotOnboarding: CustomStringConvertible, CustomDebugStringConvertible,
     /// The settings with the token masked: for the `token` method its name is the secret.
     public var description: String {
         "onboarding(join_method: \(joinMethod), token: \(token.map(SafeName.mask) ?? "none"), "
-            + "ca_pins: \(caPins.count), ca_path: \(caPath ?? "none"), \(boundKeypair))"
+            + "ca_pins: \(caPins.count), ca_path: \(caPath ?? "none"), sections: \(methodSections.keys.sorted()))"
     }
 
     public var debugDescription: String { description }

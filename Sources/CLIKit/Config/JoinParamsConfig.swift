@@ -9,10 +9,9 @@ public struct JoinParamsConfig: Sendable, Equatable, Decodable {
     public var tokenName: String?
     /// The join method name; `token` when not written.
     public var method: String
-    /// The method-specific keys, by name.
+    /// The method-specific sections, by key (`iam`), for
+    /// ``JoinCore/ProverContext/joinParams``; checked against the sections plugins declared.
     public var pluginParameters: [String: JSONValue]
-    /// The whole section as written, for ``JoinCore/ProverContext/joinParams``.
-    public var raw: JSONValue
 
     public static let defaultMethod = "token"
 
@@ -21,10 +20,6 @@ public struct JoinParamsConfig: Sendable, Equatable, Decodable {
         self.tokenName = tokenName
         self.method = method
         self.pluginParameters = pluginParameters
-        var object = pluginParameters
-        if let tokenName { object["token_name"] = .string(tokenName) }
-        object["method"] = .string(method)
-        self.raw = .object(object)
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
@@ -36,13 +31,6 @@ public struct JoinParamsConfig: Sendable, Equatable, Decodable {
         tokenName = try c.decodeIfPresent(String.self, forKey: .tokenName).flatMap { $0.isEmpty ? nil : $0 }
         let written = try c.decodeIfPresent(String.self, forKey: .method) ?? ""
         method = written.isEmpty ? JoinParamsConfig.defaultMethod : written
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        let all = try decoder.container(keyedBy: AnyCodingKey.self)
-        var extra: [String: JSONValue] = [:]
-        for key in all.allKeys where !known.contains(key.stringValue) {
-            extra[key.stringValue] = try all.decode(JSONValue.self, forKey: key)
-        }
-        pluginParameters = extra
-        raw = try JSONValue(from: decoder)
+        pluginParameters = try decoder.methodSections(excluding: Set(CodingKeys.allCases.map(\.rawValue)))
     }
 }

@@ -33,6 +33,13 @@ public struct NodeRunner: Sendable {
     }
 
     public func makeAgent() async throws -> NodeAgent {
+        // The methods' join_params sections are checked before anything is dialled.
+        let registry = try JoinMethodCatalog.clientRegistry(config.teleport.joinPlugins, logger: logger)
+        do {
+            try registry.checkJoinParams(config.teleport.joinParams?.pluginParameters ?? [:], at: ["teleport", "join_params"])
+        } catch let error as JoinError {
+            throw JoinError.badParameter("\(config.fileName): \(error.message)")
+        }
         let route = try await ClusterRoute.resolve(
             proxyServer: config.teleport.proxyServer, authServer: config.teleport.authServer ?? config.teleport.authServers.first,
             caPath: config.teleport.caPath, caPathField: "\(config.fileName): teleport.ca_path", insecure: insecure, logger: logger)
@@ -58,12 +65,11 @@ public struct NodeRunner: Sendable {
         // teleport.auth_servers lists other Auth servers of the cluster to fail over to.
         parameters.fallbackAuthServers = try config.teleport.authServers.map { try AuthAddress(parsing: $0) }
         parameters.dialer = route.dialer
-        let proverContext = ProverContext(logger: logger, joinParams: config.teleport.joinParams?.raw ?? .object([:]),
+        let proverContext = ProverContext(logger: logger, joinParams: .object(config.teleport.joinParams?.pluginParameters ?? [:]),
                                           dataDirectory: dataDirectory)
         var agent = NodeAgent(
             store: store,
-            client: JoinClient(registry: try JoinMethodCatalog.clientRegistry(config.teleport.joinPlugins, logger: logger),
-                               logger: logger, proverContext: proverContext),
+            client: JoinClient(registry: registry, logger: logger, proverContext: proverContext),
             parameters: parameters, labels: config.sshService.labels,
             advertiseAddress: config.sshService.publicAddr.first ?? "",
             heartbeatInterval: NodeRunner.heartbeatInterval, logger: logger)

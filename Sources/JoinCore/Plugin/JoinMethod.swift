@@ -24,11 +24,17 @@ public protocol JoinMethod: Sendable {
     /// the token unchanged; a synchronous implementation satisfies it.
     func validate(_ token: ProvisionToken) async throws -> ProvisionToken
 
-    /// The `spec` sections this method owns (e.g. `bound_keypair`). A token carrying a section
-    /// that no enabled method owns is rejected as an unknown field.
+    /// The `spec` sections this method owns and decodes itself from
+    /// `token.spec.methodSections` (e.g. `bound_keypair`; `allow` for both AWS methods).
+    /// A token may carry only its own method's sections: one that no enabled method owns is
+    /// an unknown field, one that another method owns is refused as not compatible.
     var tokenSpecSections: Set<String> { get }
 
     // MARK: Rarely needed: each has a default that suits every other method
+
+    /// Sections that make a token written without `join_method` this method's. Defaults to
+    /// none; `ec2` claims `allow`, as Teleport does for tokens older than `join_method`.
+    var impliedBySections: Set<String> { get }
 
     /// True when a client that asked for `requestedMethod` may use this method's tokens.
     /// Defaults to equality; `static` also accepts `token`.
@@ -53,6 +59,7 @@ extension JoinMethod {
     /// method always reaches that method's implementation.
     public func validate(_ token: ProvisionToken) throws -> ProvisionToken { token }
     public var tokenSpecSections: Set<String> { [] }
+    public var impliedBySections: Set<String> { [] }
     public func accepts(requestedMethod: String) -> Bool { requestedMethod == name }
     public var tokenSource: (any TokenSource)? { nil }
     public var tokenNameIsSecret: Bool { false }

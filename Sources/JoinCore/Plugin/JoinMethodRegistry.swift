@@ -31,6 +31,19 @@ public struct JoinMethodRegistry: Sendable {
     /// Every `auth_service` key some plugin reads.
     public var authServiceKeys: Set<String> { plugins.values.reduce(into: []) { $0.formUnion($1.authServiceKeys) } }
 
+    /// Checks the method sections of the joining side's settings (`teleport.join_params`,
+    /// tbot's `onboarding`): each key must be a section some plugin declared, and parse as
+    /// that plugin's prover will. `path` is where they sit in the file (`["onboarding"]`).
+    public func checkJoinParams(_ sections: [String: JSONValue], at path: [String]) throws {
+        let declared = plugins.values.flatMap(\.joinParamsSections)
+        for key in sections.keys.sorted() {
+            guard let section = declared.first(where: { $0.key == key }) else {
+                throw JoinError.badParameter("unknown field \"\((path + [key]).joined(separator: "."))\"")
+            }
+            try section.check(sections[key]!, path + [key])
+        }
+    }
+
     /// The plugin called `name`, or an error listing the names there are.
     public func plugin(named name: String) throws -> JoinMethodPlugin {
         guard let plugin = plugins[name] else {
@@ -82,10 +95,14 @@ public struct JoinMethodSet: Sendable {
     /// Token sources of the enabled methods, asked before the backend.
     public var tokenSources: [any TokenSource] { methods.compactMap(\.tokenSource) }
 
-    /// Runs every rule of spec §1.3: the common ones, then the token's method's own; rejects a
-    /// method that is unknown or not enabled, and any `spec` section no enabled method owns.
+    /// Runs every rule of spec §1.3: the common ones, the default method (the one a section
+    /// implies, else `token`), then the token's method's own; rejects a method that is unknown
+    /// or not enabled, a `spec` section no enabled method owns, and one its method does not own.
     public func validate(_ token: ProvisionToken) async throws -> ProvisionToken {
-        let common = try token.checkedCommonFields()
+        var common = try token.checkedCommonFields()
+        if common.spec.joinMethod.isEmpty {
+            common.spec.joinMethod = defaultMethodName(for: common.spec)
+        }
         guard let method = method(named: common.spec.joinMethod) else {
             if registeredNames.contains(common.spec.joinMethod) {
                 throw JoinError.badParameter(
@@ -93,11 +110,34 @@ public struct JoinMethodSet: Sendable {
             }
             throw JoinError.badParameter("unknown join method \"\(common.spec.joinMethod)\"")
         }
-        let owned = methods.reduce(into: Set<String>()) { $0.formUnion($1.tokenSpecSections) }
-        for key in common.spec.methodSections.keys.sorted() where !owned.contains(key) {
-            throw JoinError.badParameter("unknown field \"spec.\(key)\"")
-        }
+        common.spec.methodSections = try checkedSections(of: common.spec, against: method)
         return try await method.validate(common)
+    }
+
+    private func defaultMethodName(for spec: ProvisionToken.Spec) -> String {
+        let written = Set(spec.methodSections.filter { $0.value != .array([]) }.keys)
+        let implied = methods.first { !$0.impliedBySections.isDisjoint(with: written) }
+        return implied?.name ?? ProvisionToken.Spec.defaultJoinMethod
+    }
+
+    /// Each section must be the token's method's own. An empty list sets nothing, so Teleport
+    /// files that write `allow: []` on a `token` token still load (without it).
+    private func checkedSections(of spec: ProvisionToken.Spec, against method: any JoinMethod) throws -> [String: JSONValue] {
+        var sections = spec.methodSections
+        for key in spec.methodSections.keys.sorted() where !method.tokenSpecSections.contains(key) {
+            let owners = methods.filter { $0.tokenSpecSections.contains(key) }.map(\.name)
+            if owners.isEmpty {
+                throw JoinError.badParameter("unknown field \"spec.\(key)\"")
+            }
+            if spec.methodSections[key] == .array([]) {
+                sections[key] = nil
+                continue
+            }
+            let ownerText = owners.map { "\"\($0)\"" }.joined(separator: " and ")
+            throw JoinError.badParameter(
+                "spec.\(key) is not compatible with the \"\(method.name)\" join method: it belongs to the \(ownerText) join method\(owners.count == 1 ? "" : "s"); remove it, or set join_method to its method")
+        }
+        return sections
     }
 }
 

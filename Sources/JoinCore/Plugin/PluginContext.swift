@@ -28,20 +28,32 @@ public struct PluginContext: Sendable {
 public struct ProverContext: Sendable {
     public var clock: any JoinClock
     public var logger: Logger
-    /// The `teleport.join_params` section of teleport.yaml (method-specific options).
+    /// The method sections of the joining side's settings, by key, as written: those of
+    /// `teleport.join_params` in teleport.yaml or of `onboarding` in tbot.yaml (`iam`,
+    /// `bound_keypair`; see ``JoinParamsSection``). Never the token.
     public var joinParams: JSONValue
+    /// Where ``joinParams`` sits in its file, for messages: `["teleport", "join_params"]` or
+    /// tbot's `["onboarding"]`.
+    public var joinParamsPath: [String]
     public var dataDirectory: URL?
     /// The plugin's own settings: for an external plugin, the `config` of its `join_plugins`
     /// entry on the joining side; empty for built-in plugins.
     public var settings: JSONValue
+    /// The process environment, for settings a method also takes from it
+    /// (`TBOT_REGISTRATION_SECRET`, `TELEPORT_FIPS`, AWS credentials).
+    public var environment: [String: String]
 
     public init(clock: any JoinClock = SystemClock(), logger: Logger = Logger(label: "joinery.prover"),
-                joinParams: JSONValue = .object([:]), dataDirectory: URL? = nil, settings: JSONValue = .object([:])) {
+                joinParams: JSONValue = .object([:]), joinParamsPath: [String] = ["teleport", "join_params"],
+                dataDirectory: URL? = nil, settings: JSONValue = .object([:]),
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.clock = clock
         self.logger = logger
         self.joinParams = joinParams
+        self.joinParamsPath = joinParamsPath
         self.dataDirectory = dataDirectory
         self.settings = settings
+        self.environment = environment
     }
 }
 
@@ -62,23 +74,29 @@ public struct JoinMethodPlugin: Sendable {
     /// Keys of `auth_service` in teleport.yaml this plugin reads; strict config parsing accepts
     /// them only because a plugin declared them.
     public let authServiceKeys: Set<String>
+    /// Sections of the joining side's settings this plugin's prover reads (see
+    /// ``JoinParamsSection``).
+    public let joinParamsSections: [JoinParamsSection]
     public let makeMethod: @Sendable (PluginContext) throws -> any JoinMethod
     public let makeProver: @Sendable (ProverContext) throws -> any JoinProver
     /// Built in or an external program; set by the plugin host.
     package let origin: JoinMethodOrigin
 
-    public init(name: String, authServiceKeys: Set<String> = [],
+    public init(name: String, authServiceKeys: Set<String> = [], joinParamsSections: [JoinParamsSection] = [],
                 makeMethod: @escaping @Sendable (PluginContext) throws -> any JoinMethod,
                 makeProver: @escaping @Sendable (ProverContext) throws -> any JoinProver) {
-        self.init(name: name, authServiceKeys: authServiceKeys, origin: .builtIn, makeMethod: makeMethod, makeProver: makeProver)
+        self.init(name: name, authServiceKeys: authServiceKeys, joinParamsSections: joinParamsSections, origin: .builtIn,
+                  makeMethod: makeMethod, makeProver: makeProver)
     }
 
     /// A plugin the host made (an external program).
-    package init(name: String, authServiceKeys: Set<String> = [], origin: JoinMethodOrigin,
+    package init(name: String, authServiceKeys: Set<String> = [], joinParamsSections: [JoinParamsSection] = [],
+                 origin: JoinMethodOrigin,
                  makeMethod: @escaping @Sendable (PluginContext) throws -> any JoinMethod,
                  makeProver: @escaping @Sendable (ProverContext) throws -> any JoinProver) {
         self.name = name
         self.authServiceKeys = authServiceKeys
+        self.joinParamsSections = joinParamsSections
         self.origin = origin
         self.makeMethod = makeMethod
         self.makeProver = makeProver

@@ -26,6 +26,21 @@ extension Decoder {
     }
 }
 
+extension Decoder {
+    /// The map's entries whose keys are not in `known`, as written (a `null` is no entry): the
+    /// sections join methods own in a token's `spec`, `teleport.join_params` and tbot's
+    /// `onboarding`.
+    public func methodSections(excluding known: Set<String>) throws -> [String: JSONValue] {
+        let all = try container(keyedBy: AnyCodingKey.self)
+        var sections: [String: JSONValue] = [:]
+        for key in all.allKeys where !known.contains(key.stringValue) {
+            let value = try all.decode(JSONValue.self, forKey: key)
+            if value != .null { sections[key.stringValue] = value }
+        }
+        return sections
+    }
+}
+
 /// Renders coding paths the way a person reads a YAML file: `teleport.join_params.method`,
 /// `spec.allow[0].aws_account`.
 public enum CodingPathText {

@@ -1,7 +1,7 @@
 import Foundation
 
 extension ProvisionToken {
-    /// The method-independent rules of spec §1.3 (steps 1–4's defaulting). Method-specific
+    /// The method-independent rules of spec §1.3 (steps 1–3). Method-specific
     /// checks follow in the method's own ``JoinMethod/validate(_:)``; use
     /// ``JoinMethodSet/validate(_:)`` to run both.
     public func checkedCommonFields() throws -> ProvisionToken {
@@ -25,9 +25,6 @@ extension ProvisionToken {
         }
         if !isBot && !token.spec.botName.isEmpty {
             throw JoinError.badParameter("can only set bot_name on token with role \"Bot\"")
-        }
-        if token.spec.joinMethod.isEmpty {
-            token.spec.joinMethod = token.spec.allow.isEmpty ? "token" : "ec2"
         }
         return token
     }

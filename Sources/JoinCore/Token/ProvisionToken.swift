@@ -4,8 +4,10 @@ import Foundation
 /// certain roles through one join method. Encoded as YAML or JSON exactly as Teleport does,
 /// so `tctl create -f token.yaml` files written for Teleport work here.
 ///
-/// The core models the fields every method shares; a method's own section (`bound_keypair`,
-/// ...) is kept as ``JSONValue`` in ``Spec/methodSections`` and decoded by that method.
+/// The core models only the fields every method shares (roles, `join_method`, `bot_name`,
+/// suggested labels, expiry). Everything else in `spec` is a method's own section (`allow`
+/// and `aws_iid_ttl` for the AWS methods, `bound_keypair`, ...), kept as written in
+/// ``Spec/methodSections`` and decoded and validated by the method that owns it.
 public struct ProvisionToken: Sendable, Equatable, Codable {
     public var kind: String
     public var version: String
@@ -71,21 +73,21 @@ public struct ProvisionToken: Sendable, Equatable, Codable {
     /// `spec`: who may join, as what, and how they prove it.
     public struct Spec: Sendable, Equatable, Codable {
         public var roles: [SystemRole]
-        /// Empty until defaulted by validation (`ec2` when `allow` is set, else `token`).
+        /// Empty until defaulted by validation (see ``JoinMethodSet/validate(_:)``).
         public var joinMethod: String
-        public var allow: [TokenRule]
-        public var awsIIDTTL: GoDuration?
         public var botName: String
         public var suggestedLabels: JSONValue?
         public var suggestedAgentMatcherLabels: JSONValue?
-        /// Per-method sections, by key (`bound_keypair`, `github`, ...).
+        /// Per-method sections, by key (`allow`, `bound_keypair`, `github`, ...), as written.
         public var methodSections: [String: JSONValue]
 
-        public init(roles: [SystemRole], joinMethod: String = "", allow: [TokenRule] = [], botName: String = "") {
+        /// The join method a token written without `join_method` uses when none of its
+        /// sections implies another (Teleport's default).
+        public static let defaultJoinMethod = "token"
+
+        public init(roles: [SystemRole], joinMethod: String = "", botName: String = "") {
             self.roles = roles
             self.joinMethod = joinMethod
-            self.allow = allow
-            self.awsIIDTTL = nil
             self.botName = botName
             self.suggestedLabels = nil
             self.suggestedAgentMatcherLabels = nil
@@ -93,7 +95,7 @@ public struct ProvisionToken: Sendable, Equatable, Codable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case roles, joinMethod = "join_method", allow, awsIIDTTL = "aws_iid_ttl", botName = "bot_name"
+            case roles, joinMethod = "join_method", botName = "bot_name"
             case suggestedLabels = "suggested_labels", suggestedAgentMatcherLabels = "suggested_agent_matcher_labels"
         }
 
@@ -106,27 +108,17 @@ public struct ProvisionToken: Sendable, Equatable, Codable {
                 throw DecodingError.dataCorruptedError(forKey: .roles, in: c, debugDescription: error.message)
             }
             joinMethod = try c.decodeIfPresent(String.self, forKey: .joinMethod) ?? ""
-            allow = try c.decodeIfPresent([TokenRule].self, forKey: .allow) ?? []
-            awsIIDTTL = try c.decodeIfPresent(GoDuration.self, forKey: .awsIIDTTL)
             botName = try c.decodeIfPresent(String.self, forKey: .botName) ?? ""
             suggestedLabels = try c.decodeIfPresent(JSONValue.self, forKey: .suggestedLabels)
             suggestedAgentMatcherLabels = try c.decodeIfPresent(JSONValue.self, forKey: .suggestedAgentMatcherLabels)
             // Every other key is a method's section; validation rejects those no method owns.
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            let all = try decoder.container(keyedBy: AnyCodingKey.self)
-            var sections: [String: JSONValue] = [:]
-            for key in all.allKeys where !known.contains(key.stringValue) {
-                sections[key.stringValue] = try all.decode(JSONValue.self, forKey: key)
-            }
-            methodSections = sections
+            methodSections = try decoder.methodSections(excluding: Set(CodingKeys.allCases.map(\.rawValue)))
         }
 
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(roles.map(\.rawValue), forKey: .roles)
             if !joinMethod.isEmpty { try c.encode(joinMethod, forKey: .joinMethod) }
-            if !allow.isEmpty { try c.encode(allow, forKey: .allow) }
-            try c.encodeIfPresent(awsIIDTTL, forKey: .awsIIDTTL)
             if !botName.isEmpty { try c.encode(botName, forKey: .botName) }
             try c.encodeIfPresent(suggestedLabels, forKey: .suggestedLabels)
             try c.encodeIfPresent(suggestedAgentMatcherLabels, forKey: .suggestedAgentMatcherLabels)
@@ -166,33 +158,5 @@ public struct ProvisionToken: Sendable, Equatable, Codable {
     public func isExpired(at now: Date) -> Bool {
         guard let expires = metadata.expires else { return false }
         return expires <= now
-    }
-}
-
-/// One `allow` rule of an `ec2` or `iam` token.
-public struct TokenRule: Sendable, Equatable, Codable {
-    public var awsAccount: String?
-    public var awsRegions: [String]?
-    public var awsRole: String?
-    public var awsARN: String?
-
-    public init(awsAccount: String? = nil, awsRegions: [String]? = nil, awsRole: String? = nil, awsARN: String? = nil) {
-        self.awsAccount = awsAccount
-        self.awsRegions = awsRegions
-        self.awsRole = awsRole
-        self.awsARN = awsARN
-    }
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case awsAccount = "aws_account", awsRegions = "aws_regions", awsRole = "aws_role", awsARN = "aws_arn"
-    }
-
-    public init(from decoder: Decoder) throws {
-        try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        awsAccount = try c.decodeIfPresent(String.self, forKey: .awsAccount).flatMap { $0.isEmpty ? nil : $0 }
-        awsRegions = try c.decodeIfPresent([String].self, forKey: .awsRegions).flatMap { $0.isEmpty ? nil : $0 }
-        awsRole = try c.decodeIfPresent(String.self, forKey: .awsRole).flatMap { $0.isEmpty ? nil : $0 }
-        awsARN = try c.decodeIfPresent(String.self, forKey: .awsARN).flatMap { $0.isEmpty ? nil : $0 }
     }
 }

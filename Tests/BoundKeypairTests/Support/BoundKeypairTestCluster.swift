@@ -75,9 +75,10 @@ final class BoundKeypairTestCluster: Sendable {
 
     /// A real prover keeping its files in `directory`.
     func prover(directory: URL, secret: String? = nil) throws -> BoundKeypairProver {
-        var params: [String: JSONValue] = [:]
-        if let secret { params["registration_secret"] = .string(secret) }
-        return try BoundKeypairProver(context: ProverContext(clock: clock, joinParams: .object(params), dataDirectory: directory))
+        var section: [String: JSONValue] = [:]
+        if let secret { section["registration_secret"] = .string(secret) }
+        return try BoundKeypairProver(context: ProverContext(
+            clock: clock, joinParams: .object(["bound_keypair": .object(section)]), dataDirectory: directory, environment: [:]))
     }
 
     /// What a successful join produced.

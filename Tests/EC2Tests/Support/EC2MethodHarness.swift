@@ -1,3 +1,4 @@
+import AWSKit
 import EC2Join
 import Foundation
 import JoinCore
@@ -28,9 +29,9 @@ enum EC2MethodHarness {
     static let pendingTime = Date(timeIntervalSince1970: Double(Int(Date().timeIntervalSince1970)))
 
     /// An `ec2` token named `name` with `rules`, already through the method's validation.
-    static func token(_ name: String = "ec2-fleet", roles: [SystemRole] = [.node], allow rules: [TokenRule]) -> ProvisionToken {
+    static func token(_ name: String = "ec2-fleet", roles: [SystemRole] = [.node], allow rules: [AWSAllowRule]) -> ProvisionToken {
         var token = ProvisionToken(name: name, roles: roles, joinMethod: "ec2")
-        token.spec.allow = rules
+        token.spec.setAWSAllowRules(rules)
         return token
     }
 

@@ -112,7 +112,7 @@ struct StormClients: Sendable {
         // The secret is only sent while the bot has no join state (the first join, or its retries).
         let client = JoinClient(
             registry: CrashableAuthServer.registry, logger: Self.logger,
-            proverContext: ProverContext(logger: Self.logger, joinParams: .object(["registration_secret": .string(bot.registrationSecret)]),
+            proverContext: ProverContext(logger: Self.logger, joinParams: .object(["bound_keypair": .object(["registration_secret": .string(bot.registrationSecret)])]),
                                          dataDirectory: storage))
         let parameters = JoinParameters(authServer: address, tokenName: bot.token, method: "bound_keypair", role: .bot,
                                         nodeName: "", caPins: pins)

@@ -40,9 +40,9 @@ enum IAMHarness {
     static let keys = JoinTestKeys()
     static let testCredentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
-    static func token(_ name: String = "iam-fleet", roles: [SystemRole] = [.node], allow rules: [TokenRule]) -> ProvisionToken {
+    static func token(_ name: String = "iam-fleet", roles: [SystemRole] = [.node], allow rules: [AWSAllowRule]) -> ProvisionToken {
         var token = ProvisionToken(name: name, roles: roles, joinMethod: "iam")
-        token.spec.allow = rules
+        token.spec.setAWSAllowRules(rules)
         return token
     }
 

@@ -7,13 +7,15 @@ import JoinCore
 /// An `ec2`-like method: requires allow rules and defaults `aws_iid_ttl` to five minutes.
 struct AllowRuleMethod: JoinMethod {
     let name = "ec2"
+    var tokenSpecSections: Set<String> { ["allow", "aws_iid_ttl"] }
+    var impliedBySections: Set<String> { ["allow"] }
 
     func validate(_ token: ProvisionToken) throws -> ProvisionToken {
-        guard !token.spec.allow.isEmpty else {
+        guard token.spec.methodSections["allow"] != nil else {
             throw JoinError.badParameter("the ec2 join method requires defined allow rules")
         }
         var token = token
-        if token.spec.awsIIDTTL == nil { token.spec.awsIIDTTL = GoDuration(seconds: 300) }
+        if token.spec.methodSections["aws_iid_ttl"] == nil { token.spec.methodSections["aws_iid_ttl"] = .string("5m0s") }
         return token
     }
 
@@ -22,16 +24,9 @@ struct AllowRuleMethod: JoinMethod {
     }
 }
 
-/// A `token`-like method: refuses allow rules, otherwise accepts the token unchanged.
+/// A `token`-like method: owns no section and accepts the token unchanged.
 struct PlainTokenMethod: JoinMethod {
     let name = "token"
-
-    func validate(_ token: ProvisionToken) throws -> ProvisionToken {
-        guard token.spec.allow.isEmpty else {
-            throw JoinError.badParameter("allow rules are not compatible with the token join method")
-        }
-        return token
-    }
 
     func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
         Attestation()

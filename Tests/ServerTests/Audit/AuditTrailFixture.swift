@@ -1,3 +1,4 @@
+import AWSKit
 import BoundKeypairJoin
 import EC2Join
 import Foundation
@@ -36,10 +37,10 @@ final class AuditTrailFixture: Sendable {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 
         var ec2 = ProvisionToken(name: "ec2-fleet", roles: [.node], joinMethod: "ec2", expires: clock.now.addingTimeInterval(86_400 * 30))
-        ec2.spec.allow = [TokenRule(awsAccount: AuditTrailTests.ec2Account)]
+        ec2.spec.setAWSAllowRules([AWSAllowRule(awsAccount: AuditTrailTests.ec2Account)])
         _ = try await cluster.server.tokens.create(ec2, upsert: false)
         var iam = ProvisionToken(name: "iam-fleet", roles: [.node], joinMethod: "iam", expires: clock.now.addingTimeInterval(86_400 * 30))
-        iam.spec.allow = [TokenRule(awsAccount: "123456789012")]
+        iam.spec.setAWSAllowRules([AWSAllowRule(awsAccount: "123456789012")])
         _ = try await cluster.server.tokens.create(iam, upsert: false)
     }
 

@@ -1,3 +1,4 @@
+import AWSKit
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -44,7 +45,7 @@ final class AuditTrailOverGRPCTests: XCTestCase {
             backend: backend, methods: methods, clock: clock, logger: Logger(label: "test-auth"))
         self.server = server
         var token = ProvisionToken(name: "iam-fleet", roles: [.node], joinMethod: "iam", expires: Date().addingTimeInterval(3600))
-        token.spec.allow = [TokenRule(awsAccount: "123456789012")]
+        token.spec.setAWSAllowRules([AWSAllowRule(awsAccount: "123456789012")])
         _ = try await server.tokens.create(token, upsert: false)
 
         let (ready, continuation) = AsyncStream<String>.makeStream()

@@ -80,7 +80,7 @@ final class MethodSwitchTests: XCTestCase {
 
     func testBotAskingForBoundKeypairAbortsWhenTheServerNamesAnotherMethod() async throws {
         try await addSwitchingToken("switching-bot-token-0123456789", roles: [.bot], botName: "robot")
-        let client = cluster.joinClient(joinParams: .object(["registration_secret": .string("bkp-registration-secret")]), storage: storage)
+        let client = cluster.joinClient(joinParams: .object(["bound_keypair": .object(["registration_secret": .string("bkp-registration-secret")])]), storage: storage)
         await assertRefusedSwitch(configured: "bound_keypair") {
             _ = try await client.joinBot(self.parameters(token: "switching-bot-token-0123456789", method: "bound_keypair", role: .bot))
         }

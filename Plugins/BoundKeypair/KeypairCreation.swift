@@ -1,5 +1,3 @@
-import Agent
-import BoundKeypairJoin
 import Foundation
 import JoinCore
 import Logging
@@ -9,38 +7,31 @@ import Logging
 /// `initial_public_key` instead of sharing a registration secret.
 ///
 /// An existing keypair is kept unless `overwrite` is set (a warning either way): replacing a
-/// key already registered would lock the bot out. The cluster is pinged only when a key is
-/// generated, to learn its signature algorithm suite and so the key type it accepts.
-public struct BotKeypairCreation: Sendable {
-    public let storage: DirectoryDestination
-    /// `--proxy-server` as given.
-    public let proxyServer: String
+/// key already registered would lock the bot out. The cluster is asked for its signature
+/// algorithm suite (and so the key type it accepts) only when a key is generated; tbot
+/// supplies how to ask.
+public struct KeypairCreation: Sendable {
+    /// The bot's storage directory, where ``BoundKeypairClientState`` keeps the keypair.
+    public let directory: URL
     public let overwrite: Bool
     let logger: Logger
 
-    /// - Parameters:
-    ///   - storage: `--storage`, a directory path or `file:///path`.
-    ///   - proxyServer: `--proxy-server`, the Proxy Service to ping (an Auth address also
-    ///     works, see ``ClusterRoute``).
-    public init(storage: String, proxyServer: String, overwrite: Bool, logger: Logger) throws {
-        self.storage = try DirectoryDestination(uri: storage)
-        self.proxyServer = proxyServer
+    public init(directory: URL, overwrite: Bool, logger: Logger) {
+        self.directory = directory
         self.overwrite = overwrite
         self.logger = logger
     }
 
-    /// The public key now in storage: the existing one, or a new one.
-    public func run() async throws -> SSHPublicKey {
-        let directory = storage.url
+    /// The public key now in storage: the existing one, or a new one of the kind
+    /// `signatureSuite` (the cluster's suite, e.g. `balanced-v1`) calls for.
+    public func run(signatureSuite: @Sendable () async throws -> String) async throws -> SSHPublicKey {
         let existing = try BoundKeypairClientState.load(directory: directory, logger: logger).publicKey
         if let existing, !overwrite {
             logger.warning("a keypair already exists in storage and will not be overwritten; pass --overwrite to replace it",
                            metadata: ["storage": "directory: \(directory.path)"])
             return existing
         }
-        // Only the signature suite is read and nothing secret is sent, so the Proxy Service's
-        // certificate is not verified here (as for a Ping to an Auth server).
-        let suite = try await ClusterRoute.signatureSuite(of: proxyServer, field: "--proxy-server", logger: logger)
+        let suite = try await signatureSuite()
         if existing != nil {
             logger.warning("overwriting the existing keypair in storage; a token bound to the old key will no longer accept this bot",
                            metadata: ["storage": "directory: \(directory.path)"])

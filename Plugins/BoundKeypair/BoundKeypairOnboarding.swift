@@ -2,7 +2,8 @@ import Foundation
 import JoinCore
 
 /// `onboarding.bound_keypair` in tbot.yaml (spec §8.9): how a bot proves its first
-/// bound-keypair join when no key was pre-registered.
+/// bound-keypair join when no key was pre-registered. The prover's own settings section
+/// (``JoinCore/JoinParamsSection``): tbot knows nothing of it but that the plugin declared it.
 ///
 /// The secret is resolved when the bot joins, not when the file is read, with Teleport's
 /// precedence: `registration_secret_path` (the file, trimmed) over `registration_secret` over
@@ -46,8 +47,33 @@ public struct BoundKeypairOnboarding: Sendable, Equatable, Decodable {
     static let staticKeysUnsupported = "static bound keypairs are not supported yet; "
         + "remove static_private_key_path and onboard with `tbot keypair create` or a registration secret"
 
+    /// The key of the section under tbot's `onboarding:` (and `teleport.join_params`).
+    public static let sectionKey = "bound_keypair"
+
+    /// The section's declaration: strict config parsing accepts `bound_keypair:` and checks it
+    /// when the file is read.
+    static let joinParamsSection = JoinParamsSection(key: sectionKey) { section, path in
+        _ = try section.decode(BoundKeypairOnboarding.self, at: path)
+    }
+
+    /// The section in a prover's join parameters; the defaults when it is absent.
+    public init(context: ProverContext) throws {
+        guard let section = context.joinParams[Self.sectionKey] else {
+            self.init()
+            return
+        }
+        self = try section.decode(BoundKeypairOnboarding.self, at: context.joinParamsPath + [Self.sectionKey])
+    }
+
+    /// The registration secret a prover made with `context` presents, or `nil` when none is
+    /// configured anywhere: the section, its file, or the context's environment.
+    public static func registrationSecret(for context: ProverContext) throws -> String? {
+        try BoundKeypairOnboarding(context: context).resolveRegistrationSecret(
+            environment: context.environment, field: (context.joinParamsPath + [sectionKey]).joined(separator: "."))
+    }
+
     /// The registration secret to present, or `nil` when none is configured anywhere.
-    /// `field` prefixes errors (e.g. `/etc/tbot.yaml: onboarding.bound_keypair`).
+    /// `field` prefixes errors (e.g. `onboarding.bound_keypair`).
     public func resolveRegistrationSecret(environment: [String: String], field: String) throws -> String? {
         if environment[Self.staticKeyEnvironmentVariable].nonEmpty != nil {
             throw JoinError.badParameter("\(Self.staticKeyEnvironmentVariable) is set: \(Self.staticKeysUnsupported)")
