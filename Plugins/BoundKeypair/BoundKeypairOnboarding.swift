@@ -31,7 +31,7 @@ public struct BoundKeypairOnboarding: Sendable, Equatable, Decodable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        registrationSecret = try c.decodeIfPresent(String.self, forKey: .registrationSecret).nonEmpty
+        registrationSecret = try c.decodeTextIfPresent(forKey: .registrationSecret).nonEmpty
         registrationSecretPath = try c.decodeIfPresent(String.self, forKey: .registrationSecretPath).nonEmpty
         if registrationSecret != nil && registrationSecretPath != nil {
             throw DecodingError.dataCorrupted(.init(

@@ -51,6 +51,11 @@ final class AWSTokenSectionsTests: XCTestCase {
         XCTAssertEqual(rules.first?.awsAccount, "012345678901")
     }
 
+    func testFractionalAccountIsNotText() throws {
+        let spec = try spec(allow: "    - aws_account: 1.5\n")
+        XCTAssertEqual(message { _ = try spec.awsAllowRules() }, "field \"spec.allow[0].aws_account\": expected a string")
+    }
+
     func testUnknownRuleKeyIsNamedFromTheDocumentRoot() throws {
         let spec = try spec(allow: "    - aws_acount: \"123456789012\"\n")
         XCTAssertEqual(message { _ = try spec.awsAllowRules() }, "unknown field \"spec.allow[0].aws_acount\"")

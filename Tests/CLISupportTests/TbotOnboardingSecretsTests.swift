@@ -48,6 +48,15 @@ final class TbotOnboardingSecretsTests: XCTestCase {
         XCTAssertEqual(try config.presentedRegistrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "inline-secret")
     }
 
+    /// YAML reads an unquoted all-digit secret as a number; it is the secret all the same, and
+    /// one a number would change (a leading zero, twenty digits) keeps its text.
+    func testUnquotedNumericSecretsAreTheirText() throws {
+        XCTAssertEqual(try config(onboarding: "  bound_keypair: {registration_secret: 123456}").presentedRegistrationSecret(environment: [:]),
+                       "123456")
+        XCTAssertEqual(try config(onboarding: "  bound_keypair: {registration_secret: 0123456789012345678901}")
+                        .presentedRegistrationSecret(environment: [:]), "0123456789012345678901")
+    }
+
     func testEnvironmentSecretIsUsedWhenTheFileSetsNone() throws {
         let config = try config(onboarding: "  join_method: bound_keypair")
         XCTAssertEqual(try config.presentedRegistrationSecret(environment: ["TBOT_REGISTRATION_SECRET": "from-env"]), "from-env")

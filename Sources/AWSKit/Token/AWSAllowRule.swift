@@ -24,20 +24,10 @@ public struct AWSAllowRule: Sendable, Equatable, Codable {
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        awsAccount = try Self.accountID(in: c)
+        // Teleport's guides often leave the twelve digits unquoted.
+        awsAccount = try c.decodeTextIfPresent(forKey: .awsAccount).flatMap { $0.isEmpty ? nil : $0 }
         awsRegions = try c.decodeIfPresent([String].self, forKey: .awsRegions).flatMap { $0.isEmpty ? nil : $0 }
         awsRole = try c.decodeIfPresent(String.self, forKey: .awsRole).flatMap { $0.isEmpty ? nil : $0 }
         awsARN = try c.decodeIfPresent(String.self, forKey: .awsARN).flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// `aws_account` as written. Teleport's guides often leave the twelve digits unquoted, which
-    /// YAML reads as a number; the digits are the account all the same. (A leading zero is lost
-    /// that way, and the `ec2` check then names the account as not twelve digits.)
-    private static func accountID(in c: KeyedDecodingContainer<CodingKeys>) throws -> String? {
-        if let text = try? c.decodeIfPresent(String.self, forKey: .awsAccount) {
-            return text.isEmpty ? nil : text
-        }
-        guard let number = try c.decodeIfPresent(Int64.self, forKey: .awsAccount) else { return nil }
-        return String(number)
     }
 }
