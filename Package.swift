@@ -120,11 +120,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Outbound HTTP every cloud call shares: a deadline and a size limit on each answer,
+        // and the HTTP proxy HTTPS_PROXY / HTTP_PROXY / NO_PROXY name.
+        .target(
+            name: "OutboundHTTP",
+            dependencies: [
+                "JoinCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What the OIDC join methods share: discovery and a JWKS cache per issuer, ID token
+        // verification (jwt-kit), the allow-rule engine, the generic method and prover.
+        .target(
+            name: "OIDCKit",
+            dependencies: [
+                "JoinCore", "OutboundHTTP",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // AWS plumbing shared by the EC2 and IAM methods: SigV4, credentials, query APIs, IMDSv2.
         .target(
             name: "AWSKit",
             dependencies: [
-                "JoinCore",
+                "JoinCore", "OutboundHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,7 +173,7 @@ let package = Package(
         .target(
             name: "IAMJoin",
             dependencies: [
-                "JoinCore", "AWSKit",
+                "JoinCore", "AWSKit", "OutboundHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -163,6 +191,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "TokenJoin", dependencies: ["JoinCore"], path: "Plugins/Token", swiftSettings: swiftSettings),
+        // The OIDC join methods: each a profile over OIDCKit and the way its joiner gets a token.
+        .target(name: "GitHubJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/GitHub", swiftSettings: swiftSettings),
+        .target(name: "GitLabJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/GitLab", swiftSettings: swiftSettings),
+        .target(name: "CircleCIJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/CircleCI", swiftSettings: swiftSettings),
+        .target(name: "BitbucketJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/Bitbucket", swiftSettings: swiftSettings),
+        .target(name: "TerraformCloudJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/TerraformCloud", swiftSettings: swiftSettings),
+        .target(name: "SpaceliftJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/Spacelift", swiftSettings: swiftSettings),
+        .target(name: "AzureDevOpsJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/AzureDevOps", swiftSettings: swiftSettings),
+        .target(name: "Env0Join", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/Env0", swiftSettings: swiftSettings),
+        .target(name: "GenericOIDCJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/GenericOIDC", swiftSettings: swiftSettings),
         .target(
             name: "BoundKeypairJoin",
             dependencies: [
@@ -231,6 +269,7 @@ let package = Package(
             name: "CLIKit",
             dependencies: [
                 "JoinCore", "Agent", "Transport", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
+                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -383,12 +422,23 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
+        // OIDCKit and the OIDC join methods, against a real issuer on 127.0.0.1 (TestSupport's OIDCTestIssuer).
+        .testTarget(
+            name: "OIDCTests",
+            dependencies: [
+                "OIDCKit", "OutboundHTTP", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance", "CLIKit",
+                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin",
+                "teleport", "tctl", "tbot",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore", "Server", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance", .product(name: "AsyncHTTPClient", package: "async-http-client"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AWSKitTests",
-            dependencies: ["AWSKit", "JoinCore", "TestSupport", .product(name: "Yams", package: "Yams"), .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: ["AWSKit", "OutboundHTTP", "JoinCore", "TestSupport", .product(name: "Yams", package: "Yams"), .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .testTarget(name: "EC2Tests", dependencies: ["EC2Join", "AWSKit", "JoinCore", "Server", "Agent", "StaticJoin", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance"], swiftSettings: swiftSettings),
         // The backend behaviour every backend must show; run unchanged by each backend's tests.
@@ -398,7 +448,8 @@ let package = Package(
             path: "Tests/BackendTestSuite",
             swiftSettings: swiftSettings
         ),
-        // Test helpers shared by suites that run real processes: spawning, free ports, moto, a fake IMDS, PostgreSQL.
+        // Test helpers shared by suites that run real processes: spawning, free ports, moto, a fake IMDS, PostgreSQL,
+        // a real OIDC issuer over HTTPS.
         .target(
             name: "TestSupport",
             dependencies: [
@@ -406,8 +457,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // OIDCTestIssuer's admin calls.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport",
+            // The OIDC issuer OIDCTestIssuer runs (Python, standard library and cryptography).
+            resources: [.copy("Scripts/oidc_issuer.py")],
             swiftSettings: swiftSettings
         ),
         // The behaviour every join method must show (DESIGN.md §4.4), run by each method's suite.

@@ -4,6 +4,7 @@ import Foundation
 import JoinCore
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 
 /// Sends the node's checked request to STS and reads who signed it (spec §7.3 steps 9–10).
 ///

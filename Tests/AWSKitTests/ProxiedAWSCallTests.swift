@@ -5,6 +5,7 @@ import JoinCore
 import NIOCore
 import TestSupport
 import XCTest
+import OutboundHTTP
 
 /// AWS calls honour HTTP_PROXY / HTTPS_PROXY / NO_PROXY: against a real `moto_server`
 /// (http://127.0.0.1, so HTTP_PROXY applies) and a real `tinyproxy`, whose log proves which

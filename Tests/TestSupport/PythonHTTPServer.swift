@@ -22,10 +22,17 @@ public final class PythonHTTPServer: @unchecked Sendable {
     /// `seconds` for its `serving <port>` line.
     ///
     /// - Throws: ``TestFailure`` with the script's output if it exits or stays silent.
-    public init(name: String, script: String, arguments: [String] = [], directory: URL, seconds: Double = 20) async throws {
+    public convenience init(name: String, script: String, arguments: [String] = [], directory: URL, seconds: Double = 20) async throws {
         let file = directory.appendingPathComponent("\(name).py")
         try script.write(to: file, atomically: true, encoding: .utf8)
-        process = try ManagedProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", file.path] + arguments,
+        try await self.init(name: name, scriptFile: file, arguments: arguments, directory: directory, seconds: seconds)
+    }
+
+    /// Starts the script at `scriptFile` (e.g. a resource of the test bundle) with `arguments`;
+    /// otherwise as ``init(name:script:arguments:directory:seconds:)``, the log going to
+    /// `directory/<name>.log`.
+    public init(name: String, scriptFile: URL, arguments: [String] = [], directory: URL, seconds: Double = 20) async throws {
+        process = try ManagedProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", scriptFile.path] + arguments,
                                      logDirectory: directory, name: name)
         let deadline = Date().addingTimeInterval(seconds)
         var announced: Int?
@@ -51,11 +58,13 @@ public final class PythonHTTPServer: @unchecked Sendable {
 
     public func stop() async { await process.stop() }
 
-    /// The port of the first complete `serving <port>` line.
-    static func announcedPort(in output: String) -> Int? {
+    /// The port of the first complete `<label> <port>` line (`serving <port>` unless told), for
+    /// scripts that announce more than one listener.
+    static func announcedPort(in output: String, label: String = "serving") -> Int? {
+        let prefix = label + " "
         for line in output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        where line.hasPrefix("serving ") {
-            return Int(line.dropFirst("serving ".count).trimmingCharacters(in: .whitespaces))
+        where line.hasPrefix(prefix) {
+            return Int(line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces))
         }
         return nil
     }

@@ -3,6 +3,7 @@ import Foundation
 import JoinCore
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 
 /// A client of the EC2 instance metadata service, version 2 only: a session token is fetched
 /// with `PUT /latest/api/token` and sent with every GET.
@@ -100,11 +101,11 @@ public actor IMDSClient {
         return token
     }
 
-    private func send(_ method: HTTPMethod, path: String, headers: HTTPHeaders) async throws -> BoundedResponseReader.Response {
+    private func send(_ method: HTTPMethod, path: String, headers: HTTPHeaders) async throws -> BoundedHTTPExchange.Response {
         var request = HTTPClientRequest(url: endpointText + path)
         request.method = method
         request.headers = headers
-        let reader = BoundedResponseReader(httpClient: httpClient, timeout: timeout, maximumBytes: maximumResponseBytes)
+        let reader = BoundedHTTPExchange(httpClient: httpClient, timeout: timeout, maximumBytes: maximumResponseBytes)
         return try await reader.send(
             request, peer: "the EC2 instance metadata service at \(endpointText)",
             unreachableHint: ". Is this an EC2 instance? If it is, check that the instance metadata service is enabled with IMDSv2 and a hop limit that reaches this process; elsewhere, set AWS_EC2_METADATA_SERVICE_ENDPOINT to the service's address")

@@ -4,6 +4,7 @@ import Foundation
 import JoinCore
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 
 /// The AWS query protocol, as EC2, STS and IAM speak it: a SigV4-signed form POST of
 /// `Action=…&Version=…&…`, answered with XML.
@@ -74,7 +75,7 @@ public struct AWSQueryClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
 
         let peer = "\(service) at \(endpoint.absoluteString)" + (route.proxy.map { " through the HTTP proxy \($0)" } ?? "")
-        let reader = BoundedResponseReader(httpClient: route.client, timeout: options.timeout, maximumBytes: options.maximumResponseBytes)
+        let reader = BoundedHTTPExchange(httpClient: route.client, timeout: options.timeout, maximumBytes: options.maximumResponseBytes)
         AWSAPIMetrics.recordCall(service: service, action: action)
         let response = try await reader.send(request, peer: peer)
         let secrets = [credentials.secretAccessKey, credentials.sessionToken, signing.authorization.signature].compactMap { $0 }
@@ -101,7 +102,7 @@ public struct AWSQueryClient: Sendable {
         return parsed
     }
 
-    static func unrecognisedErrorBody(_ response: BoundedResponseReader.Response, peer: String, action: String, secrets: [String]) -> JoinError {
+    static func unrecognisedErrorBody(_ response: BoundedHTTPExchange.Response, peer: String, action: String, secrets: [String]) -> JoinError {
         let excerpt = SecretRedaction.clean(String(decoding: response.body.prefix(200), as: UTF8.self), secrets: secrets, limit: 200)
         return JoinError.unavailable("\(peer) answered \(action) with HTTP \(response.status) and a body that is not an AWS error document (\"\(excerpt)\"): check the endpoint URL and any proxy in between")
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JoinCore
+import OutboundHTTP
 
 /// The EC2 API calls joining needs: DescribeInstances, for one instance, a batch, or one page
 /// of a batch.

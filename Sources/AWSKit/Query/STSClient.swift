@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JoinCore
+import OutboundHTTP
 
 /// The STS API calls joining needs: AssumeRole (multi-account EC2 joins) and GetCallerIdentity.
 public struct STSClient: Sendable {

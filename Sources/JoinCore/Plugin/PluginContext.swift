@@ -13,14 +13,19 @@ public struct PluginContext: Sendable {
     /// The plugin's own settings: for an external plugin, the `config` of its
     /// `auth_service.join_plugins` entry; empty for built-in plugins.
     public var settings: JSONValue
+    /// The Auth server's environment, for settings a method also takes from it
+    /// (`SSL_CERT_FILE` and `HTTPS_PROXY` for the OIDC methods' issuers).
+    public var environment: [String: String]
 
     public init(clock: any JoinClock = SystemClock(), logger: Logger = Logger(label: "joinery.plugin"),
-                authService: JSONValue = .object([:]), dataDirectory: URL? = nil, settings: JSONValue = .object([:])) {
+                authService: JSONValue = .object([:]), dataDirectory: URL? = nil, settings: JSONValue = .object([:]),
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.clock = clock
         self.logger = logger
         self.authService = authService
         self.dataDirectory = dataDirectory
         self.settings = settings
+        self.environment = environment
     }
 }
 

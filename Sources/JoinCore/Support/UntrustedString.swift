@@ -7,11 +7,12 @@ public enum UntrustedString {
         sanitize(value, allowing: ".,:;-+@")
     }
 
-    /// For values a method verified (an ARN from STS, IDs from a signed document): the same
-    /// bound, but `/`, `_` and `=` survive so an ARN such as
-    /// `arn:aws:sts::123456789012:assumed-role/role/session` is recorded as it is.
+    /// For values a method verified (an ARN from STS, IDs from a signed document, an ID
+    /// token's claims): the same bound, but `/`, `_`, `=`, `{`, `}`, `|` and `~` survive so an
+    /// ARN such as `arn:aws:sts::123456789012:assumed-role/role/session`, a Bitbucket UUID
+    /// (`{a1b2…}`) or an `auth0|…` subject is recorded as it is.
     public static func sanitizeVerified(_ value: String) -> String {
-        sanitize(value, allowing: ".,:;-+@/_=")
+        sanitize(value, allowing: ".,:;-+@/_={}|~")
     }
 
     private static func sanitize(_ value: String, allowing punctuation: String) -> String {

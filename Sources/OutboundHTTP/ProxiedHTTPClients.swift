@@ -1,17 +1,18 @@
 import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import JoinCore
 import Synchronization
 
-/// The `HTTPClient` each AWS request goes out on: the caller's own client when the request
+/// The `HTTPClient` each outbound request (AWS, OIDC issuers) goes out on: the caller's own client when the request
 /// goes direct, or one that tunnels through the HTTP proxy HTTPS_PROXY / HTTP_PROXY name
 /// (``ProxyEnvironment``).
 ///
 /// An `HTTPClient` has one proxy, fixed when it is made, while the choice is per destination
 /// (NO_PROXY, http:// or https://). So the decision is made per request URL, and a client per
 /// distinct proxy is made on first use and kept — a process sees at most a couple of proxies.
-/// The clients made here never follow redirects: an AWS query endpoint has no reason to send
-/// one, and the IAM join method must not follow one. Requests that go direct (no proxy set,
+/// The clients made here never follow redirects: an AWS query endpoint or an OIDC issuer has
+/// no reason to send one, and the IAM join method must not follow one. Requests that go direct (no proxy set,
 /// NO_PROXY, the instance metadata service) keep the caller's client and its configuration.
 ///
 /// AsyncHTTPClient reaches the proxy in plain HTTP and sends `CONNECT host:port` for every
@@ -32,8 +33,14 @@ public final class ProxiedHTTPClients: Sendable {
     }
 
     private let clients = Mutex<[(proxy: OutboundProxy, client: HTTPClient)]>([])
+    /// TLS for the destinations reached through a proxy; nil for AsyncHTTPClient's default.
+    private let tlsConfiguration: TLSConfiguration?
 
-    public init() {}
+    /// - Parameter tlsConfiguration: how the destinations behind a proxy are verified (e.g.
+    ///   the trust roots of `SSL_CERT_FILE`); nil for the system's.
+    public init(tlsConfiguration: TLSConfiguration? = nil) {
+        self.tlsConfiguration = tlsConfiguration
+    }
 
     /// The proxy settings in `environment`, or the error that names the malformed variable.
     public static func settings(environment: [String: String]) -> Result<ProxyEnvironment, JoinError> {
@@ -58,7 +65,7 @@ public final class ProxiedHTTPClients: Sendable {
             return Route(client: direct, proxy: nil)
         }
         guard proxy.scheme == .http else {
-            throw JoinError.badParameter("the proxy \(proxy) for \(url.scheme ?? "http")://\(host) is named with https://, and Joinery's AWS calls reach a proxy in plain HTTP only (TLS to AWS still runs inside the CONNECT tunnel): name it http://\(proxy.host.contains(":") ? "[\(proxy.host)]" : proxy.host):\(proxy.port) in \(secure ? "HTTPS_PROXY" : "HTTP_PROXY"), or list \(host) in NO_PROXY")
+            throw JoinError.badParameter("the proxy \(proxy) for \(url.scheme ?? "http")://\(host) is named with https://, and Joinery's outbound HTTPS calls reach a proxy in plain HTTP only (TLS to the destination still runs inside the CONNECT tunnel): name it http://\(proxy.host.contains(":") ? "[\(proxy.host)]" : proxy.host):\(proxy.port) in \(secure ? "HTTPS_PROXY" : "HTTP_PROXY"), or list \(host) in NO_PROXY")
         }
         return Route(client: client(for: proxy), proxy: proxy)
     }
@@ -78,6 +85,7 @@ public final class ProxiedHTTPClients: Sendable {
             if let existing = clients.first(where: { $0.proxy == proxy }) { return existing.client }
             var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
             let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+            configuration.tlsConfiguration = tlsConfiguration
             configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             clients.append((proxy, client))

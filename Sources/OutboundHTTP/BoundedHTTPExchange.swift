@@ -5,23 +5,35 @@ import NIOCore
 /// Sends a request with a deadline and reads the answer up to a size limit, turning
 /// transport failures into `JoinError`s that name the peer.
 ///
-/// Every AWS read in Joinery goes through here so that no endpoint (a real one, a proxy or
-/// a misconfigured URL) can make us wait or buffer without bound.
-struct BoundedResponseReader {
-    let httpClient: HTTPClient
-    let timeout: TimeAmount
-    let maximumBytes: Int
+/// Every outbound read in Joinery (AWS, OIDC issuers) goes through here so that no endpoint
+/// (a real one, a proxy or a misconfigured URL) can make us wait or buffer without bound.
+public struct BoundedHTTPExchange: Sendable {
+    public let httpClient: HTTPClient
+    public let timeout: TimeAmount
+    public let maximumBytes: Int
 
-    struct Response {
-        let status: Int
-        let headers: [(String, String)]
-        let body: [UInt8]
+    /// What came back: the status and at most `maximumBytes` of body.
+    public struct Response: Sendable {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let body: [UInt8]
+
+        /// The first value of header `name` (case-insensitive).
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    public init(httpClient: HTTPClient, timeout: TimeAmount, maximumBytes: Int) {
+        self.httpClient = httpClient
+        self.timeout = timeout
+        self.maximumBytes = maximumBytes
     }
 
     /// - Parameters:
     ///   - peer: how to name the other side in messages, e.g. `AWS EC2 at https://…`.
     ///   - unreachableHint: appended to the message when the peer cannot be reached.
-    func send(_ request: HTTPClientRequest, peer: String, unreachableHint: String = "") async throws -> Response {
+    public func send(_ request: HTTPClientRequest, peer: String, unreachableHint: String = "") async throws -> Response {
         let deadline = NIODeadline.now() + timeout
         do {
             let response = try await httpClient.execute(request, deadline: deadline)
@@ -44,7 +56,7 @@ struct BoundedResponseReader {
         }
     }
 
-    static func reason(for error: any Error, timeout: TimeAmount) -> String {
+    public static func reason(for error: any Error, timeout: TimeAmount) -> String {
         if let clientError = error as? HTTPClientError {
             if clientError == .deadlineExceeded || clientError == .readTimeout || clientError == .connectTimeout {
                 return "no answer within \(Double(timeout.nanoseconds) / 1e9) s"
@@ -54,7 +66,7 @@ struct BoundedResponseReader {
         return String(describing: error)
     }
 
-    static func describe(_ bytes: Int) -> String {
+    public static func describe(_ bytes: Int) -> String {
         bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : bytes % 1024 == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
     }
 }

@@ -1,0 +1,22 @@
+/// Where the keys that verify one issuer's tokens come from.
+public enum IssuerKeys: Sendable {
+    /// Fetched through the issuer's OpenID discovery over `OIDCHTTPClient`, kept in the cache.
+    case discovered(KeySetCache, OIDCHTTPClient)
+    /// Given in the token (`static_jwks`), for issuers the Auth server cannot reach.
+    case fixed(KeySet)
+}
+
+/// Whom a join method trusts for one token: the issuer, how its keys are found, and the
+/// audience its tokens must be minted for.
+public struct IssuerTrust: Sendable {
+    /// Exactly as the tokens' `iss` claim must read.
+    public var issuer: String
+    public var keys: IssuerKeys
+    public var audience: String
+
+    public init(issuer: String, keys: IssuerKeys, audience: String) {
+        self.issuer = issuer
+        self.keys = keys
+        self.audience = audience
+    }
+}
