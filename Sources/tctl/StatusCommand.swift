@@ -39,7 +39,7 @@ struct AuditListCommand: AsyncParsableCommand {
     var limit: Int32 = 100
     @Option(help: "text (table) or json (one event per line).")
     var format: String?
-    @Option(help: "Only events of this join method (token, static, ec2, iam, bound_keypair, renewal).")
+    @Option(help: "Only events of this join method (token, ec2, iam, github, gitlab, … as `tctl join-methods ls` lists them, or renewal).")
     var method: String?
     @Option(help: "Only successful or only failed attempts: success or failure.")
     var outcome: String?
