@@ -304,6 +304,7 @@ let package = Package(
             name: "joinery-bench",
             dependencies: [
                 "Server", "Agent", "Transport", "JoinCore", "JoineryProto", "StaticJoin", "TokenJoin", "EC2Join", "AWSKit", "TestSupport",
+                "GitLabJoin",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -12,6 +12,7 @@ import TokenJoin
 ///
 ///     joinery-bench [--storms 64,256,1024] [--heartbeat-nodes 10000] [--floor-rounds 300]
 ///                   [--ec2-instances 1000]   (0 skips the EC2 storm)
+///                   [--oidc-joiners 256]     (0 skips the OIDC comparison)
 ///     joinery-bench token-probe-timing [--attempts 2000]
 ///
 /// `token-probe-timing` runs only ``TokenProbeTiming``: whether the time to refuse a guessed
@@ -24,6 +25,7 @@ enum JoinBench {
         var heartbeatRounds = 3
         var floorRounds = 300
         var ec2Instances = 1_000
+        var oidcJoiners = 256
 
         init(_ arguments: [String]) throws {
             var iterator = arguments.makeIterator()
@@ -35,6 +37,7 @@ enum JoinBench {
                 case "--heartbeat-rounds": heartbeatRounds = Int(value) ?? heartbeatRounds
                 case "--floor-rounds": floorRounds = Int(value) ?? floorRounds
                 case "--ec2-instances": ec2Instances = Int(value) ?? ec2Instances
+                case "--oidc-joiners": oidcJoiners = Int(value) ?? oidcJoiners
                 default: throw JoinError.badParameter("unknown option \(argument)")
                 }
             }
@@ -103,7 +106,7 @@ enum JoinBench {
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for joiners in options.storms {
             for pinned in [true, false] where pinned || joiners == 256 {
-                let storm = try await TokenJoinStorm.run(cluster: cluster, address: address, joiners: joiners, pinned: pinned)
+                let storm = try await JoinStorm.run(cluster: cluster, address: address, joiners: joiners, pinned: pinned)
                 print(String(format: "| %d | %@ | %d | %d | %.0f | %.0f%% | %.0f | %.0f | %.0f | %.2f | %.0f |",
                              storm.joiners, pinned ? "CA pin" : "insecure", storm.succeeded, storm.failed, storm.joinsPerSecond,
                              100 * storm.joinsPerSecond / floor.joinsPerSecond, storm.latency.p50, storm.latency.p99,
@@ -112,6 +115,20 @@ enum JoinBench {
             }
         }
         print("")
+
+        if options.oidcJoiners > 0 {
+            let oidc = try await OIDCJoinComparison.run(joiners: options.oidcJoiners)
+            print("## OIDC join (gitlab, cached JWKS) next to token, same run")
+            print("")
+            print("| method | joiners | ok | failed | joins/s | p50 ms | p99 ms | CPU ms/join | JWKS fetches in storm |")
+            print("|---|---|---|---|---|---|---|---|---|")
+            for (name, storm, fetches) in [("token", oidc.token, "-"), ("gitlab", oidc.gitlab, String(oidc.jwksFetchesDuringStorm))] {
+                print(String(format: "| %@ | %d | %d | %d | %.0f | %.0f | %.0f | %.2f | %@ |", name, storm.joiners, storm.succeeded,
+                             storm.failed, storm.joinsPerSecond, storm.latency.p50, storm.latency.p99, storm.cpuSecondsPerJoin * 1000, fetches))
+                if let error = storm.firstError { print("first error (\(name)): \(error)") }
+            }
+            print("")
+        }
 
         let heartbeats = try await HeartbeatLoad.run(cluster: cluster, nodes: options.heartbeatNodes, rounds: options.heartbeatRounds)
         print("## Heartbeat load")

@@ -7,6 +7,9 @@ import OIDCKit
 /// project and pipeline names are read from `sub` (`p://<organization>/<project>/<pipeline>`).
 public enum AzureDevOpsProfile: OIDCSchemaProfile {
     public static let methodName = "azure_devops"
+    public static let hasFixedIssuer = true
+    /// Minted for each join, so minutes old when it arrives.
+    public static let timePolicy = TokenTimePolicy.standard
     public static let defaultIssuer = "https://vstoken.dev.azure.com"
     /// Azure DevOps' fixed audience; it cannot be changed.
     public static let audience = "api://AzureADTokenExchange"

@@ -7,6 +7,7 @@ import OIDCKit
 /// Rules name a project, or a context the job runs with.
 public enum CircleCIProfile: OIDCSchemaProfile {
     public static let methodName = "circleci"
+    public static let hasFixedIssuer = true
     public static let defaultIssuer = "https://oidc.circleci.com"
 
     public static let schema = OIDCSectionSchema(

@@ -6,6 +6,7 @@ import OIDCKit
 /// one audience. Rules name the organization and the project, and may narrow further.
 public enum Env0Profile: OIDCSchemaProfile {
     public static let methodName = "env0"
+    public static let hasFixedIssuer = true
     /// env0's issuer, trailing slash included: `iss` is compared exactly.
     public static let defaultIssuer = "https://login.app.env0.com/"
     public static let audience = "https://app.env0.com"

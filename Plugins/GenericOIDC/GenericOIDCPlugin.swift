@@ -32,9 +32,10 @@ enum GenericOIDCSource {
             return CommandTokenSource(arguments: command, environment: context.environment)
         }
         let variable = settings.text("token_env_var_name") ?? defaultVariable
+        let section = (context.joinParamsPath + [key]).joined(separator: ".")
         return EnvironmentTokenSource(
             variables: [variable],
-            hint: "ensure it exists and contains a valid JWT for OIDC joining, or name a token_file or token_command in join_params.generic_oidc",
+            hint: "ensure it exists and contains a valid JWT for OIDC joining, or name a token_file or token_command in \(section)",
             environment: context.environment)
     }
 }

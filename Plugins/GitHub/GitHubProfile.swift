@@ -8,6 +8,9 @@ import OIDCKit
 /// cannot reach it).
 public enum GitHubProfile: OIDCSchemaProfile {
     public static let methodName = "github"
+    public static let hasFixedIssuer = true
+    /// Minted for each join, so minutes old when it arrives.
+    public static let timePolicy = TokenTimePolicy.standard
     /// Teleport's: GitHub tokens are minted for this audience whatever the cluster's name.
     public static let audience = "teleport.cluster.local"
     public static let defaultIssuer = "https://token.actions.githubusercontent.com"

@@ -6,6 +6,7 @@ import OIDCKit
 /// name unless the section names another `audience`.
 public enum TerraformCloudProfile: OIDCSchemaProfile {
     public static let methodName = "terraform_cloud"
+    public static let hasFixedIssuer = true
     public static let defaultIssuer = "https://app.terraform.io"
 
     public static let schema = OIDCSectionSchema(

@@ -59,6 +59,16 @@ final class TbotFlagsTests: XCTestCase {
         XCTAssertEqual(config.outputs.first?.destination.path, "/tmp/out")
     }
 
+    func testAServerFlagLeavesBothServerVariablesUnread() throws {
+        var flags = TbotFlags()
+        flags.destination = "/tmp/out"
+        flags.proxyServer = "proxy.example.com:443"
+        flags.fillFromEnvironment(["TELEPORT_AUTH_SERVER": "auth.example.com:3025", "TELEPORT_PROXY": "other.example.com:443"])
+        let (config, _) = try flags.apply(to: nil)
+        XCTAssertEqual(config.proxyServer, "proxy.example.com:443")
+        XCTAssertNil(config.authServer)
+    }
+
     func testFlagsWinOverTheFileAndSayWhatTheyReplaced() throws {
         let base = try TbotConfig.parse(yaml: file, fileName: "tbot.yaml")
         var flags = TbotFlags()

@@ -34,11 +34,16 @@ public struct TbotFlags: Sendable, Equatable {
     public init() {}
 
     /// Fills the servers and the token from `TELEPORT_AUTH_SERVER`, `TELEPORT_PROXY` and
-    /// `TELEPORT_BOT_TOKEN` where no flag gave them, as Teleport's tbot does.
+    /// `TELEPORT_BOT_TOKEN` where no flag gave them, as Teleport's tbot does (a server flag of
+    /// either kind leaves both server variables unread).
     public mutating func fillFromEnvironment(_ environment: [String: String]) {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        authServer = authServer ?? value(Self.authServerVariable)
-        proxyServer = proxyServer ?? value(Self.proxyServerVariable)
+        // A server flag wins over both variables: a runner's TELEPORT_AUTH_SERVER must not
+        // collide with an explicit --proxy-server.
+        if authServer == nil && proxyServer == nil {
+            authServer = value(Self.authServerVariable)
+            proxyServer = authServer == nil ? value(Self.proxyServerVariable) : nil
+        }
         token = token ?? value(Self.tokenVariable)
     }
 

@@ -98,7 +98,7 @@ public actor KeySetCache {
         guard discovery.status == 200 else {
             throw JoinError.unavailable("\(discoveryURL.absoluteString) answered HTTP \(discovery.status)")
         }
-        let metadata = try ProviderMetadata(document: discovery.body, expectedIssuer: issuer)
+        let metadata = try ProviderMetadata(document: discovery.body, expectedIssuer: issuer, allowsHTTP: http.allowsHTTP)
         let answer = try await http.get(metadata.jwksURL, peer: "the JWKS of \(issuer)", maximumBytes: KeySet.maximumBytes)
         guard answer.status == 200 else {
             throw JoinError.unavailable("\(metadata.jwksURL.absoluteString) answered HTTP \(answer.status)")

@@ -92,7 +92,7 @@ public struct OIDCHTTPClient: Sendable {
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let exchange = BoundedHTTPExchange(httpClient: route.client, timeout: Self.timeout, maximumBytes: maximumBytes)
         let hint = route.proxy.map { " (through the proxy \($0))" } ?? ""
-        return try await exchange.send(request, peer: peer, unreachableHint: "\(hint); the issuer's certificate is checked against \(trustSource)")
+        return try await exchange.send(request, peer: peer, unreachableHint: "\(hint); its certificate is checked against \(trustSource)")
     }
 
     /// One direct client and one proxy set per set of trusted roots, for the life of the

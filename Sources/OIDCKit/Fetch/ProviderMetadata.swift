@@ -17,7 +17,7 @@ struct ProviderMetadata: Sendable, Equatable {
 
     /// Reads a discovery document for `expectedIssuer`; its `issuer` must be exactly that
     /// (discovery §4.3), or an attacker who controls one path could speak for another issuer.
-    init(document bytes: [UInt8], expectedIssuer: String) throws {
+    init(document bytes: [UInt8], expectedIssuer: String, allowsHTTP: Bool = false) throws {
         guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
             throw JoinError.unavailable("the OIDC discovery document of \(expectedIssuer) is not a JSON object")
         }
@@ -27,7 +27,8 @@ struct ProviderMetadata: Sendable, Equatable {
         guard issuer == expectedIssuer else {
             throw JoinError.unavailable("the OIDC discovery document fetched for \(expectedIssuer) names another issuer, \(OIDCText.quoted(issuer)); check the issuer URL in the token")
         }
-        guard let text = fields["jwks_uri"]?.stringValue, let url = URL(string: text), url.scheme?.lowercased() == "https" else {
+        guard let text = fields["jwks_uri"]?.stringValue, let url = URL(string: text),
+              url.scheme?.lowercased() == "https" || (allowsHTTP && url.scheme?.lowercased() == "http") else {
             throw JoinError.unavailable("the OIDC discovery document of \(expectedIssuer) has no https:// \"jwks_uri\"")
         }
         self.issuer = issuer

@@ -18,13 +18,13 @@ public struct OIDCJoinMethod<Profile: OIDCJoinProfile>: JoinMethod {
     let clock: any JoinClock
     let environment: [String: String]
 
-    public init(context: PluginContext, policy: KeySetCachePolicy = KeySetCachePolicy(), timePolicy: TokenTimePolicy = .standard) {
+    public init(context: PluginContext, policy: KeySetCachePolicy = KeySetCachePolicy(), timePolicy: TokenTimePolicy? = nil) {
         keyCache = KeySetCache(clock: context.clock, policy: policy, logger: context.logger)
-        verifier = IDTokenVerifier(policy: timePolicy)
+        verifier = IDTokenVerifier(policy: timePolicy ?? Profile.timePolicy)
         clock = context.clock
         environment = context.environment
         let variable = IssuerContext.overrideVariable(method: Profile.methodName)
-        if let override = environment[variable], !override.isEmpty {
+        if Profile.hasFixedIssuer, let override = environment[variable], !override.isEmpty {
             context.logger.warning("the \(Profile.methodName) join method trusts another issuer than the platform's: \(variable)=\(override)")
         }
     }
@@ -55,6 +55,7 @@ public struct OIDCJoinMethod<Profile: OIDCJoinProfile>: JoinMethod {
         let verified = try await verifier.verify(idToken, trust: try trust(choice), now: clock.now)
         attempt.facts.record(verified.auditFacts(section.auditedClaims))
         let claims = try Profile.inspect(verified, section: section)
+        attempt.facts.record(claims.auditFacts(section.auditedClaims))
         if case .failure(let mismatch) = ClaimRule.firstMatch(section.rules, claims) {
             throw JoinError.accessDenied("\(Profile.noMatchingRule) in token \(token.metadata.name) (\(mismatch.reasons.joined(separator: "; ")) did not match)")
         }

@@ -32,6 +32,13 @@ public protocol OIDCJoinProfile: Sendable {
     static var noMatchingRule: String { get }
     /// The refusal of a token without the section.
     static var missingSection: String { get }
+    /// Whether the method's issuer is the platform's fixed one, which
+    /// `JOINERY_OIDC_ISSUER_URL_<METHOD>` may replace (``IssuerContext/issuerBase(_:method:)``).
+    static var hasFixedIssuer: Bool { get }
+    /// The oldest ID token accepted: ``TokenTimePolicy/jobLifetime`` by default, for tokens a
+    /// job is handed once and reuses; ``TokenTimePolicy/standard`` for platforms that mint a
+    /// token for each join.
+    static var timePolicy: TokenTimePolicy { get }
     /// Checks the verified claims beyond the rules and adds claims derived from them
     /// (azure_devops reads the project and pipeline names out of `sub`); by default, none.
     static func inspect(_ claims: VerifiedClaims, section: Section) throws -> VerifiedClaims
@@ -41,6 +48,8 @@ extension OIDCJoinProfile {
     public static var noMatchingRule: String { "id token claims did not match any allow rules" }
     public static var missingSection: String { "spec.\(sectionKey): must be configured for the join method \"\(methodName)\"" }
     public static func inspect(_ claims: VerifiedClaims, section: Section) throws -> VerifiedClaims { claims }
+    public static var hasFixedIssuer: Bool { false }
+    public static var timePolicy: TokenTimePolicy { .jobLifetime }
 }
 
 /// A profile whose section is read by a schema: settings, and allow rules of known fields.

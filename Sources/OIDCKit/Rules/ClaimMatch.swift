@@ -76,6 +76,6 @@ public enum ClaimText {
             text = scalar(value)
         }
         guard let text else { return nil }
-        return text.count > 256 ? String(text.prefix(256)) + "…" : text
+        return text.count > 256 ? String(text.prefix(256)) + "..." : text
     }
 }

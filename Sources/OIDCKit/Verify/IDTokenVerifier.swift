@@ -98,7 +98,7 @@ public struct IDTokenVerifier: Sendable {
             throw JoinError.accessDenied("the ID token was issued in the future (\(RFC3339.format(issuedAt))); check the clocks of the issuer and the Auth server")
         }
         guard now.timeIntervalSince(issuedAt) <= policy.maximumAge + skew else {
-            throw JoinError.accessDenied("the ID token was issued at \(RFC3339.format(issuedAt)), more than \(Int(policy.maximumAge / 60)) minutes ago; fetch a new one")
+            throw JoinError.accessDenied("the ID token was issued at \(RFC3339.format(issuedAt)), more than \(policy.maximumAgeText) ago; fetch a new one")
         }
     }
 }

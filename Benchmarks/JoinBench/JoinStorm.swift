@@ -7,7 +7,7 @@ import Transport
 /// N joiners start at once, each joining with one multi-use token over real gRPC and TLS to
 /// one Auth server on SQLite, verifying it with the CA pin (so each join opens two TLS
 /// connections: one to fetch the CA certificates, one for the join).
-struct TokenJoinStorm {
+struct JoinStorm {
     var joiners: Int
     var pinned: Bool
     var succeeded: Int
@@ -21,19 +21,27 @@ struct TokenJoinStorm {
     var joinsPerSecond: Double { Double(succeeded) / wallSeconds }
     var cpuSecondsPerJoin: Double { cpuSeconds / Double(max(succeeded, 1)) }
 
-    static func run(cluster: TestCluster, address: AuthAddress, joiners: Int, pinned: Bool) async throws -> TokenJoinStorm {
+    /// A storm of `token` method joins with a new multi-use token.
+    static func run(cluster: TestCluster, address: AuthAddress, joiners: Int, pinned: Bool) async throws -> JoinStorm {
         let token = "storm-\(joiners)-" + UUID().uuidString.lowercased()
         try await cluster.addToken(token, roles: [.node], ttl: 3600)
-        let client = cluster.joinClient()
-        let pins = cluster.pins()
+        return await run(client: cluster.joinClient(), address: address, token: token, method: "token", joiners: joiners,
+                         pins: pinned ? cluster.pins() : [])
+    }
+
+    /// A storm of joins with `token` by `method`, each made by `client` (whose provers carry
+    /// the method's proof); no `pins` joins insecurely.
+    static func run(client: JoinClient, address: AuthAddress, token: String, method: String, joiners: Int,
+                    pins: [CAPin]) async -> JoinStorm {
+        let pinned = !pins.isEmpty
         let start = ContinuousClock.now
         let measured = await JoinBench.measure {
             await withTaskGroup(of: Result<Double, any Error>.self) { group in
                 for index in 0..<joiners {
                     group.addTask {
                         let parameters = JoinParameters(
-                            authServer: address, tokenName: token, method: "token", role: .node, nodeName: "storm-\(index)",
-                            caPins: pinned ? pins : [], insecure: !pinned)
+                            authServer: address, tokenName: token, method: method, role: .node, nodeName: "storm-\(index)",
+                            caPins: pins, insecure: !pinned)
                         do {
                             _ = try await client.join(parameters)
                             return .success((ContinuousClock.now - start).seconds)
@@ -50,7 +58,7 @@ struct TokenJoinStorm {
             if case .failure(let error) = result { return "\(error)" }
             return nil
         }.first
-        return TokenJoinStorm(
+        return JoinStorm(
             joiners: joiners, pinned: pinned, succeeded: latencies.count, failed: joiners - latencies.count,
             wallSeconds: measured.wallSeconds, cpuSeconds: measured.cpuSeconds, latency: LatencySummary(seconds: latencies),
             peakRSSMiB: ProcessUsage.now().peakRSSMiB, firstError: firstError)
