@@ -432,6 +432,8 @@ let package = Package(
                 "teleport", "tctl", "tbot",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),

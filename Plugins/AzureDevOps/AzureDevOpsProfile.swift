@@ -59,8 +59,9 @@ public enum AzureDevOpsProfile: OIDCSchemaProfile {
         }
         var all = claims.all
         all["organization_name"] = .string(organization)
-        all["project_name"] = .string(String(parts[parts.startIndex]).removingPercentEncoding ?? String(parts[parts.startIndex]))
-        all["pipeline_name"] = .string(String(parts[parts.index(after: parts.startIndex)]).removingPercentEncoding ?? "")
+        // `URL.path` is already percent-decoded once; decoding again would let `rel%2565ase` match `release`.
+        all["project_name"] = .string(String(parts[parts.startIndex]))
+        all["pipeline_name"] = .string(String(parts[parts.index(after: parts.startIndex)]))
         return VerifiedClaims(issuer: claims.issuer, all: all)
     }
 }

@@ -100,6 +100,8 @@ public struct GenericOIDCSection: OIDCTokenRules, Equatable {
             let at = path + [key]
             let shown = "\(Self.path).must_match_fields.\(at.joined(separator: "."))"
             switch fields[key]! {
+            case .object(let nested) where nested.isEmpty:
+                throw JoinError.badParameter("\(shown): an empty map checks nothing; give it the fields to match, or remove it")
             case .object(let nested): return try fieldConditions(nested, path: at)
             case .array: throw JoinError.badParameter("\(shown): lists are not supported in must_match_fields; use allow_any conditions with in")
             case .null: throw JoinError.badParameter("\(shown): expected a string, number, boolean or map")

@@ -36,8 +36,13 @@ public enum GitHubProfile: OIDCSchemaProfile {
         if section.text("enterprise_server_host")?.contains("/") == true {
             throw JoinError.badParameter("'spec.github.enterprise_server_host' should not contain the scheme or path")
         }
+        try IssuerHost.check(section.text("enterprise_server_host"),
+                             message: "'spec.github.enterprise_server_host' must be a host name with an optional port, e.g. ghes.example.com")
         if section.text("enterprise_server_host") != nil && section.text("enterprise_slug") != nil {
             throw JoinError.badParameter("'spec.github.enterprise_server_host' and `spec.github.enterprise_slug` cannot both be set")
+        }
+        if let slug = section.text("enterprise_slug"), !slug.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            throw JoinError.badParameter("'spec.github.enterprise_slug' must be the enterprise's slug (letters, digits, - and _)")
         }
         return section
     }

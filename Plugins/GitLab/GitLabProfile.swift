@@ -33,6 +33,7 @@ public enum GitLabProfile: OIDCSchemaProfile {
             if domain.contains("/") {
                 throw JoinError.badParameter("'spec.gitlab.domain' should not contain the scheme or path")
             }
+            try IssuerHost.check(domain, message: "'spec.gitlab.domain' must be a host name with an optional port, e.g. gitlab.example.com")
         } else {
             checked.settings["domain"] = .string(defaultDomain)
         }

@@ -10,7 +10,7 @@ import JoinCore
 ///
 /// The work is split by trust boundary: ``SignedHTTPRequest`` parses the node's bytes,
 /// ``STSIdentityRequestChecks`` decides whether they may leave the Auth server at all,
-/// ``STSIdentityForwarder`` asks AWS, and ``ARNGlob`` matches the answer. The host ID is left to
+/// ``STSIdentityForwarder`` asks AWS, and ``Glob`` matches the answer against `aws_arn`. The host ID is left to
 /// the pipeline (a new UUID per join), as in Teleport's new join service.
 public struct IAMJoinMethod: JoinMethod {
     public static let methodName = "iam"
@@ -62,7 +62,7 @@ public struct IAMJoinMethod: JoinMethod {
 
         guard try attempt.token.spec.awsAllowRules().contains(where: { rule in
             (rule.awsAccount == nil || rule.awsAccount == identity.account)
-                && (rule.awsARN.map { ARNGlob($0).matches(identity.arn) } ?? true)
+                && (rule.awsARN.map { Glob($0).matches(identity.arn) } ?? true)
         }) else {
             throw IAMErrors.noMatchingRule(arn: identity.arn, token: attempt.token.metadata.name)
         }

@@ -20,6 +20,7 @@ public enum SpaceliftProfile: OIDCSchemaProfile {
         func failed(_ message: String) -> JoinError { .badParameter("spec.spacelift: failed validation: \(message)") }
         guard let hostname = section.text("hostname") else { throw failed("hostname: should be set to the hostname of the spacelift tenant") }
         guard !hostname.contains("/") else { throw failed("hostname: should not contain the scheme or path") }
+        guard IssuerHost.isValid(hostname) else { throw failed("hostname: should be a host name with an optional port, e.g. example.app.spacelift.io") }
         guard !section.allow.isEmpty else { throw failed("allow: at least one rule must be set") }
         for (index, rule) in section.allow.enumerated() where rule["space_id"] == nil && rule["caller_id"] == nil {
             throw failed("allow[\(index)]: at least one of ['space_id', 'caller_id'] must be set")

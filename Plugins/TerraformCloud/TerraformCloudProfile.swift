@@ -31,8 +31,9 @@ public enum TerraformCloudProfile: OIDCSchemaProfile {
                 throw failed("allow[\(index)]: at least one of ['project_id', 'project_name', 'workspace_id', 'workspace_name'] must be set")
             }
         }
-        if section.text("hostname")?.contains("/") == true {
-            throw failed("hostname: should not contain the scheme or path")
+        if let hostname = section.text("hostname") {
+            guard !hostname.contains("/") else { throw failed("hostname: should not contain the scheme or path") }
+            guard IssuerHost.isValid(hostname) else { throw failed("hostname: should be a host name with an optional port, e.g. tfe.example.com") }
         }
         return section
     }

@@ -42,9 +42,11 @@ public struct BoundedHTTPExchange: Sendable {
             }
             let buffer: ByteBuffer
             do {
-                buffer = try await response.body.collect(upTo: maximumBytes)
+                buffer = try await Self.collect(response.body, upTo: maximumBytes, before: deadline)
             } catch is NIOTooManyBytesError {
                 throw JoinError.unavailable("\(peer) sent a response larger than the \(Self.describe(maximumBytes)) Joinery reads: check that the endpoint is the right service")
+            } catch is BodyDeadlineExceeded {
+                throw JoinError.unavailable("\(peer) did not finish its answer within \(Double(timeout.nanoseconds) / 1e9) s (it sent the headers, then stalled)")
             }
             return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                             body: Array(buffer.readableBytesView))
@@ -55,6 +57,25 @@ public struct BoundedHTTPExchange: Sendable {
             throw JoinError.unavailable("cannot reach \(peer): \(reason)\(unreachableHint)")
         }
     }
+
+    /// AsyncHTTPClient's deadline ends when the headers arrive; the body is read under the same
+    /// deadline here, so a peer that sends headers and then trickles or stalls cannot hold a
+    /// caller (and every join waiting on it) past it.
+    static func collect(_ body: HTTPClientResponse.Body, upTo maximumBytes: Int, before deadline: NIODeadline) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: maximumBytes) }
+            group.addTask {
+                let remaining = max(0, (deadline - NIODeadline.now()).nanoseconds)
+                try await Task.sleep(nanoseconds: UInt64(remaining))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else { throw BodyDeadlineExceeded() }
+            return buffer
+        }
+    }
+
+    struct BodyDeadlineExceeded: Error {}
 
     public static func reason(for error: any Error, timeout: TimeAmount) -> String {
         if let clientError = error as? HTTPClientError {

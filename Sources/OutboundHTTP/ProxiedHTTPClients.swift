@@ -86,6 +86,9 @@ public final class ProxiedHTTPClients: Sendable {
             var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
             let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
             configuration.tlsConfiguration = tlsConfiguration
+            // Each exchange has its own deadline (BoundedHTTPExchange); these bound a stalled
+            // connection even for a caller that gave a long one.
+            configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(20), read: .seconds(20))
             configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             clients.append((proxy, client))

@@ -31,7 +31,7 @@ final class ARNRuleMatchingTests: XCTestCase {
             ("arn:aws:iam::123456789012:user/test-user|.*", Self.userARN, false),
         ]
         for row in table {
-            XCTAssertEqual(ARNGlob(row.pattern).matches(row.arn), row.matches, "\(row.pattern) vs \(row.arn)")
+            XCTAssertEqual(Glob(row.pattern).matches(row.arn), row.matches, "\(row.pattern) vs \(row.arn)")
         }
     }
 
@@ -39,7 +39,7 @@ final class ARNRuleMatchingTests: XCTestCase {
         let arn = String(repeating: "a", count: 2000)
         let pattern = String(repeating: "*a", count: 200) + "b"
         let start = Date()
-        XCTAssertFalse(ARNGlob(pattern).matches(arn))
+        XCTAssertFalse(Glob(pattern).matches(arn))
         XCTAssertLessThan(Date().timeIntervalSince(start), 5)
     }
 

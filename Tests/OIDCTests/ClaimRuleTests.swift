@@ -56,6 +56,22 @@ final class ClaimRuleTests: XCTestCase {
         XCTAssertFalse(mismatch.reasons.joined().contains("refs/heads/main"))
     }
 
+    func testARuleWithoutConditionsNeverHolds() {
+        let claims = VerifiedClaims(issuer: "https://issuer", all: ["sub": .string("anyone")])
+        guard case .failure(let mismatch) = ClaimRule.firstMatch([ClaimRule([])], claims) else { return XCTFail("an empty rule matched") }
+        XCTAssertEqual(mismatch.reasons, ["rule 0: (a rule with no conditions)"])
+    }
+
+    func testIssuerHosts() {
+        for valid in ["gitlab.com", "127.0.0.1:8443", "ghes.example.com", "[::1]:443", "a-b.example"] {
+            XCTAssertTrue(IssuerHost.isValid(valid), valid)
+        }
+        for invalid in ["gitlab.corp@attacker.example", "host?x=1", "host#frag", "host\\x", "host name", "", ":443",
+                        "host:0", "host:99999", "-host", "[::1", "host:12ab"] {
+            XCTAssertFalse(IssuerHost.isValid(invalid), invalid)
+        }
+    }
+
     func testCacheControlIsHonouredWithinBounds() {
         let policy = KeySetCachePolicy()
         XCTAssertEqual(policy.lifetime(cacheControl: "public, max-age=3600"), 3600)

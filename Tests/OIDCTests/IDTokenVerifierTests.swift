@@ -42,15 +42,8 @@ final class IDTokenVerifierTests: XCTestCase {
     }
 
     private func refusal(_ token: String, trust: IssuerTrust? = nil, file: StaticString = #filePath, line: UInt = #line) async -> JoinError? {
-        do {
+        await expectedRefusal(file: file, line: line) {
             _ = try await verifier.verify(token, trust: trust ?? self.trust(), now: clock.now)
-            XCTFail("the token was accepted", file: file, line: line)
-            return nil
-        } catch let error as JoinError {
-            return error
-        } catch {
-            XCTFail("unexpected \(error)", file: file, line: line)
-            return nil
         }
     }
 
@@ -188,6 +181,13 @@ final class IDTokenVerifierTests: XCTestCase {
         XCTAssertEqual(error?.kind, .unavailable)
         XCTAssertTrue(error?.message.contains(issuer.issuerURL("never-fetched")) == true, error?.message ?? "")
         XCTAssertTrue(error?.message.contains("503") == true, error?.message ?? "")
+
+        // Joins right after that failure are refused with it, without asking the issuer again.
+        let asked = try await issuer.discoveryFetches(issuer: "never-fetched")
+        let again = await refusal(token, trust: trust("never-fetched"))
+        XCTAssertEqual(again?.message, error?.message)
+        let askedAfter = try await issuer.discoveryFetches(issuer: "never-fetched")
+        XCTAssertEqual(askedAfter, asked)
     }
 
     func testAnIssuerWhoseCertificateIsNotTrustedIsUnavailable() async throws {
@@ -196,6 +196,17 @@ final class IDTokenVerifierTests: XCTestCase {
         let error = await refusal(try await mint(), trust: untrusting)
         XCTAssertEqual(error?.kind, .unavailable)
         XCTAssertTrue(error?.message.contains("the system trust store") == true, error?.message ?? "")
+    }
+
+    func testKeysAreFetchedThroughTheProxyHTTPSProxyNames() async throws {
+        let proxy = try TinyProxy.start()
+        defer { proxy.stop() }
+        let proxied = OIDCHTTPClient(environment: ["SSL_CERT_FILE": issuer.caFile.path, "HTTPS_PROXY": proxy.url])
+        let trust = IssuerTrust(issuer: issuer.issuerURL("ci"), keys: .discovered(KeySetCache(clock: clock), proxied), audience: audience)
+        let claims = try await verifier.verify(try await mint(), trust: trust, now: clock.now)
+        XCTAssertEqual(claims.subject, "repo:octo/app:ref:refs/heads/main")
+        let tunnels = proxy.logText().components(separatedBy: "CONNECT 127.0.0.1:\(issuer.port) ").count - 1
+        XCTAssertGreaterThanOrEqual(tunnels, 1, proxy.logText())
     }
 
     func testStaticKeysVerifyWithoutTheIssuer() async throws {

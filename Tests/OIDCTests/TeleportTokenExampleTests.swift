@@ -159,6 +159,10 @@ final class TeleportTokenExampleTests: XCTestCase {
             ("generic_oidc", "  generic_oidc:\n    issuer: http://idp.example.com\n    audience: a\n    must_match_fields: {a: b}\n", "spec.generic_oidc: failed validation: issuer: must be an https:// URL (or http:// with insecure_allow_http_issuer: true)"),
             ("generic_oidc", "  generic_oidc:\n    issuer: https://idp.example.com\n    audience: a\n", "spec.generic_oidc: failed validation: at least one rule must exist between must_match_fields and allow_any"),
             ("generic_oidc", "  generic_oidc:\n    issuer: https://idp.example.com\n    audience: a\n    must_match_fields: {groups: [a]}\n", "spec.generic_oidc.must_match_fields.groups: lists are not supported in must_match_fields; use allow_any conditions with in"),
+            ("gitlab", "  gitlab:\n    domain: gitlab.corp@attacker.example\n    allow: [{sub: x}]\n", "'spec.gitlab.domain' must be a host name with an optional port, e.g. gitlab.example.com"),
+            ("spacelift", "  spacelift:\n    hostname: a.app.spacelift.io?x\n    allow: [{space_id: root}]\n", "spec.spacelift: failed validation: hostname: should be a host name with an optional port, e.g. example.app.spacelift.io"),
+            ("github", "  github:\n    enterprise_slug: ../other\n    allow: [{sub: x}]\n", "'spec.github.enterprise_slug' must be the enterprise's slug (letters, digits, - and _)"),
+            ("generic_oidc", "  generic_oidc:\n    issuer: https://idp.example.com\n    audience: a\n    must_match_fields: {claims: {}}\n", "spec.generic_oidc.must_match_fields.claims: an empty map checks nothing; give it the fields to match, or remove it"),
             ("token", "  github:\n    allow: [{sub: x}]\n", "spec.github is not compatible with the \"token\" join method: it belongs to the \"github\" join method; remove it, or set join_method to its method"),
         ]
         for (method, section, expected) in cases {

@@ -32,6 +32,6 @@ public struct AzureDevOpsTokenSource: IDTokenSource {
         guard let url = components.url else { throw JoinError.badParameter("\(Self.urlVariable) is not a URL") }
         let answer = try await http.send(.POST, url, headers: [("Authorization", "Bearer \(accessToken)"), ("Content-Type", "application/json")],
                                          peer: "the Azure DevOps OIDC token service", maximumBytes: 64 * 1024)
-        return try PlatformAnswer.token(answer, field: "oidcToken", service: "the Azure DevOps OIDC token service")
+        return try PlatformAnswer.token(answer, field: "oidcToken", service: "the Azure DevOps OIDC token service", secret: accessToken)
     }
 }

@@ -35,6 +35,6 @@ public struct GitHubActionsTokenSource: IDTokenSource {
         guard let url = components.url else { throw JoinError.badParameter("\(Self.urlVariable) is not a URL") }
         let answer = try await http.send(.GET, url, headers: [("Authorization", "Bearer \(requestToken)")],
                                          peer: "the GitHub Actions ID token service", maximumBytes: 64 * 1024)
-        return try PlatformAnswer.token(answer, field: "value", service: "the GitHub Actions ID token service")
+        return try PlatformAnswer.token(answer, field: "value", service: "the GitHub Actions ID token service", secret: requestToken)
     }
 }

@@ -44,7 +44,10 @@ public struct FileTokenSource: IDTokenSource {
     public func idToken() async throws -> String {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // At most one byte past the limit is read: a wrong path (/dev/zero, a log) is refused, not buffered.
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: Self.maximumBytes + 1) ?? Data()
         } catch {
             throw JoinError.badParameter("cannot read the ID token file \(path): \(FileErrorText.reason(error))")
         }

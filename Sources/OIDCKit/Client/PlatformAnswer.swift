@@ -4,9 +4,12 @@ import OutboundHTTP
 
 /// Reads the ID token out of a CI platform's JSON answer.
 enum PlatformAnswer {
-    static func token(_ answer: BoundedHTTPExchange.Response, field: String, service: String) throws -> String {
+    /// - Parameter secret: the credential the request carried, cut out of any answer quoted in
+    ///   an error (a service may echo it).
+    static func token(_ answer: BoundedHTTPExchange.Response, field: String, service: String, secret: String) throws -> String {
         guard answer.status == 200 else {
-            let body = OIDCText.quoted(String(decoding: answer.body.prefix(200), as: UTF8.self), limit: 200)
+            let text = String(decoding: answer.body.prefix(4096), as: UTF8.self).replacingOccurrences(of: secret, with: "[redacted]")
+            let body = OIDCText.quoted(String(text.prefix(200)), limit: 200)
             throw JoinError.accessDenied("\(service) answered HTTP \(answer.status): \(body)")
         }
         guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)),

@@ -25,6 +25,9 @@ public actor KeySetCache {
     let policy: KeySetCachePolicy
     let logger: Logger
     private var entries: [String: Entry] = [:]
+    /// Issuers with no kept keys whose last fetch failed, with the refusal, until a retry is due:
+    /// a stream of joins for a failing issuer does not become a stream of fetches.
+    private var failures: [String: (error: JoinError, until: Date)] = [:]
     private var fetches: [String: Task<(KeySet, TimeInterval), any Error>] = [:]
 
     public init(clock: any JoinClock, policy: KeySetCachePolicy = KeySetCachePolicy(),
@@ -39,6 +42,7 @@ public actor KeySetCache {
     public func keys(issuer: String, http: OIDCHTTPClient) async throws -> KeySet {
         let key = http.trustKey + " " + issuer
         if let entry = entries[key], clock.now < entry.freshUntil { return entry.keys }
+        if entries[key] == nil, let failure = failures[key], clock.now < failure.until { throw failure.error }
         return try await refresh(issuer: issuer, http: http)
     }
 
@@ -72,6 +76,7 @@ public actor KeySetCache {
         let now = clock.now
         do {
             let (keys, lifetime) = try result.get()
+            failures[key] = nil
             let lastUnknownKeyFetch = entries[key]?.lastUnknownKeyFetch
             entries[key] = Entry(keys: keys, fetchedAt: now, freshUntil: now.addingTimeInterval(lifetime),
                                     lastUnknownKeyFetch: lastUnknownKeyFetch)
@@ -85,7 +90,9 @@ public actor KeySetCache {
                                metadata: ["issuer": "\(issuer)", "reason": "\(reason)"])
                 return entry.keys
             }
-            throw JoinError.unavailable("cannot get the signing keys of the OIDC issuer \(issuer): \(reason)")
+            let refusal = JoinError.unavailable("cannot get the signing keys of the OIDC issuer \(issuer): \(reason)")
+            failures[key] = (refusal, now.addingTimeInterval(policy.failureBackoff))
+            throw refusal
         }
     }
 

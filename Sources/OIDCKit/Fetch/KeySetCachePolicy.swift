@@ -15,6 +15,9 @@ public struct KeySetCachePolicy: Sendable {
     public var maximumStaleness: TimeInterval = 24 * 3600
     /// After a failed fetch, stale keys are served this long before the next attempt.
     public var retryAfterFailure: TimeInterval = 30
+    /// After a failed fetch with no keys to serve, joins are refused with the same reason for
+    /// this long before the issuer is asked again.
+    public var failureBackoff: TimeInterval = 5
 
     public init() {}
 

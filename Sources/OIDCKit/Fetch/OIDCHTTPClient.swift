@@ -20,7 +20,8 @@ public struct OIDCHTTPClient: Sendable {
     /// Where the trusted roots come from, for messages.
     let trustSource: String
     let allowsHTTP: Bool
-    /// Distinguishes clients that trust different roots, for caches keyed by issuer.
+    /// Distinguishes clients that trust different roots or allow plain HTTP, for caches keyed
+    /// by issuer: keys fetched under weaker rules never serve a token with stricter ones.
     let trustKey: String
 
     /// - Parameters:
@@ -39,7 +40,7 @@ public struct OIDCHTTPClient: Sendable {
             trust = .system
             trustSource = "the system trust store"
         }
-        trustKey = trust.key
+        trustKey = trust.key + (allowsHTTP ? " http-allowed" : "")
         let clients = OIDCHTTPClient.clients(trust: trust)
         let proxies = ProxiedHTTPClients.settings(environment: environment)
         route = { url in try clients.proxied.route(to: url, environment: proxies.get(), direct: clients.direct) }

@@ -30,9 +30,12 @@ public struct ClaimRule: Sendable, Equatable {
         self.conditions = conditions
     }
 
-    /// The fields whose conditions `claims` does not satisfy; empty when the rule holds.
+    /// The fields whose conditions `claims` does not satisfy; empty when the rule holds. A
+    /// rule without conditions never holds: however a section came to have one, it must not
+    /// admit every token the issuer signs.
     public func failures(_ claims: VerifiedClaims) -> [String] {
-        conditions.filter { !$0.match.matches(claims.value(at: $0.claimPath)) }.map(\.field)
+        guard !conditions.isEmpty else { return ["(a rule with no conditions)"] }
+        return conditions.filter { !$0.match.matches(claims.value(at: $0.claimPath)) }.map(\.field)
     }
 
     /// The index of the first rule of `rules` that `claims` satisfies, else a description of

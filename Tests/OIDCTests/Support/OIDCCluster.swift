@@ -114,15 +114,8 @@ final class OIDCCluster: @unchecked Sendable {
     /// The refusal of a bot's join, or a test failure when it succeeded.
     func refusal(method: String, token: String, environment: [String: String] = [:],
                  joinParams: JSONValue = .object([:]), file: StaticString = #filePath, line: UInt = #line) async -> JoinError? {
-        do {
+        await expectedRefusal(file: file, line: line) {
             _ = try await joinBot(method: method, token: token, environment: environment, joinParams: joinParams)
-            XCTFail("the join succeeded", file: file, line: line)
-            return nil
-        } catch let error as JoinError {
-            return error
-        } catch {
-            XCTFail("unexpected \(error)", file: file, line: line)
-            return nil
         }
     }
 

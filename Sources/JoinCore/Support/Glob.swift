@@ -1,6 +1,8 @@
-/// A shell-style pattern over a whole string: `*` matches any run of characters (`/`
+/// A shell-style pattern over a whole string: `*` matches any run of characters (`/` and `:`
 /// included), `?` exactly one; every other character matches itself. There is no escaping and
-/// no character class, so a pattern without `*` or `?` is an exact match.
+/// no character class, so a pattern without `*` or `?` is an exact match, and no character of
+/// a pattern (`.`, `+`, `(`, `[`, …) can mean anything but itself, as it could in a regular
+/// expression. The iam method's `aws_arn` and the OIDC methods' glob fields match with it.
 public struct Glob: Sendable, Equatable {
     public let pattern: String
 
