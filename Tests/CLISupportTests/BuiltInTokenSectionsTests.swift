@@ -120,8 +120,8 @@ final class BuiltInTokenSectionsTests: XCTestCase {
     }
 
     func testSectionNoMethodOwnsIsAnUnknownField() async {
-        let message = await refusal("metadata: {name: t}\nspec:\n  roles: [Node]\n  github: {allow: []}\n")
-        XCTAssertEqual(message, "unknown field \"spec.github\"")
+        let message = await refusal("metadata: {name: t}\nspec:\n  roles: [Node]\n  telepathy: {allow: []}\n")
+        XCTAssertEqual(message, "unknown field \"spec.telepathy\"")
     }
 
     func testMisspeltRuleFieldIsNamed() async {

@@ -72,6 +72,51 @@ final class OIDCMethodJoinTests: XCTestCase {
     func testEnv0() async throws { try await run(.env0) }
     func testGenericOIDC() async throws { try await run(.genericOIDC) }
 
+    /// Every forged or wrong ID token, through the whole pipeline: refused with its reason,
+    /// one failed audit event each with the issuer but no claim (none was verified), and not
+    /// one backend item written.
+    func testEachForgeryIsRefusedAuditedOnceAndStoresNothing() async throws {
+        let method = OIDCMethodCase.gitlab
+        let oidc = try await OIDCCluster.start(plugins: [method.plugin])
+        do {
+            try await oidc.createToken(method.tokenYAML(name: "gl-forgeries", issuer: oidc.issuer))
+            // Keys fetched by an honest join first, so each refusal below is the token's alone.
+            _ = try await oidc.joinBot(method: "gitlab", token: "gl-forgeries", environment: try await method.joinerEnvironment(oidc.issuer))
+            let now = Date().timeIntervalSince1970
+            var valid = method.claims
+            valid["aud"] = .string(TestCluster.clusterName)
+            let forgeries: [(String, () async throws -> String, String)] = [
+                ("unpublished key", { try await oidc.issuer.mint(issuer: "", claims: valid, key: .unpublished) }, "does not publish"),
+                ("alg none", { try await oidc.issuer.mint(issuer: "", claims: valid, key: .none) }, "is not signed (alg \"none\")"),
+                ("HS256 with the public key", { try await oidc.issuer.mint(issuer: "", claims: valid, key: .hs256PublicKey) }, "signed with HMAC"),
+                ("another issuer", { try await oidc.issuer.mint(issuer: "elsewhere", claims: valid) }, "does not publish"),
+                ("wrong audience", { try await oidc.issuer.mint(issuer: "", claims: valid.merging(["aud": .string("other.example.com")]) { $1 }) }, "is not \"test.example.com\""),
+                ("expired", { try await oidc.issuer.mint(issuer: "", claims: valid.merging(["iat": .number(now - 900), "nbf": .number(now - 900), "exp": .number(now - 300)]) { $1 }) }, "expired at"),
+                ("not yet valid", { try await oidc.issuer.mint(issuer: "", claims: valid.merging(["nbf": .number(now + 900), "exp": .number(now + 1200)]) { $1 }) }, "not valid before"),
+                ("too old", { try await oidc.issuer.mint(issuer: "", claims: valid.merging(["iat": .number(now - 25 * 3600), "nbf": .number(now - 25 * 3600), "exp": .number(now + 600)]) { $1 }) }, "more than 24 hours ago"),
+            ]
+            for (name, mint, expected) in forgeries {
+                let before = try await oidc.cluster.backend.range(prefix: "/").map { "\($0.key)@\($0.revision)" }
+                let events = try await oidc.auditEvents().count
+                let error = await oidc.refusal(method: "gitlab", token: "gl-forgeries", environment: ["TBOT_GITLAB_JWT": try await mint()])
+                XCTAssertEqual(error?.kind, .accessDenied, name)
+                XCTAssertTrue(error?.message.contains(expected) == true, "\(name): \(error?.message ?? "")")
+                let after = try await oidc.cluster.backend.range(prefix: "/").map { "\($0.key)@\($0.revision)" }
+                XCTAssertEqual(after, before, "\(name): the backend changed")
+                let audited = try await oidc.auditEvents()
+                XCTAssertEqual(audited.count, events + 1, name)
+                XCTAssertEqual(audited.last?.success, false, name)
+                XCTAssertEqual(audited.last?.attributes["oidc_issuer"], oidc.issuer.issuerURL(""), name)
+                XCTAssertNil(audited.last?.attributes["claim.sub"], "\(name): no claim was verified")
+                XCTAssertTrue(audited.last?.reason?.contains(expected) == true, "\(name): \(audited.last?.reason ?? "")")
+            }
+            await oidc.stop()
+        } catch {
+            await oidc.stop()
+            throw error
+        }
+    }
+
     func testANodeJoinsWithAnOIDCToken() async throws {
         let method = OIDCMethodCase.gitlab
         let oidc = try await OIDCCluster.start(plugins: [method.plugin])
