@@ -200,6 +200,8 @@ let package = Package(
         .target(name: "SpaceliftJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/Spacelift", swiftSettings: swiftSettings),
         .target(name: "AzureDevOpsJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/AzureDevOps", swiftSettings: swiftSettings),
         .target(name: "Env0Join", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/Env0", swiftSettings: swiftSettings),
+        .target(name: "KubernetesJoin", dependencies: ["JoinCore", "OIDCKit", .product(name: "NIOHTTP1", package: "swift-nio")], path: "Plugins/Kubernetes", swiftSettings: swiftSettings),
+        .target(name: "GCPJoin", dependencies: ["JoinCore", "OIDCKit", .product(name: "NIOHTTP1", package: "swift-nio")], path: "Plugins/GCP", swiftSettings: swiftSettings),
         .target(name: "GenericOIDCJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/GenericOIDC", swiftSettings: swiftSettings),
         .target(
             name: "BoundKeypairJoin",
@@ -269,7 +271,7 @@ let package = Package(
             name: "CLIKit",
             dependencies: [
                 "JoinCore", "Agent", "Transport", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
-                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin",
+                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -428,7 +430,7 @@ let package = Package(
             name: "OIDCTests",
             dependencies: [
                 "OIDCKit", "OutboundHTTP", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance", "CLIKit",
-                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin",
+                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin",
                 "teleport", "tctl", "tbot",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -75,4 +75,6 @@ final class ConformanceTests: XCTestCase {
     func testAzureDevOpsConforms() async throws { try await conform(.azureDevOps) }
     func testEnv0Conforms() async throws { try await conform(.env0) }
     func testGenericOIDCConforms() async throws { try await conform(.genericOIDC) }
+    func testKubernetesConforms() async throws { try await conform(.kubernetes) }
+    func testGCPConforms() async throws { try await conform(.gcp) }
 }

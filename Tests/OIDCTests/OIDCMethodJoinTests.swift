@@ -71,6 +71,8 @@ final class OIDCMethodJoinTests: XCTestCase {
     func testAzureDevOps() async throws { try await run(.azureDevOps) }
     func testEnv0() async throws { try await run(.env0) }
     func testGenericOIDC() async throws { try await run(.genericOIDC) }
+    func testKubernetes() async throws { try await run(.kubernetes) }
+    func testGCP() async throws { try await run(.gcp) }
 
     /// Every forged or wrong ID token, through the whole pipeline: refused with its reason,
     /// one failed audit event each with the issuer but no claim (none was verified), and not

@@ -133,6 +133,20 @@ final class TeleportTokenExampleTests: XCTestCase {
         XCTAssertEqual(section(stored, "generic_oidc")?["must_match_fields"]?["example"]?["number_field"], .number(1234))
     }
 
+    func testKubernetesAndGCPExamples() async throws {
+        let inCluster = try await validate(try token("kubernetes_in_cluster"))
+        XCTAssertEqual(section(inCluster, "kubernetes")?["type"], .string("in_cluster"))
+        XCTAssertEqual(section(inCluster, "kubernetes")?["allow"], .array([.object(["service_account": .string("teleport-agent:teleport-app-service")])]))
+        let oidc = try await validate(try token("kubernetes_oidc"))
+        XCTAssertEqual(section(oidc, "kubernetes")?["oidc"]?["issuer"], .string("https://oidc.eks.us-west-2.amazonaws.com/id/my-cluster"))
+        let snipped = await refusal(try token("kubernetes_static_jwks"))
+        XCTAssertEqual(snipped, "spec.kubernetes: static_jwks.jwks: the JWKS is not a JSON object")
+        let gcp = try await validate(try token("gcp"))
+        let rule = section(gcp, "gcp")?["allow"].flatMap { if case .array(let rules) = $0 { rules.first } else { nil } }
+        XCTAssertEqual(rule?["locations"], .array([.string("us-west1"), .string("us-west2-a")]))
+        XCTAssertEqual(rule?["project_ids"], .array([.string("example-project-id")]))
+    }
+
     func testEachMethodsCreationChecksUseTeleportsWords() async throws {
         func refusal(_ method: String, _ section: String) async throws -> String? {
             let yaml = "kind: token\nversion: v2\nmetadata:\n  name: t\nspec:\n  roles: [Bot]\n  bot_name: b\n  join_method: \(method)\n" + section
@@ -163,6 +177,17 @@ final class TeleportTokenExampleTests: XCTestCase {
             ("spacelift", "  spacelift:\n    hostname: a.app.spacelift.io?x\n    allow: [{space_id: root}]\n", "spec.spacelift: failed validation: hostname: should be a host name with an optional port, e.g. example.app.spacelift.io"),
             ("github", "  github:\n    enterprise_slug: ../other\n    allow: [{sub: x}]\n", "'spec.github.enterprise_slug' must be the enterprise's slug (letters, digits, - and _)"),
             ("generic_oidc", "  generic_oidc:\n    issuer: https://idp.example.com\n    audience: a\n    must_match_fields: {claims: {}}\n", "spec.generic_oidc.must_match_fields.claims: an empty map checks nothing; give it the fields to match, or remove it"),
+            ("kubernetes", "", "\"kubernetes\" configuration must be provided for the join method \"kubernetes\""),
+            ("kubernetes", "  kubernetes:\n    allow: []\n", "spec.kubernetes: allow: at least one rule must be set"),
+            ("kubernetes", "  kubernetes:\n    allow: [{service_account: tbot}]\n", "spec.kubernetes: allow[0].service_account: name of service account should be in format \"namespace:service_account\", got \"tbot\" instead"),
+            ("kubernetes", "  kubernetes:\n    type: magic\n    allow: [{service_account: \"a:b\"}]\n", "spec.kubernetes: type: must be one of (in_cluster, static_jwks, oidc), got \"magic\" instead"),
+            ("kubernetes", "  kubernetes:\n    type: static_jwks\n    allow: [{service_account: \"a:b\"}]\n", "spec.kubernetes: static_jwks: must be set when type is \"static_jwks\""),
+            ("kubernetes", "  kubernetes:\n    type: in_cluster\n    static_jwks: {jwks: x}\n    allow: [{service_account: \"a:b\"}]\n", "spec.kubernetes: static_jwks: must not be set when type is \"in_cluster\""),
+            ("kubernetes", "  kubernetes:\n    type: oidc\n    oidc: {issuer: \"http://k8s.example.com\"}\n    allow: [{service_account: \"a:b\"}]\n", "spec.kubernetes: oidc.issuer must be https:// unless insecure_allow_http_issuer is set"),
+            ("kubernetes", "  kubernetes:\n    type: oidc\n    allow: [{service_account: \"a:b\"}]\n", "spec.kubernetes: oidc.issuer: must be set when type is \"oidc\""),
+            ("gcp", "  gcp:\n    allow: []\n", "the \"gcp\" join method requires at least one token allow rule"),
+            ("gcp", "  gcp:\n    allow: [{locations: [us-west1]}]\n", "the \"gcp\" join method requires gcp allow rules with at least one project ID"),
+            ("gcp", "  gcp:\n    allow: [{project_ids: [p], zones: [x]}]\n", "unknown field \"spec.gcp.allow[0].zones\""),
             ("token", "  github:\n    allow: [{sub: x}]\n", "spec.github is not compatible with the \"token\" join method: it belongs to the \"github\" join method; remove it, or set join_method to its method"),
         ]
         for (method, section, expected) in cases {

@@ -146,8 +146,9 @@ public final class OIDCTestIssuer: @unchecked Sendable {
         return String(decoding: try await adminData("/admin/jwks?issuer=\(name)", body: nil), as: UTF8.self)
     }
 
-    /// Sets what a platform's token endpoint hands out: `platform` is `"github"` or
-    /// `"azure_devops"`; its tokens come from `issuer` with `claims` (plus `jti` and the
+    /// Sets what a platform's token endpoint hands out: `platform` is `"github"`,
+    /// `"azure_devops"` or `"gcp"` (the GCE metadata server; `requestToken` unused; an `aud`
+    /// among its claims wins over the audience asked for); its tokens come from `issuer` with `claims` (plus `jti` and the
     /// platform's `aud`), to callers presenting `requestToken` as their bearer token.
     public func configurePlatform(_ platform: String, issuer: String, claims: [String: JSONValue],
                                   requestToken: String) async throws {
@@ -163,6 +164,20 @@ public final class OIDCTestIssuer: @unchecked Sendable {
         }
         return requests
     }
+
+    /// Sets how the Kubernetes API emulation (`POST /apis/authentication.k8s.io/v1/tokenreviews`
+    /// on the HTTPS port; `GET /version` answers v1.30.2) reviews `token`: it answers `status`
+    /// (e.g. `{"authenticated": true, "user": {…}, "audiences": […]}`) to a caller presenting
+    /// `reviewerToken` as its bearer token (401 otherwise); unregistered tokens are not authenticated.
+    public func configureTokenReview(reviewerToken: String, token: String, status: [String: JSONValue]) async throws {
+        _ = try await admin("/admin/tokenreview", ["reviewer_token": .string(reviewerToken), "token": .string(token),
+                                                    "status": .object(status)])
+    }
+
+    /// What to put in `GCE_METADATA_HOST`: the admin port also answers the GCE metadata
+    /// server's identity request (plain HTTP, `Metadata-Flavor: Google` required) with a token
+    /// from the `gcp` platform's issuer and claims (``configurePlatform(_:issuer:claims:requestToken:)``).
+    public var gceMetadataHost: String { "127.0.0.1:\(adminPort)" }
 
     /// Stops the script (SIGTERM, then SIGKILL); `directory` is left to the caller.
     public func stop() async { await server.stop() }

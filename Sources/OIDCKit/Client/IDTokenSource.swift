@@ -54,6 +54,8 @@ public struct FileTokenSource: IDTokenSource {
         guard data.count <= Self.maximumBytes, let text = String(data: data, encoding: .utf8) else {
             throw JoinError.badParameter("the ID token file \(path) is not a token (more than \(Self.maximumBytes) bytes, or not text)")
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw JoinError.badParameter("the ID token file \(path) is empty") }
+        return token
     }
 }

@@ -28,11 +28,13 @@ public struct OIDCHTTPClient: Sendable {
     ///   - environment: the process's environment (`SSL_CERT_FILE`, `HTTPS_PROXY`, `NO_PROXY`).
     ///   - trustedRootsPEM: certificates that replace the trusted roots (a token's `tls_ca`).
     ///   - allowsHTTP: whether plain `http://` URLs may be used (never by default).
-    public init(environment: [String: String], trustedRootsPEM: String? = nil, allowsHTTP: Bool = false) {
+    ///   - trustedRootsName: what ``trustedRootsPEM`` is, for messages (`the token's tls_ca`).
+    public init(environment: [String: String], trustedRootsPEM: String? = nil, trustedRootsName: String = "the token's tls_ca",
+                allowsHTTP: Bool = false) {
         let trust: Trust
         if let pem = trustedRootsPEM, !pem.isEmpty {
             trust = .pem(pem)
-            trustSource = "the token's tls_ca"
+            trustSource = trustedRootsName
         } else if let bundle = environment["SSL_CERT_FILE"], !bundle.isEmpty {
             trust = .file(bundle)
             trustSource = "SSL_CERT_FILE=\(bundle)"
@@ -93,7 +95,8 @@ public struct OIDCHTTPClient: Sendable {
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let exchange = BoundedHTTPExchange(httpClient: route.client, timeout: Self.timeout, maximumBytes: maximumBytes)
         let hint = route.proxy.map { " (through the proxy \($0))" } ?? ""
-        return try await exchange.send(request, peer: peer, unreachableHint: "\(hint); its certificate is checked against \(trustSource)")
+        let certificate = scheme == "https" ? "; its certificate is checked against \(trustSource)" : ""
+        return try await exchange.send(request, peer: peer, unreachableHint: hint + certificate)
     }
 
     /// One direct client and one proxy set per set of trusted roots, for the life of the

@@ -52,12 +52,17 @@ public struct OIDCJoinMethod<Profile: OIDCJoinProfile>: JoinMethod {
         guard let idToken = String(data: attempt.initialPayload, encoding: .utf8) else {
             throw JoinError.badParameter("the ID token is not UTF-8 text")
         }
-        let verified = try await verifier.verify(idToken, trust: try trust(choice), now: clock.now)
+        let verified: VerifiedClaims
+        if let reviewed = try await Profile.verify(idToken, section: section, context: context) {
+            verified = reviewed
+        } else {
+            verified = try await verifier.verify(idToken, trust: try trust(choice), now: clock.now)
+        }
         attempt.facts.record(verified.auditFacts(section.auditedClaims))
         let claims = try Profile.inspect(verified, section: section)
         attempt.facts.record(claims.auditFacts(section.auditedClaims))
         if case .failure(let mismatch) = ClaimRule.firstMatch(section.rules, claims) {
-            throw JoinError.accessDenied("\(Profile.noMatchingRule) in token \(token.metadata.name) (\(mismatch.reasons.joined(separator: "; ")) did not match)")
+            throw JoinError.accessDenied("\(Profile.noMatch(claims, section: section)) in token \(token.metadata.name) (\(mismatch.reasons.joined(separator: "; ")) did not match)")
         }
         return Attestation()
     }
@@ -70,7 +75,7 @@ public struct OIDCJoinMethod<Profile: OIDCJoinProfile>: JoinMethod {
             let http = OIDCHTTPClient(environment: environment, trustedRootsPEM: choice.trustedRootsPEM, allowsHTTP: choice.allowsHTTP)
             keys = .discovered(keyCache, http)
         }
-        return IssuerTrust(issuer: choice.issuer, keys: keys, audience: choice.audience)
+        return IssuerTrust(issuer: choice.issuer, keys: keys, audience: choice.audience, checksIssuer: choice.checksIssuer)
     }
 
     static func section(of token: ProvisionToken) throws -> Profile.Section {

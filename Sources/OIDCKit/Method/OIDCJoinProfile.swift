@@ -42,12 +42,20 @@ public protocol OIDCJoinProfile: Sendable {
     /// Checks the verified claims beyond the rules and adds claims derived from them
     /// (azure_devops reads the project and pipeline names out of `sub`); by default, none.
     static func inspect(_ claims: VerifiedClaims, section: Section) throws -> VerifiedClaims
+    /// Verifies the joiner's token another way than by an issuer's keys (kubernetes'
+    /// `in_cluster` asks the API server's TokenReview); nil, the default, verifies it as an ID
+    /// token against ``issuer(of:context:)``.
+    static func verify(_ token: String, section: Section, context: IssuerContext) async throws -> VerifiedClaims?
+    /// The refusal when no rule holds, for these claims; ``noMatchingRule`` by default.
+    static func noMatch(_ claims: VerifiedClaims, section: Section) -> String
 }
 
 extension OIDCJoinProfile {
     public static var noMatchingRule: String { "id token claims did not match any allow rules" }
     public static var missingSection: String { "spec.\(sectionKey): must be configured for the join method \"\(methodName)\"" }
     public static func inspect(_ claims: VerifiedClaims, section: Section) throws -> VerifiedClaims { claims }
+    public static func verify(_ token: String, section: Section, context: IssuerContext) async throws -> VerifiedClaims? { nil }
+    public static func noMatch(_ claims: VerifiedClaims, section: Section) -> String { noMatchingRule }
     public static var hasFixedIssuer: Bool { false }
     public static var timePolicy: TokenTimePolicy { .jobLifetime }
 }
@@ -106,12 +114,17 @@ public struct IssuerChoice: Sendable, Equatable {
     /// Whether the issuer may be reached over plain HTTP (generic_oidc's
     /// `insecure_allow_http_issuer`).
     public var allowsHTTP: Bool
+    /// Whether `iss` must equal ``issuer``. Only a section with ``staticJWKS`` may turn it off
+    /// (kubernetes' `static_jwks`, which names keys but no issuer: the keys are the trust).
+    public var checksIssuer: Bool
 
-    public init(issuer: String, staticJWKS: String? = nil, audience: String, trustedRootsPEM: String? = nil, allowsHTTP: Bool = false) {
+    public init(issuer: String, staticJWKS: String? = nil, audience: String, trustedRootsPEM: String? = nil,
+                allowsHTTP: Bool = false, checksIssuer: Bool = true) {
         self.issuer = issuer
         self.staticJWKS = staticJWKS
         self.audience = audience
         self.trustedRootsPEM = trustedRootsPEM
         self.allowsHTTP = allowsHTTP
+        self.checksIssuer = checksIssuer || staticJWKS == nil
     }
 }

@@ -18,6 +18,9 @@ public enum ClaimMatch: Sendable, Equatable {
     /// The claim, as text, equals none of the values. A missing claim fails: a condition
     /// never holds for a claim the token does not have.
     case noneOf([String])
+    /// The claim (a list, or one value) shares a value with the list (gcp's `locations` against
+    /// the region and the zone an instance is in).
+    case intersects([String])
     /// The claim is this very JSON value, type included: `1234` is not `"1234"`
     /// (generic_oidc's `must_match_fields`).
     case typed(JSONValue)
@@ -48,6 +51,9 @@ public enum ClaimMatch: Sendable, Equatable {
             return ClaimText.scalar(claim).map { !values.contains($0) } ?? false
         case .typed(let expected):
             return claim == expected
+        case .intersects(let values):
+            if case .array(let items) = claim { return items.contains { ClaimText.scalar($0).map(values.contains) ?? false } }
+            return ClaimText.scalar(claim).map(values.contains) ?? false
         }
     }
 }

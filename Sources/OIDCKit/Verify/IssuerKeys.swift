@@ -13,10 +13,13 @@ public struct IssuerTrust: Sendable {
     public var issuer: String
     public var keys: IssuerKeys
     public var audience: String
+    /// Whether `iss` is checked; only fixed keys may be trusted without it.
+    public var checksIssuer: Bool
 
-    public init(issuer: String, keys: IssuerKeys, audience: String) {
+    public init(issuer: String, keys: IssuerKeys, audience: String, checksIssuer: Bool = true) {
         self.issuer = issuer
         self.keys = keys
         self.audience = audience
+        if case .fixed = keys { self.checksIssuer = checksIssuer } else { self.checksIssuer = true }
     }
 }

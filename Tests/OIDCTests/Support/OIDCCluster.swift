@@ -18,13 +18,15 @@ final class OIDCCluster: @unchecked Sendable {
     let environment: [String: String]
     let directory: URL
 
+    /// - Parameter extraEnvironment: more of the Auth server's environment, made once the
+    ///   issuer runs (its port, its CA) in the issuer's directory.
     static func start(plugins: [JoinMethodPlugin], clock: any JoinClock = SystemClock(),
-                      extraEnvironment: [String: String] = [:]) async throws -> OIDCCluster {
+                      extraEnvironment: (OIDCTestIssuer) throws -> [String: String] = { _ in [:] }) async throws -> OIDCCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("oidc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let issuer = try await OIDCTestIssuer.start(in: directory)
         do {
-            let environment = Self.environment(issuer: issuer).merging(extraEnvironment) { $1 }
+            let environment = Self.environment(issuer: issuer).merging(try extraEnvironment(issuer)) { $1 }
             let registry = Self.registry(plugins, environment: environment)
             let cluster = try await TestCluster(registry: registry, clock: clock)
             _ = try await cluster.start()
@@ -52,7 +54,7 @@ final class OIDCCluster: @unchecked Sendable {
     /// issuer is fixed to an issuer path of the same name.
     static func environment(issuer: OIDCTestIssuer) -> [String: String] {
         var environment = ["SSL_CERT_FILE": issuer.caFile.path]
-        for method in ["github", "circleci", "terraform_cloud", "azure_devops", "env0"] {
+        for method in ["github", "circleci", "terraform_cloud", "azure_devops", "env0", "gcp"] {
             environment[IssuerContext.overrideVariable(method: method)] = issuer.issuerURL(method)
         }
         return environment

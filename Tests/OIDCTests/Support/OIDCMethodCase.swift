@@ -3,10 +3,12 @@ import BitbucketJoin
 import CircleCIJoin
 import Env0Join
 import Foundation
+import GCPJoin
 import GenericOIDCJoin
 import GitHubJoin
 import GitLabJoin
 import JoinCore
+import KubernetesJoin
 import SpaceliftJoin
 import TerraformCloudJoin
 import TestSupport
@@ -61,6 +63,14 @@ struct OIDCMethodCase: Sendable {
         case "azure_devops":
             try await issuer.configurePlatform("azure_devops", issuer: issuerPath(issuer), claims: all, requestToken: "ado-access-token")
             return ["SYSTEM_OIDCREQUESTURI": issuer.azureDevOpsRequestURL, "SYSTEM_ACCESSTOKEN": "ado-access-token"]
+        case "gcp":
+            try await issuer.configurePlatform("gcp", issuer: issuerPath(issuer), claims: all.filter { $0.key != "aud" }, requestToken: "")
+            return ["GCE_METADATA_HOST": issuer.gceMetadataHost]
+        case "kubernetes":
+            // A projected token is a file in the pod.
+            let file = issuer.directory.appendingPathComponent("sa-token-\(UUID().uuidString)")
+            try await issuer.mint(issuer: issuerPath(issuer), claims: all).write(to: file, atomically: true, encoding: .utf8)
+            return ["KUBERNETES_TOKEN_PATH": file.path]
         default:
             let token = try await issuer.mint(issuer: issuerPath(issuer), claims: all)
             return [variable!: token]
@@ -69,7 +79,44 @@ struct OIDCMethodCase: Sendable {
 
     static func hostPort(_ issuer: OIDCTestIssuer) -> String { "127.0.0.1:\(issuer.port)" }
 
-    static let all: [OIDCMethodCase] = [github, gitlab, circleci, bitbucket, terraformCloud, spacelift, azureDevOps, env0, genericOIDC]
+    static let all: [OIDCMethodCase] = [github, gitlab, circleci, bitbucket, terraformCloud, spacelift, azureDevOps, env0, genericOIDC,
+                                        kubernetes, gcp]
+
+    /// A pod's projected service-account token, verified through the cluster's OIDC issuer.
+    static let kubernetes = OIDCMethodCase(
+        plugin: .kubernetes, issuerPath: { _ in "k8s" }, audience: { _ in TestCluster.clusterName },
+        section: { issuer in """
+              kubernetes:
+                type: oidc
+                oidc:
+                  issuer: \(issuer.issuerURL("k8s"))
+                allow:
+                  - service_account: "ci:tbot"
+            """ },
+        claims: ["sub": .string("system:serviceaccount:ci:tbot"),
+                 "kubernetes.io": .object(["namespace": .string("ci"), "pod": .object(["name": .string("tbot-7d9f")]),
+                                           "serviceaccount": .object(["name": .string("tbot")])])],
+        mismatch: ["sub": .string("system:serviceaccount:ci:intruder")], variable: nil,
+        refusal: "kubernetes token did not match any allow rules")
+
+    /// A Compute Engine VM's identity token, from the metadata server.
+    static let gcp = OIDCMethodCase(
+        plugin: .gcp, issuerPath: { _ in "gcp" }, audience: { _ in "teleport.cluster.local" },
+        section: { _ in """
+              gcp:
+                allow:
+                  - project_ids: ["acme-prod"]
+                    locations: ["us-west1"]
+                    service_accounts: ["joiner@acme-prod.iam.gserviceaccount.com"]
+            """ },
+        claims: ["sub": .string("104893722137480155321"), "email": .string("joiner@acme-prod.iam.gserviceaccount.com"),
+                 "google": .object(["compute_engine": .object([
+                    "project_id": .string("acme-prod"), "zone": .string("us-west1-b"),
+                    "instance_id": .string("4815162342"), "instance_name": .string("web-1")])])],
+        mismatch: ["google": .object(["compute_engine": .object([
+            "project_id": .string("acme-prod"), "zone": .string("europe-west4-a"),
+            "instance_id": .string("4815162342"), "instance_name": .string("web-1")])])],
+        variable: nil)
 
     static let github = OIDCMethodCase(
         plugin: .github, issuerPath: { _ in "github" }, audience: { _ in "teleport.cluster.local" },

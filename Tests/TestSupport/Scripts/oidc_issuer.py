@@ -203,6 +203,8 @@ class State:
         self.discovery_fetches = collections.Counter()
         self.platform_requests = collections.deque(maxlen=50)
         self.platforms = {}
+        self.reviewer_token = None
+        self.reviews = {}
 
     def issuer(self, name):
         if not isinstance(name, str) or not ISSUER_NAME.match(name):
@@ -360,7 +362,7 @@ class HTTPSHandler(Handler):
 
     def route(self, method, path, query, raw):
         segments = path.strip("/").split("/")
-        if segments[0] in ("_github", "_azure_devops"):
+        if segments[0] in ("_github", "_azure_devops", "apis", "version"):
             self.record(method, path, query, raw)
         if not STATE.up:
             return self.error(503, "the issuer is down (POST /admin/availability)")
@@ -368,6 +370,10 @@ class HTTPSHandler(Handler):
             return self.github(method, segments, query)
         if segments[0] == "_azure_devops":
             return self.azure_devops(method, segments, query, raw)
+        if segments == ["apis", "authentication.k8s.io", "v1", "tokenreviews"]:
+            return self.token_review(method, raw)
+        if segments == ["version"] and method == "GET":
+            return self.reply(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.2"})
         if len(segments) >= 2 and segments[-2] == ".well-known" and method == "GET":
             name = "/".join(segments[:-2])
             if segments[-1] == "openid-configuration":
@@ -464,11 +470,36 @@ class HTTPSHandler(Handler):
         self.reply(200, {"oidcToken": token})
 
 
+    def token_review(self, method, raw):
+        # The Kubernetes API server's TokenReview: POST with the reviewer's own bearer token and
+        # {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": …,
+        # "audiences": […]}}; the answer echoes the review with a status. A token the test did not
+        # register is not authenticated, as the API server answers for an unknown token.
+        if method != "POST":
+            return self.error(405, "tokenreviews takes POST")
+        body = self.json_body(raw)
+        with STATE.lock:
+            reviewer, reviews = STATE.reviewer_token, dict(STATE.reviews)
+        if reviewer is None or not bearer(self.headers, reviewer):
+            return self.error(401, "Unauthorized")
+        if body.get("kind") != "TokenReview" or body.get("apiVersion") != "authentication.k8s.io/v1":
+            return self.error(400, "expected an authentication.k8s.io/v1 TokenReview")
+        spec = body.get("spec") or {}
+        status = reviews.get(spec.get("token"))
+        if status is None:
+            status = {"authenticated": False, "error": "[invalid bearer token, token lookup failed]"}
+        self.reply(201, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
+                         "metadata": {"creationTimestamp": None}, "spec": spec, "status": status})
+
+
 class AdminHandler(Handler):
     """The test's control API, plain HTTP on 127.0.0.1."""
 
     def route(self, method, path, query, raw):
+        if path == "/computeMetadata/v1/instance/service-accounts/default/identity":
+            return self.gce_identity(method, query)
         routes = {
+            ("POST", "/admin/tokenreview"): self.configure_review,
             ("POST", "/admin/mint"): self.mint,
             ("POST", "/admin/rotate"): self.rotate,
             ("POST", "/admin/availability"): self.availability,
@@ -506,8 +537,8 @@ class AdminHandler(Handler):
 
     def configure_platform(self, body):
         platform, token = body.get("platform"), body.get("request_token")
-        if platform not in ("github", "azure_devops"):
-            raise BadRequest("platform must be github or azure_devops")
+        if platform not in ("github", "azure_devops", "gcp"):
+            raise BadRequest("platform must be github, azure_devops or gcp")
         if not isinstance(token, str) or not isinstance(body.get("claims", {}), dict):
             raise BadRequest("platform wants issuer, claims (object) and request_token (string)")
         STATE.issuer(body.get("issuer"))
@@ -515,6 +546,55 @@ class AdminHandler(Handler):
             STATE.platforms[platform] = {"issuer": body["issuer"], "claims": integral(body.get("claims", {})),
                                          "request_token": token}
         self.reply(200, {"platform": platform})
+
+    def configure_review(self, body):
+        # {"reviewer_token": the Auth server's own service-account token, "token": the joiner's,
+        # "status": the TokenReview status to answer it with}.
+        if not isinstance(body.get("reviewer_token"), str) or not isinstance(body.get("token"), str) \
+                or not isinstance(body.get("status"), dict):
+            raise BadRequest("tokenreview wants reviewer_token, token (strings) and status (object)")
+        with STATE.lock:
+            STATE.reviewer_token = body["reviewer_token"]
+            STATE.reviews[body["token"]] = body["status"]
+        self.reply(200, {"reviews": len(STATE.reviews)})
+
+    def gce_identity(self, method, query):
+        # The GCE metadata server (plain HTTP, like metadata.google.internal): GET with
+        # `Metadata-Flavor: Google`, `audience=` and `format=full`; the answer is the JWT itself,
+        # text/plain. With format=full the token carries google.compute_engine.*.
+        self.record_metadata(method, query)
+        if method != "GET":
+            return self.error(405, "metadata takes GET")
+        if self.headers.get("Metadata-Flavor") != "Google":
+            return self.error(403, "Missing required header: Metadata-Flavor")
+        if "audience" not in query:
+            return self.error(400, "non-empty audience parameter required")
+        with STATE.lock:
+            config = STATE.platforms.get("gcp")
+        if config is None:
+            return self.error(404, "gcp is not configured (POST /admin/platform)")
+        claims = dict(config["claims"])
+        if query.get("format", ["standard"])[0] != "full":
+            claims.pop("google", None)
+        # A configured aud wins over the one asked for: a test's way to have the "metadata
+        # server" answer with a token minted for someone else.
+        claims.setdefault("aud", query["audience"][0])
+        token = STATE.mint(config["issuer"], claims, defaults={"azp": claims.get("sub", "")})
+        body = token.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Metadata-Flavor", "Google")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def record_metadata(self, method, query):
+        with STATE.lock:
+            STATE.platform_requests.append({
+                "method": method, "path": self.path.split("?")[0],
+                "query": {name: values[0] for name, values in query.items()},
+                "headers": {name.lower(): value for name, value in self.headers.items()}, "body": "",
+            })
 
     def stats(self, query):
         with STATE.lock:
