@@ -22,8 +22,7 @@ final class GCPJoinTests: XCTestCase {
 
     func testAVMJoinsAndEachWrongFactIsRefused() async throws {
         let method = OIDCMethodCase.gcp
-        let oidc = try await OIDCCluster.start(plugins: [.gcp])
-        do {
+        try await OIDCCluster.run(plugins: [.gcp]) { oidc in
             try await oidc.createToken(method.tokenYAML(name: "gcp-node", issuer: oidc.issuer, roles: "[Node]"))
             let metadata = ["GCE_METADATA_HOST": oidc.issuer.gceMetadataHost]
             try await oidc.issuer.configurePlatform("gcp", issuer: "gcp", claims: vm, requestToken: "")
@@ -59,16 +58,11 @@ final class GCPJoinTests: XCTestCase {
                 XCTAssertEqual(events.count, before + 1, name)
                 XCTAssertEqual(events.last?.success, false, name)
             }
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
     func testAGKEWorkloadJoinsByItsServiceAccountsProject() async throws {
-        let oidc = try await OIDCCluster.start(plugins: [.gcp])
-        do {
+        try await OIDCCluster.run(plugins: [.gcp]) { oidc in
             try await oidc.createToken("""
                 kind: token
                 version: v2
@@ -87,16 +81,11 @@ final class GCPJoinTests: XCTestCase {
             XCTAssertEqual(node.clusterName, TestCluster.clusterName)
             let events = try await oidc.auditEvents()
             XCTAssertEqual(events.last?.attributes["claim.gcp_project_id"], "acme-prod")
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
     func testOutsideGCETheJoinerSaysSo() async throws {
-        let oidc = try await OIDCCluster.start(plugins: [.gcp])
-        do {
+        try await OIDCCluster.run(plugins: [.gcp]) { oidc in
             try await oidc.createToken(OIDCMethodCase.gcp.tokenYAML(name: "gcp-away", issuer: oidc.issuer, roles: "[Node]"))
             let closed = FreePort.next()
             let error = await expectedRefusal {
@@ -104,10 +93,6 @@ final class GCPJoinTests: XCTestCase {
             }
             XCTAssertEqual(error?.kind, .unavailable)
             XCTAssertTrue(error?.message.contains("the GCE metadata server at 127.0.0.1:\(closed) (is this a Compute Engine VM?") == true, error?.message ?? "")
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 }

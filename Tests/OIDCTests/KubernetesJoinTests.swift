@@ -34,8 +34,7 @@ final class KubernetesJoinTests: XCTestCase {
     }
 
     func testStaticJWKSAdmitsAPodOfTheAllowedServiceAccountAndNothingElse() async throws {
-        let oidc = try await OIDCCluster.start(plugins: [.kubernetes])
-        do {
+        try await OIDCCluster.run(plugins: [.kubernetes]) { oidc in
             let jwks = try await oidc.issuer.publishedJWKS(issuer: "cluster-a")
             let section = """
                     type: static_jwks
@@ -77,10 +76,6 @@ final class KubernetesJoinTests: XCTestCase {
             let foreign = try await oidc.issuer.mint(issuer: "cluster-b", claims: pod)
             let error = await oidc.refusal(method: "kubernetes", token: "k8s-bot", environment: try file(oidc, foreign))
             XCTAssertTrue(error?.message.contains("does not publish") == true, error?.message ?? "")
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
@@ -109,8 +104,7 @@ final class KubernetesJoinTests: XCTestCase {
     }
 
     func testInClusterAsksTheAPIServersTokenReview() async throws {
-        let oidc = try await OIDCCluster.start(plugins: [.kubernetes], extraEnvironment: Self.inClusterEnvironment)
-        do {
+        try await OIDCCluster.run(plugins: [.kubernetes], extraEnvironment: Self.inClusterEnvironment) { oidc in
             try await oidc.createToken(token("k8s-in-cluster", section: """
                     type: in_cluster
                     allow:
@@ -152,16 +146,11 @@ final class KubernetesJoinTests: XCTestCase {
                 let events = try await oidc.auditEvents()
                 XCTAssertEqual(events.count, before + 1, podToken)
             }
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
     func testInClusterWithoutTheClusterSaysWhatIsMissing() async throws {
-        let oidc = try await OIDCCluster.start(plugins: [.kubernetes])
-        do {
+        try await OIDCCluster.run(plugins: [.kubernetes]) { oidc in
             try await oidc.createToken(token("k8s-nowhere", section: "    allow:\n      - service_account: \"ci:tbot\"\n"))
             let error = await oidc.refusal(method: "kubernetes", token: "k8s-nowhere", environment: try file(oidc, "pod-token"))
             XCTAssertEqual(error?.kind, .unavailable)
@@ -170,10 +159,6 @@ final class KubernetesJoinTests: XCTestCase {
                                              environment: ["KUBERNETES_TOKEN_PATH": "/nonexistent/join-sa-token"])
             XCTAssertEqual(missing?.kind, .badParameter)
             XCTAssertTrue(missing?.message.contains("no Kubernetes service account token at /nonexistent/join-sa-token (KUBERNETES_TOKEN_PATH): is the projected volume mounted there?") == true, missing?.message ?? "")
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 }

@@ -11,13 +11,8 @@ import XCTest
 /// carries the verified claims, and a token signed by another issuer is refused naming why.
 final class OIDCMethodJoinTests: XCTestCase {
     private func run(_ method: OIDCMethodCase, file: StaticString = #filePath, line: UInt = #line) async throws {
-        let oidc = try await OIDCCluster.start(plugins: [method.plugin])
-        do {
+        try await OIDCCluster.run(plugins: [method.plugin]) { oidc in
             try await exercise(method, oidc, file: file, line: line)
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
@@ -79,8 +74,7 @@ final class OIDCMethodJoinTests: XCTestCase {
     /// one backend item written.
     func testEachForgeryIsRefusedAuditedOnceAndStoresNothing() async throws {
         let method = OIDCMethodCase.gitlab
-        let oidc = try await OIDCCluster.start(plugins: [method.plugin])
-        do {
+        try await OIDCCluster.run(plugins: [method.plugin]) { oidc in
             try await oidc.createToken(method.tokenYAML(name: "gl-forgeries", issuer: oidc.issuer))
             // Keys fetched by an honest join first, so each refusal below is the token's alone.
             _ = try await oidc.joinBot(method: "gitlab", token: "gl-forgeries", environment: try await method.joinerEnvironment(oidc.issuer))
@@ -112,26 +106,17 @@ final class OIDCMethodJoinTests: XCTestCase {
                 XCTAssertNil(audited.last?.attributes["claim.sub"], "\(name): no claim was verified")
                 XCTAssertTrue(audited.last?.reason?.contains(expected) == true, "\(name): \(audited.last?.reason ?? "")")
             }
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
     func testANodeJoinsWithAnOIDCToken() async throws {
         let method = OIDCMethodCase.gitlab
-        let oidc = try await OIDCCluster.start(plugins: [method.plugin])
-        do {
+        try await OIDCCluster.run(plugins: [method.plugin]) { oidc in
             try await oidc.createToken(method.tokenYAML(name: "gitlab-node", issuer: oidc.issuer, roles: "[Node]"))
             let environment = try await method.joinerEnvironment(oidc.issuer)
             let identity = try await oidc.joinNode(method: "gitlab", token: "gitlab-node", environment: environment)
             XCTAssertEqual(identity.clusterName, TestCluster.clusterName)
             XCTAssertEqual(UUID(uuidString: identity.hostID)?.uuidString.lowercased(), identity.hostID.lowercased())
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
@@ -142,8 +127,7 @@ final class OIDCMethodJoinTests: XCTestCase {
             (.azureDevOps, "SYSTEM_ACCESSTOKEN environment variable missing"),
             (.env0, "ENV0_OIDC_TOKEN environment variable missing: ensure 'Enable OIDC during deployments' is enabled"),
         ]
-        let oidc = try await OIDCCluster.start(plugins: cases.map(\.0.plugin))
-        do {
+        try await OIDCCluster.run(plugins: cases.map(\.0.plugin)) { oidc in
             for (method, expected) in cases {
                 try await oidc.createToken(method.tokenYAML(name: "\(method.method)-missing", issuer: oidc.issuer))
                 let error = await oidc.refusal(method: method.method, token: "\(method.method)-missing")
@@ -152,17 +136,12 @@ final class OIDCMethodJoinTests: XCTestCase {
             }
             let events = try await oidc.auditEvents()
             XCTAssertTrue(events.allSatisfy { $0.success == false || $0.method != "github" })
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
     func testTheGitHubTokenServiceIsAskedForTeleportsAudienceWithTheJobsRequestToken() async throws {
         let method = OIDCMethodCase.github
-        let oidc = try await OIDCCluster.start(plugins: [method.plugin])
-        do {
+        try await OIDCCluster.run(plugins: [method.plugin]) { oidc in
             try await oidc.createToken(method.tokenYAML(name: "gh", issuer: oidc.issuer))
             var environment = try await method.joinerEnvironment(oidc.issuer)
             _ = try await oidc.joinBot(method: "github", token: "gh", environment: environment)
@@ -175,17 +154,12 @@ final class OIDCMethodJoinTests: XCTestCase {
             let error = await oidc.refusal(method: "github", token: "gh", environment: environment)
             XCTAssertEqual(error?.kind, .accessDenied)
             XCTAssertTrue(error?.message.contains("GitHub Actions ID token service answered HTTP 401") == true, error?.message ?? "")
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
     func testKeyRotationAtTheIssuerNeedsNoRestartAndADownIssuerKeepsCachedKeysServing() async throws {
         let method = OIDCMethodCase.gitlab
-        let oidc = try await OIDCCluster.start(plugins: [method.plugin])
-        do {
+        try await OIDCCluster.run(plugins: [method.plugin]) { oidc in
             try await oidc.createToken(method.tokenYAML(name: "gl", issuer: oidc.issuer))
             _ = try await oidc.joinBot(method: "gitlab", token: "gl", environment: try await method.joinerEnvironment(oidc.issuer))
             _ = try await oidc.issuer.rotate(issuer: "", retireOld: true)
@@ -196,17 +170,12 @@ final class OIDCMethodJoinTests: XCTestCase {
             try await oidc.issuer.setAvailable(false)
             let cached = try await oidc.joinBot(method: "gitlab", token: "gl", environment: rotated)
             XCTAssertEqual(cached.botName, "ci-bot")
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 
     func testWithNoCachedKeysADownIssuerFailsAsUnavailableNamingIt() async throws {
         let method = OIDCMethodCase.bitbucket
-        let oidc = try await OIDCCluster.start(plugins: [method.plugin])
-        do {
+        try await OIDCCluster.run(plugins: [method.plugin]) { oidc in
             try await oidc.createToken(method.tokenYAML(name: "bb", issuer: oidc.issuer))
             let environment = try await method.joinerEnvironment(oidc.issuer)
             try await oidc.issuer.setAvailable(false)
@@ -218,10 +187,6 @@ final class OIDCMethodJoinTests: XCTestCase {
             XCTAssertFalse(event.success)
             XCTAssertNil(event.attributes["claim.sub"], "no claim was verified")
             XCTAssertEqual(event.attributes["oidc_issuer"], oidc.issuer.issuerURL("bitbucket"))
-            await oidc.stop()
-        } catch {
-            await oidc.stop()
-            throw error
         }
     }
 }

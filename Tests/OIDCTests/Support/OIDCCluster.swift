@@ -37,6 +37,20 @@ final class OIDCCluster: @unchecked Sendable {
         }
     }
 
+    /// Starts a cluster, runs `body` with it and stops it, whether `body` throws or not.
+    static func run(plugins: [JoinMethodPlugin], clock: any JoinClock = SystemClock(),
+                    extraEnvironment: (OIDCTestIssuer) throws -> [String: String] = { _ in [:] },
+                    _ body: (OIDCCluster) async throws -> Void) async throws {
+        let oidc = try await start(plugins: plugins, clock: clock, extraEnvironment: extraEnvironment)
+        do {
+            try await body(oidc)
+        } catch {
+            await oidc.stop()
+            throw error
+        }
+        await oidc.stop()
+    }
+
     private init(issuer: OIDCTestIssuer, cluster: TestCluster, environment: [String: String], directory: URL) {
         self.issuer = issuer
         self.cluster = cluster
