@@ -46,16 +46,16 @@ public enum AzureDevOpsProfile: OIDCSchemaProfile {
     public static func inspect(_ claims: VerifiedClaims, section: OIDCTokenSection) throws -> VerifiedClaims {
         let subject = claims.subject ?? ""
         guard let url = URL(string: subject), url.scheme == "p", let organization = url.host else {
-            throw JoinError.accessDenied("id token is not of pipeline kind (sub: \(OIDCText.quoted(subject)))")
+            throw JoinError.accessDenied("id token is not of pipeline kind (sub: \(UntrustedString.quoted(subject)))")
         }
         let parts = url.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw JoinError.accessDenied("subject malformed, expected 2 path elements (sub: \(OIDCText.quoted(subject)))")
+            throw JoinError.accessDenied("subject malformed, expected 2 path elements (sub: \(UntrustedString.quoted(subject)))")
         }
         let configured = section.text("organization_id") ?? ""
         let tokenOrganization = claims["org_id"]?.stringValue ?? ""
         guard tokenOrganization == configured else {
-            throw JoinError.accessDenied("organization ID in token (\(OIDCText.quoted(tokenOrganization))) does not match configured (\(configured))")
+            throw JoinError.accessDenied("organization ID in token (\(UntrustedString.quoted(tokenOrganization))) does not match configured (\(configured))")
         }
         var all = claims.all
         all["organization_name"] = .string(organization)

@@ -28,7 +28,7 @@ struct GCPMetadataTokenSource: IDTokenSource {
         let answer = try await http.send(.GET, url, headers: [("Metadata-Flavor", "Google")], peer: peer, maximumBytes: UnverifiedIDToken.maximumBytes)
         guard answer.status == 200 else {
             let said = String(decoding: answer.body.prefix(200), as: UTF8.self)
-            throw JoinError.accessDenied("\(peer) answered HTTP \(answer.status): \(OIDCText.quoted(said, limit: 200))")
+            throw JoinError.accessDenied("\(peer) answered HTTP \(answer.status): \(UntrustedString.quoted(said, limit: 200))")
         }
         let token = String(decoding: answer.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { throw JoinError.badParameter("\(peer) answered without a token") }

@@ -41,14 +41,14 @@ public enum GCPProfile: OIDCJoinProfile {
         }
         if !hasComputeFacts {
             if email.hasSuffix("@developer.gserviceaccount.com") {
-                throw JoinError.accessDenied("default compute engine service account \(OIDCText.quoted(email)) is not supported")
+                throw JoinError.accessDenied("default compute engine service account \(UntrustedString.quoted(email)) is not supported")
             }
             // `<name>@<project>.iam.gserviceaccount.com`, the project without a dot.
             let parts = email.split(separator: "@", omittingEmptySubsequences: false)
             let suffix = ".iam.gserviceaccount.com"
             guard parts.count == 2, !parts[0].isEmpty, parts[1].hasSuffix(suffix),
                   case let fromEmail = parts[1].dropLast(suffix.count), !fromEmail.isEmpty, !fromEmail.contains(".") else {
-                throw JoinError.accessDenied("invalid email claim: \(OIDCText.quoted(email))")
+                throw JoinError.accessDenied("invalid email claim: \(UntrustedString.quoted(email))")
             }
             project = String(fromEmail)
             all["google"] = .object(["compute_engine": .object(["project_id": .string(project)])])

@@ -86,10 +86,6 @@ enum IAMErrors {
 
     /// Client-chosen text for a message: quoted, control characters and quotes replaced, cut short.
     static func display(_ text: String, limit: Int = 120) -> String {
-        var cleaned = String(text.unicodeScalars.prefix(limit).map { scalar -> Character in
-            scalar.value < 32 || scalar.value == 127 || scalar == "\"" || scalar == "\\" ? "?" : Character(scalar)
-        })
-        if text.unicodeScalars.count > limit { cleaned += "…" }
-        return "\"\(cleaned)\""
+        UntrustedString.quoted(text, limit: limit)
     }
 }

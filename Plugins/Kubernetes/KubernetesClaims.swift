@@ -12,11 +12,11 @@ struct KubernetesClaims {
     /// The namespace and name of `system:serviceaccount:<namespace>:<name>`.
     static func serviceAccount(of username: String) throws -> (namespace: String, name: String) {
         guard username.hasPrefix(KubernetesSection.serviceAccountPrefix) else {
-            throw JoinError.accessDenied("token user is not a service account: \(OIDCText.quoted(username))")
+            throw JoinError.accessDenied("token user is not a service account: \(UntrustedString.quoted(username))")
         }
         let parts = username.dropFirst(KubernetesSection.serviceAccountPrefix.count).split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw JoinError.accessDenied("token user has malformed service account name: \(OIDCText.quoted(username))")
+            throw JoinError.accessDenied("token user has malformed service account name: \(UntrustedString.quoted(username))")
         }
         return (String(parts[0]), String(parts[1]))
     }

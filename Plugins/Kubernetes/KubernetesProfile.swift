@@ -44,7 +44,7 @@ public enum KubernetesProfile: OIDCJoinProfile {
         let client = try TokenReviewClient(environment: context.environment)
         let status = try await client.review(token, clusterName: context.clusterName)
         guard status["authenticated"] == .bool(true) else {
-            throw JoinError.accessDenied("kubernetes failed to validate token: \(OIDCText.quoted(status["error"]?.stringValue ?? "not authenticated", limit: 200))")
+            throw JoinError.accessDenied("kubernetes failed to validate token: \(UntrustedString.quoted(status["error"]?.stringValue ?? "not authenticated", limit: 200))")
         }
         let user = status["user"]
         let username = user?["username"]?.stringValue ?? ""
@@ -52,7 +52,7 @@ public enum KubernetesProfile: OIDCJoinProfile {
         let groups: [String]
         if case .array(let values)? = user?["groups"] { groups = values.compactMap(\.stringValue) } else { groups = [] }
         guard groups.contains("system:serviceaccounts") else {
-            throw JoinError.accessDenied("token user \(OIDCText.quoted(username)) does not belong to the \"system:serviceaccounts\" group")
+            throw JoinError.accessDenied("token user \(UntrustedString.quoted(username)) does not belong to the \"system:serviceaccounts\" group")
         }
         var pod: String?
         if case .array(let names)? = user?["extra"]?["authentication.kubernetes.io/pod-name"], names.count == 1 {

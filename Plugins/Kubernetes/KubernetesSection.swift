@@ -30,7 +30,7 @@ public struct KubernetesSection: OIDCTokenRules, Equatable {
         let fields = try Self.map(value, at: Self.path, keys: ["type", "allow", "static_jwks", "oidc"])
         let typeText = try Self.text(fields["type"], at: "\(Self.path).type") ?? ""
         guard let type = typeText.isEmpty ? .inCluster : ReviewType(rawValue: typeText) else {
-            throw failed("type: must be one of (\(ReviewType.allCases.map(\.rawValue).joined(separator: ", "))), got \(OIDCText.quoted(typeText)) instead")
+            throw failed("type: must be one of (\(ReviewType.allCases.map(\.rawValue).joined(separator: ", "))), got \(UntrustedString.quoted(typeText)) instead")
         }
         self.type = type
         var accounts: [String] = []
@@ -45,7 +45,7 @@ public struct KubernetesSection: OIDCTokenRules, Equatable {
                 }
                 let parts = account.split(separator: ":", omittingEmptySubsequences: false)
                 guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
-                    throw failed("allow[\(index)].service_account: name of service account should be in format \"namespace:service_account\", got \(OIDCText.quoted(account)) instead")
+                    throw failed("allow[\(index)].service_account: name of service account should be in format \"namespace:service_account\", got \(UntrustedString.quoted(account)) instead")
                 }
                 accounts.append(account)
             }

@@ -65,7 +65,7 @@ struct TokenReviewClient {
         let answer = try await call(.GET, "/version", body: nil)
         let version = answer["gitVersion"]?.stringValue ?? ""
         let numbers = version.drop { $0 == "v" }.split(separator: ".").prefix(2).compactMap { Int($0.prefix { $0.isNumber }) }
-        guard numbers.count == 2 else { throw JoinError.unavailable("the Kubernetes API server's version \(OIDCText.quoted(version)) cannot be read") }
+        guard numbers.count == 2 else { throw JoinError.unavailable("the Kubernetes API server's version \(UntrustedString.quoted(version)) cannot be read") }
         return ((numbers[0], numbers[1]) >= Self.boundTokenVersion, version)
     }
 

@@ -56,7 +56,7 @@ public struct CommandTokenSource: IDTokenSource {
         let stdout = await output.collected(within: .seconds(2))
         let stderr = await errors.collected(within: .seconds(2))
         guard status == 0 else {
-            let said = OIDCText.quoted(String(decoding: stderr, as: UTF8.self), limit: 300)
+            let said = UntrustedString.quoted(String(decoding: stderr, as: UTF8.self), limit: 300)
             throw JoinError.badParameter("the ID token command \(executable) exited with status \(status): \(said)")
         }
         guard stdout.count <= UnverifiedIDToken.maximumBytes + 2 else {

@@ -9,7 +9,7 @@ enum PlatformAnswer {
     static func token(_ answer: BoundedHTTPExchange.Response, field: String, service: String, secret: String) throws -> String {
         guard answer.status == 200 else {
             let text = String(decoding: answer.body.prefix(4096), as: UTF8.self).replacingOccurrences(of: secret, with: "[redacted]")
-            let body = OIDCText.quoted(String(text.prefix(200)), limit: 200)
+            let body = UntrustedString.quoted(String(text.prefix(200)), limit: 200)
             throw JoinError.accessDenied("\(service) answered HTTP \(answer.status): \(body)")
         }
         guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(answer.body)),

@@ -57,7 +57,7 @@ public actor KeySetCache {
         }
         entries[key]?.lastUnknownKeyFetch = now
         logger.info("an ID token names a key the issuer's kept keys lack; fetching them again",
-                    metadata: ["issuer": "\(issuer)", "kid": "\(OIDCText.quoted(keyID, limit: 64))"])
+                    metadata: ["issuer": "\(issuer)", "kid": "\(UntrustedString.quoted(keyID, limit: 64))"])
         return try await refresh(issuer: issuer, http: http)
     }
 
@@ -99,7 +99,7 @@ public actor KeySetCache {
     /// Discovery, then the JWKS it names; the JWKS answer's `Cache-Control` sets the lifetime.
     static func fetch(issuer: String, http: OIDCHTTPClient, policy: KeySetCachePolicy) async throws -> (KeySet, TimeInterval) {
         guard let discoveryURL = ProviderMetadata.discoveryURL(for: issuer) else {
-            throw JoinError.badParameter("\(OIDCText.quoted(issuer)) is not a URL")
+            throw JoinError.badParameter("\(UntrustedString.quoted(issuer)) is not a URL")
         }
         let discovery = try await http.get(discoveryURL, peer: "the OIDC issuer \(issuer)", maximumBytes: ProviderMetadata.maximumBytes)
         guard discovery.status == 200 else {

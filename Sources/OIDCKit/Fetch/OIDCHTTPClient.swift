@@ -85,7 +85,7 @@ public struct OIDCHTTPClient: Sendable {
                      peer: String, maximumBytes: Int) async throws -> BoundedHTTPExchange.Response {
         let scheme = url.scheme?.lowercased()
         guard scheme == "https" || (allowsHTTP && scheme == "http"), url.host?.isEmpty == false else {
-            throw JoinError.badParameter("\(peer): \(OIDCText.quoted(url.absoluteString)) is not an https:// URL; OIDC endpoints are only reached over HTTPS")
+            throw JoinError.badParameter("\(peer): \(UntrustedString.quoted(url.absoluteString)) is not an https:// URL; OIDC endpoints are only reached over HTTPS")
         }
         let route = try route(url)
         var request = HTTPClientRequest(url: url.absoluteString)

@@ -25,7 +25,7 @@ struct ProviderMetadata: Sendable, Equatable {
             throw JoinError.unavailable("the OIDC discovery document of \(expectedIssuer) has no \"issuer\"")
         }
         guard issuer == expectedIssuer else {
-            throw JoinError.unavailable("the OIDC discovery document fetched for \(expectedIssuer) names another issuer, \(OIDCText.quoted(issuer)); check the issuer URL in the token")
+            throw JoinError.unavailable("the OIDC discovery document fetched for \(expectedIssuer) names another issuer, \(UntrustedString.quoted(issuer)); check the issuer URL in the token")
         }
         guard let text = fields["jwks_uri"]?.stringValue, let url = URL(string: text),
               url.scheme?.lowercased() == "https" || (allowsHTTP && url.scheme?.lowercased() == "http") else {

@@ -20,7 +20,7 @@ public enum SigningAlgorithm: String, Sendable, CaseIterable, Hashable {
             self = known
             return
         }
-        let shown = OIDCText.quoted(headerValue, limit: 20)
+        let shown = UntrustedString.quoted(headerValue, limit: 20)
         if headerValue.lowercased() == "none" {
             throw JoinError.accessDenied("the ID token is not signed (alg \(shown)); unsigned tokens are never accepted")
         }

@@ -64,7 +64,7 @@ public struct VerificationKey: Sendable {
     private static func material(_ algorithm: SigningAlgorithm, fields: [String: JSONValue], keyID: String?) throws -> Material {
         func part(_ name: String) throws -> String {
             guard let value = fields[name]?.stringValue, !value.isEmpty else {
-                throw JoinError.badParameter("key \(OIDCText.quoted(keyID ?? "(no kid)")) has no \"\(name)\"")
+                throw JoinError.badParameter("key \(UntrustedString.quoted(keyID ?? "(no kid)")) has no \"\(name)\"")
             }
             return value
         }
@@ -82,7 +82,7 @@ public struct VerificationKey: Sendable {
         } catch let error as JoinError {
             throw error
         } catch {
-            throw JoinError.badParameter("key \(OIDCText.quoted(keyID ?? "(no kid)")) is not a valid \(algorithm.keyType) key: \(error)")
+            throw JoinError.badParameter("key \(UntrustedString.quoted(keyID ?? "(no kid)")) is not a valid \(algorithm.keyType) key: \(error)")
         }
     }
 }

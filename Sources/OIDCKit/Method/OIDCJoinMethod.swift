@@ -40,7 +40,7 @@ public struct OIDCJoinMethod<Profile: OIDCJoinProfile>: JoinMethod {
     public func attest(_ attempt: JoinAttempt, over exchange: any ChallengeExchange) async throws -> Attestation {
         let token = attempt.token
         guard token.spec.joinMethod == name else {
-            throw JoinError.accessDenied("this token does not support the \(name) join method (its join_method is \(OIDCText.quoted(token.spec.joinMethod)))")
+            throw JoinError.accessDenied("this token does not support the \(name) join method (its join_method is \(UntrustedString.quoted(token.spec.joinMethod)))")
         }
         let section = try Self.section(of: token)
         let context = IssuerContext(clusterName: attempt.cluster.clusterName, environment: environment)

@@ -40,16 +40,16 @@ public struct IDTokenVerifier: Sendable {
         guard !candidates.isEmpty else {
             if let keyID = token.keyID {
                 if keys.contains(keyID: keyID) {
-                    throw JoinError.accessDenied("the ID token is signed with \(token.algorithm.rawValue), which the issuer's key \(OIDCText.quoted(keyID, limit: 64)) is not for")
+                    throw JoinError.accessDenied("the ID token is signed with \(token.algorithm.rawValue), which the issuer's key \(UntrustedString.quoted(keyID, limit: 64)) is not for")
                 }
-                throw JoinError.accessDenied("the ID token is signed by key \(OIDCText.quoted(keyID, limit: 64)), which the issuer \(trust.issuer) does not publish")
+                throw JoinError.accessDenied("the ID token is signed by key \(UntrustedString.quoted(keyID, limit: 64)), which the issuer \(trust.issuer) does not publish")
             }
             throw JoinError.accessDenied("the ID token names no key (no \"kid\"), and no key of the issuer \(trust.issuer) is for \(token.algorithm.rawValue)")
         }
         for key in candidates where await key.verifies(token.signature, over: token.signingInput, with: token.algorithm) {
             return
         }
-        throw JoinError.accessDenied("the ID token's signature does not verify with the \(token.algorithm.rawValue) key\(token.keyID.map { " \(OIDCText.quoted($0, limit: 64))" } ?? "s") of the issuer \(trust.issuer)")
+        throw JoinError.accessDenied("the ID token's signature does not verify with the \(token.algorithm.rawValue) key\(token.keyID.map { " \(UntrustedString.quoted($0, limit: 64))" } ?? "s") of the issuer \(trust.issuer)")
     }
 
     private func checkIssuer(_ claims: [String: JSONValue], trust: IssuerTrust) throws {
@@ -57,7 +57,7 @@ public struct IDTokenVerifier: Sendable {
             throw JoinError.accessDenied("the ID token has no \"iss\" claim")
         }
         guard issuer == trust.issuer else {
-            throw JoinError.accessDenied("the ID token was issued by \(OIDCText.quoted(issuer)), not by \(trust.issuer), the issuer this join token trusts")
+            throw JoinError.accessDenied("the ID token was issued by \(UntrustedString.quoted(issuer)), not by \(trust.issuer), the issuer this join token trusts")
         }
     }
 
@@ -69,7 +69,7 @@ public struct IDTokenVerifier: Sendable {
         default: throw JoinError.accessDenied("the ID token has no \"aud\" claim")
         }
         guard audiences.contains(audience) else {
-            throw JoinError.accessDenied("the ID token's audience \(OIDCText.quoted(audiences.joined(separator: ", "))) is not \(OIDCText.quoted(audience)), the audience this join token expects; mint the ID token for \(OIDCText.quoted(audience))")
+            throw JoinError.accessDenied("the ID token's audience \(UntrustedString.quoted(audiences.joined(separator: ", "))) is not \(UntrustedString.quoted(audience)), the audience this join token expects; mint the ID token for \(UntrustedString.quoted(audience))")
         }
     }
 
