@@ -514,6 +514,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "CLIKit", "JoinCore", "BoundKeypairJoin", "AWSKit", .product(name: "Yams", package: "Yams"), "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
+        // The guides' marked flows, run against the built binaries (Tests/DocFlowTests/DocFlow.swift).
+        .testTarget(name: "DocFlowTests", dependencies: ["TestSupport", "teleport", "tctl", "tbot"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["JoinCore", "Agent", "Transport", "PluginHost", "TestSupport", "teleport", "tctl", "tbot", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]

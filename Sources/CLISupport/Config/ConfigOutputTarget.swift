@@ -2,12 +2,17 @@ import Foundation
 import JoinCore
 
 /// Where `teleport configure -o …` / `teleport node configure --output=…` send the config:
-/// `stdout`, `file` (`/etc/teleport.yaml`), `file:///path`, or a plain path.
+/// `stdout`, `file` (the default config file), `file:///path`, or a plain path.
 public enum ConfigOutputTarget: Sendable, Equatable {
     case standardOutput
     case file(String)
 
-    public static let defaultFilePath = "/etc/teleport.yaml"
+    /// The default config file: `TELEPORT_CONFIG_FILE` when set (as tctl reads it in Teleport),
+    /// else `/etc/teleport.yaml`. `teleport start`, `tctl` and `--output=file` all use it.
+    public static var defaultFilePath: String {
+        let environment = ProcessInfo.processInfo.environment["TELEPORT_CONFIG_FILE"] ?? ""
+        return environment.isEmpty ? "/etc/teleport.yaml" : environment
+    }
 
     public init(parsing text: String) throws {
         switch text {
