@@ -8,6 +8,7 @@ import Foundation
 /// | marker | the block below it |
 /// |---|---|
 /// | `run` / `run fails` | a shell script, run in the flow's shell; it must exit 0 (or, with `fails`, not 0) |
+/// | `run each fails` | one command per line (comments aside), each run on its own and each expected to fail; their outputs are read as one |
 /// | `start NAME until "TEXT"` | one long-running command (a server, a node), started in the background; the flow waits for TEXT in its output |
 /// | `output` | must be the whole output of the last `run` or `sh` (see ``OutputPattern``) |
 /// | `output contains` | its lines must appear, in order, in the output of the last `run` or `sh` |
@@ -24,6 +25,7 @@ struct DocFlow: Sendable {
     struct Step: Sendable, Equatable {
         enum Action: Sendable, Equatable {
             case run(script: String, expectsFailure: Bool)
+            case runEachFailing(commands: [String])
             case start(name: String, command: String, readyText: String)
             case output(pattern: String, whole: Bool)
             case outputOf(name: String, pattern: String)

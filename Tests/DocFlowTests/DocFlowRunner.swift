@@ -78,6 +78,14 @@ final class DocFlowRunner {
         switch action {
         case .run(let script, let expectsFailure):
             return await runScript(script, expectsFailure: expectsFailure)
+        case .runEachFailing(let commands):
+            var combined = ""
+            for command in commands {
+                if let problem = await runScript(command, expectsFailure: true) { return "\(command): \(problem)" }
+                combined += lastOutput
+            }
+            lastOutput = combined
+            return nil
         case .writeFile(let path, let content):
             // runScript moves the path and fills the placeholders of the path and the content.
             return await runScript("mkdir -p \"$(dirname '\(path)')\"\ncat > '\(path)' <<'DOCFLOW_EOF'\n\(content)\nDOCFLOW_EOF",

@@ -3,6 +3,7 @@ import Foundation
 /// One `<!-- test: … -->` line of a guide, as ``DocFlow`` documents them.
 enum Marker {
     case run(expectsFailure: Bool)
+    case runEachFailing
     case start(name: String, readyText: String)
     case output(whole: Bool)
     case outputOf(name: String)
@@ -21,6 +22,8 @@ enum Marker {
         switch verb {
         case "run" where rest.isEmpty || rest == "fails":
             self = .run(expectsFailure: rest == "fails")
+        case "run" where rest == "each fails":
+            self = .runEachFailing
         case "start":
             guard let name = words.first, words.count >= 3, words[1] == "until", let text = Marker.quoted(rest) else {
                 throw fail("expected start NAME until \"TEXT\"")
@@ -58,6 +61,10 @@ enum Marker {
     func action(forBlock block: String) -> DocFlow.Step.Action {
         switch self {
         case .run(let fails): .run(script: block, expectsFailure: fails)
+        case .runEachFailing: .runEachFailing(commands: block.components(separatedBy: "\n").filter {
+            let line = $0.trimmingCharacters(in: .whitespaces)
+            return !line.isEmpty && !line.hasPrefix("#")
+        })
         case .start(let name, let text): .start(name: name, command: block, readyText: text)
         case .output(let whole): .output(pattern: block, whole: whole)
         case .outputOf(let name): .outputOf(name: name, pattern: block)
