@@ -17,8 +17,11 @@ import Foundation
 /// | `file-matches PATH` | must be the content of PATH (as an `output` block) |
 ///
 /// Markers without a block: `sh COMMAND` / `sh fails COMMAND` (a command the guide does not show,
-/// for setup or to provoke an error the guide quotes), `wait NAME "TEXT"`, `stop NAME`, and, once
-/// per guide, `ports 3025 3080` (each `:PORT` in the guide becomes a free port) and
+/// for setup or to provoke an error the guide quotes), `wait NAME "TEXT"`, `stop NAME`,
+/// `cleanup COMMAND` (run when the flow ends, however it ends: for what a guide starts that is
+/// not a background command of the flow, such as a database), and, once
+/// per guide, `ports 3025 3080` (each of these numbers in the guide, not part of a longer number
+/// or an address, becomes a free port) and
 /// `replace FROM TO` (e.g. `replace 0.0.0.0 127.0.0.1`, so that nothing listens beyond loopback).
 struct DocFlow: Sendable {
     /// One thing the flow does, with the guide's line number for messages.
@@ -33,6 +36,7 @@ struct DocFlow: Sendable {
             case fileMatches(path: String, pattern: String)
             case wait(name: String, text: String)
             case stop(name: String)
+            case cleanup(command: String)
         }
         let action: Action
         let line: Int

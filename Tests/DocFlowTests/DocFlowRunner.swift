@@ -6,7 +6,8 @@ import TestSupport
 /// Each `run` block is a bash script in the flow's shell: variables it sets (`TOKEN=$(…)`) and
 /// the directory it `cd`s to carry over to the next block, and it stops at the first failing
 /// command. Paths the guides use (`/tmp/joinery`, `/var/lib/teleport`, `/etc/teleport.yaml`, …)
-/// are moved under the temporary directory in everything the flow runs, writes or expects;
+/// are moved under the temporary directory in everything the flow runs, writes or expects
+/// (and each port the guide lists, as `:3025` or alone, becomes a free one);
 /// `TELEPORT_CONFIG_FILE` points the binaries' default config there. The flow stops at its first
 /// failure, and every process it started is stopped when it ends.
 final class DocFlowRunner {
@@ -38,6 +39,7 @@ final class DocFlowRunner {
     private var lastOutput = ""
     private var background: [String: ManagedProcess] = [:]
     private var counter = 0
+    private var cleanups: [String] = []
 
     init(_ flow: DocFlow) throws {
         self.flow = flow
@@ -45,6 +47,13 @@ final class DocFlowRunner {
         state = root.appendingPathComponent(".state")
         for directory in ["home", "etc", "tmp", "var/lib", "logs"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
+        }
+        // The flow starts where a reader of the guides stands, in a checkout: `scripts/` and
+        // `.build/` are links to this one's (removing the directory removes only the links).
+        let repository = GuideFlowTests.repositoryRoot
+        for name in ["scripts", ".build"] {
+            try FileManager.default.createSymbolicLink(at: root.appendingPathComponent(name),
+                                                       withDestinationURL: repository.appendingPathComponent(name))
         }
         try "cd \(root.path)\n".write(to: state, atomically: true, encoding: .utf8)
         for port in flow.ports { portMap[port] = FreePort.next() }
@@ -67,6 +76,7 @@ final class DocFlowRunner {
         }
         for process in background.values { await process.stop() }
         background = [:]
+        for command in cleanups.reversed() { _ = await runScript(command, expectsFailure: false) }
         if failure == nil || ProcessInfo.processInfo.environment["JOINERY_KEEP_DOCFLOW"] == nil {
             try? FileManager.default.removeItem(at: root)
         }
@@ -101,6 +111,9 @@ final class DocFlowRunner {
             return await awaitOutput(of: name, pattern: OutputPattern(localized(pattern)))
         case .wait(let name, let text):
             return await awaitOutput(of: name, pattern: OutputPattern("<...>\(localized(text))<...>"))
+        case .cleanup(let command):
+            cleanups.append(command)
+            return nil
         case .stop(let name):
             guard let process = background.removeValue(forKey: name) else { return "nothing named \(name) was started" }
             await process.stop()
@@ -192,7 +205,7 @@ final class DocFlowRunner {
         for (from, to) in flow.replacements { result = result.replacingOccurrences(of: from, with: to) }
         for path in DocFlowRunner.movedPaths { result = result.replacingOccurrences(of: path, with: root.path + path) }
         for (doc, real) in portMap {
-            result = result.replacingOccurrences(of: ":\(doc)(?![0-9])", with: ":\(real)", options: .regularExpression)
+            result = result.replacingOccurrences(of: "(?<![0-9.])\(doc)(?![0-9])", with: "\(real)", options: .regularExpression)
         }
         return result
     }

@@ -44,6 +44,8 @@ enum Marker {
         case "wait":
             guard let name = words.first, let text = Marker.quoted(rest) else { throw fail("expected wait NAME \"TEXT\"") }
             self = .standalone(.wait(name: name, text: text))
+        case "cleanup" where !rest.isEmpty:
+            self = .standalone(.cleanup(command: rest))
         case "stop" where words.count == 1:
             self = .standalone(.stop(name: words[0]))
         case "ports" where !words.isEmpty:
