@@ -15,9 +15,9 @@ struct NodesAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a join token for new nodes.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Roles the token allows (default node).")
+    @Option(help: "Roles the token allows.")
     var roles = "node"
-    @Option(help: "How long the token is valid (default 30m).")
+    @Option(help: "How long the token is valid.")
     var ttl: String = "30m"
     @Option(help: "The token value (default: random).")
     var token: String?
@@ -42,20 +42,15 @@ struct NodesListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandErrors.reporting {
+            let outputFormat = try OutputFormat(parsing: format)
             let nodes = try await global.connection().withAdmin { admin in
                 try await admin.listNodes(Joinery_V1_ListNodesRequest()).nodes
             }
             let summaries = nodes.map {
-                NodeSummary(hostname: $0.hostname, hostID: $0.hostID, address: $0.addr, labels: $0.labels, version: $0.version)
+                NodeSummary(hostname: $0.hostname, hostID: $0.hostID, address: $0.addr, labels: $0.labels, version: $0.version,
+                            lastSeen: $0.lastSeenUnix > 0 ? Date(timeIntervalSince1970: TimeInterval($0.lastSeenUnix)) : nil)
             }
-            switch try OutputFormat(parsing: format) {
-            case .human, .text:
-                print(NodeListing.table(summaries, labelsWidth: verbose ? nil : 60), terminator: "")
-            case .json:
-                print(try NodeDocuments.json(summaries), terminator: "")
-            case .yaml:
-                print(try NodeDocuments.yaml(summaries), terminator: "")
-            }
+            print(try NodeListing.render(summaries, format: outputFormat, labelsWidth: verbose ? nil : 60), terminator: "")
         }
     }
 }

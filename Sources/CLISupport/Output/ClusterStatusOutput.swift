@@ -1,5 +1,6 @@
-/// What `tctl status` reports about the cluster.
-public struct ClusterStatus: Sendable, Equatable {
+/// What `tctl status` reports about the cluster. As JSON or YAML (`--format`) it is one object:
+/// `cluster_name`, `version`, `authorities` (each `type` and `last_updated`) and `ca_pins`.
+public struct ClusterStatus: Sendable, Equatable, Encodable {
     public var clusterName: String
     /// The Auth server's version (from Ping).
     public var version: String
@@ -14,11 +15,16 @@ public struct ClusterStatus: Sendable, Equatable {
         self.authorities = authorities
         self.pins = pins
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case clusterName = "cluster_name", version, authorities, pins = "ca_pins"
+    }
 }
 
 /// One CA's row in `tctl status`: its type (`host`, `user`, `db`, …) and its rotation state
-/// as text (`never updated`), or the error that stopped it from loading.
-public struct AuthorityStatus: Sendable, Equatable {
+/// as text (`never updated`), or the error that stopped it from loading. JSON and YAML call the
+/// rotation text `last_updated`, as the table shows it.
+public struct AuthorityStatus: Sendable, Equatable, Encodable {
     public var type: String
     public var rotation: String
 
@@ -29,11 +35,21 @@ public struct AuthorityStatus: Sendable, Equatable {
         self.type = type
         self.rotation = rotation
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case type, rotation = "last_updated"
+    }
 }
 
 /// The `tctl status` output (spec §11): a headless two-column table with `Cluster`,
-/// `Version`, one `<type> CA` row per CA and one `CA pin` row per pin.
+/// `Version`, one `<type> CA` row per CA and one `CA pin` row per pin; or, with `--format
+/// json|yaml`, the ``ClusterStatus`` as one document.
 public enum ClusterStatusOutput {
+    /// The output for `--format`: the table for none or `text`.
+    public static func render(_ status: ClusterStatus, format: OutputFormat) throws -> String {
+        try format.render(document: status) { table(status) }
+    }
+
     public static func table(_ status: ClusterStatus) -> String {
         var rows = [["Cluster", status.clusterName], ["Version", status.version]]
         // Teleport labels CA rows "<type> CA " with a trailing space; it sets the width of the

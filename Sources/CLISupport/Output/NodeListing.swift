@@ -1,3 +1,4 @@
+import Foundation
 import JoinCore
 
 /// One SSH node as `tctl nodes ls` shows it: what its heartbeat said.
@@ -10,13 +11,17 @@ public struct NodeSummary: Sendable, Equatable {
     public var address: String
     public var labels: [String: String]
     public var version: String
+    /// When the Auth server last heard the node's heartbeat; `nil` when it did not say.
+    public var lastSeen: Date?
 
-    public init(hostname: String, hostID: String, address: String = "", labels: [String: String] = [:], version: String) {
+    public init(hostname: String, hostID: String, address: String = "", labels: [String: String] = [:], version: String,
+                lastSeen: Date? = nil) {
         self.hostname = hostname
         self.hostID = hostID
         self.address = address
         self.labels = labels
         self.version = version
+        self.lastSeen = lastSeen
     }
 }
 
@@ -30,23 +35,40 @@ extension NodeSummary {
         var labels: [String: String] = [:]
         for (key, value) in self.labels { labels[escaped(key)] = escaped(value) }
         return NodeSummary(hostname: escaped(hostname), hostID: escaped(hostID), address: escaped(address),
-                           labels: labels, version: escaped(version))
+                           labels: labels, version: escaped(version), lastSeen: lastSeen)
     }
 }
 
-/// The `tctl nodes ls` table (spec §11): `Host`, `UUID`, `Public Address`, `Labels`, `Version`,
-/// sorted by host name, every field escaped for the terminal.
+/// The `tctl nodes ls` table (spec §11): Teleport's `Host`, `UUID`, `Public Address`, `Labels`,
+/// `Version`, then `Last Seen` (when the node last heartbeated, which Teleport leaves out and a
+/// newcomer asks first), sorted by host name, every field escaped for the terminal.
 public enum NodeListing {
-    public static let headers = ["Host", "UUID", "Public Address", "Labels", "Version"]
+    public static let headers = ["Host", "UUID", "Public Address", "Labels", "Version", "Last Seen"]
 
-    /// - Parameter labelsWidth: cut the Labels column to this width; `nil` (`--verbose`) shows it all.
-    public static func table(_ nodes: [NodeSummary], labelsWidth: Int? = nil) -> String {
+    /// The output for `--format`: the table for none or `text`, else ``NodeDocuments``.
+    public static func render(_ nodes: [NodeSummary], format: OutputFormat, labelsWidth: Int? = nil, now: Date = Date()) throws -> String {
+        try format.render(documents: NodeDocuments.documents(nodes)) { table(nodes, labelsWidth: labelsWidth, now: now) }
+    }
+
+    /// - Parameters:
+    ///   - labelsWidth: cut the Labels column to this width; `nil` (`--verbose`) shows it all.
+    ///   - now: the time `Last Seen` counts back from.
+    public static func table(_ nodes: [NodeSummary], labelsWidth: Int? = nil, now: Date = Date()) -> String {
         let sorted = nodes.map(\.escapedForTerminal).sorted { ($0.hostname, $0.hostID) < ($1.hostname, $1.hostID) }
         let rows = sorted.map { node in
-            [node.hostname, node.hostID, node.address, LabelsText.format(node.labels), node.version]
+            [node.hostname, node.hostID, node.address, LabelsText.format(node.labels), node.version,
+             lastSeenText(node.lastSeen, now: now)]
         }
         let table = TextTable(headers: headers, rows: rows)
         guard let labelsWidth else { return table.render() }
         return table.truncating(column: 3, toWidth: labelsWidth).render()
+    }
+
+    /// `30 Mar 23 18:15 UTC (12s ago)`: the time in the layout of `tctl tokens ls`, then how long
+    /// ago to the second (never negative, whatever the clocks say); `unknown` without a time.
+    public static func lastSeenText(_ lastSeen: Date?, now: Date) -> String {
+        guard let lastSeen else { return "unknown" }
+        let ago = GoDurationText.format(seconds: max(0, now.timeIntervalSince(lastSeen)))
+        return "\(ExpiryText.rfc822(lastSeen)) (\(ago) ago)"
     }
 }
