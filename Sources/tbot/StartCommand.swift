@@ -97,7 +97,7 @@ enum BotProcess {
     static func run(_ settings: TbotConfig, warnings: [String]) async throws {
         try LoggingSetup.bootstrap(debug: settings.debug)
         let logger = Logger(label: "tbot")
-        for warning in warnings { logger.warning("\(warning)") }
+        for warning in warnings + settings.warnings { logger.warning("\(warning)") }
         let runner = BotRunner(settings: settings.botSettings(), registry: try JoinMethodCatalog.clientRegistry(settings.joinPlugins, logger: logger),
                                logger: logger)
         if settings.oneshot {

@@ -16,18 +16,14 @@ struct BotsListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ls", abstract: "List bots.")
 
     @OptionGroup var global: GlobalOptions
+    @Option(help: "Output: text (table), json or yaml.")
+    var format: String?
 
     func run() async throws {
         try await CommandErrors.reporting {
+            let outputFormat = try OutputFormat(parsing: format)
             let bots = try await AdminResources.list(kind: "bot", global: global)
-            let rows = bots.map { bot in
-                [bot["metadata"]?["name"]?.stringValue ?? "",
-                 (bot["spec"]?["roles"]).flatMap { value -> String? in
-                     guard case .array(let roles) = value else { return nil }
-                     return roles.compactMap(\.stringValue).joined(separator: ",")
-                 } ?? ""]
-            }
-            print(TextTable(headers: ["Bot", "Roles"], rows: rows).render(), terminator: "")
+            print(try BotListing.render(bots, format: outputFormat), terminator: "")
         }
     }
 }
@@ -41,7 +37,7 @@ struct BotsAddCommand: AsyncParsableCommand {
     var name: String
     @Option(help: "Comma-separated roles the bot holds.")
     var roles = ""
-    @Option(help: "How long the join token is valid (default 1h).")
+    @Option(help: "How long the join token is valid.")
     var ttl = "1h"
     @Option(help: "The token value (default: random).")
     var token: String?
@@ -64,23 +60,8 @@ struct BotsAddCommand: AsyncParsableCommand {
                 _ = try await admin.createResource(.with { $0.resourceJson = tokenJSON })
                 return try await admin.getStatus(Joinery_V1_StatusRequest())
             }
-            print("""
-                The bot token: \(value)
-                This token will expire in \(Int(lifetime.seconds / 60)) minutes.
-
-                Join with tbot.yaml:
-
-                  version: v2
-                  auth_server: \(status.advertiseAddr)
-                  onboarding:
-                    join_method: token
-                    token: \(value)
-                    ca_pins: [\(status.authorities.flatMap(\.pins).joined(separator: ", "))]
-                  storage:
-                    type: directory
-                    path: /var/lib/teleport/bot
-
-                """)
+            print(BotAddOutput.instructions(token: value, ttlMinutes: Int(lifetime.seconds / 60), authServer: status.advertiseAddr,
+                                            caPins: status.authorities.flatMap(\.pins)), terminator: "")
         }
     }
 }

@@ -123,6 +123,19 @@ final class TbotConfigTests: XCTestCase {
         XCTAssertEqual(config.outputs.map(\.kind), [.identity, .identity])
     }
 
+    func testAConfigWithoutOutputsWarnsHowToAddOne() throws {
+        let bare = try TbotConfig.parse(yaml: "version: v2\nauth_server: 127.0.0.1:3025\nstorage: {type: directory, path: /b}\n",
+                                        fileName: "/etc/tbot.yaml")
+        XCTAssertEqual(bare.warnings.count, 1)
+        let warning = try XCTUnwrap(bare.warnings.first)
+        XCTAssertTrue(warning.hasPrefix("/etc/tbot.yaml has no services or outputs"), warning)
+        XCTAssertTrue(warning.contains("services: [{type: identity, destination: {type: directory, path: /opt/machine-id}}]"), warning)
+        // The example in the warning is itself a valid services section.
+        let fixed = try TbotConfig.parse(yaml: "version: v2\nauth_server: 127.0.0.1:3025\nstorage: {type: directory, path: /b}\n"
+            + "services: [{type: identity, destination: {type: directory, path: /opt/machine-id}}]\n")
+        XCTAssertEqual(fixed.warnings, [])
+    }
+
     func testDescriptionsNeverShowTheTokenOrTheSecret() throws {
         let config = try TbotConfig.parse(yaml: """
             version: v2

@@ -1,3 +1,4 @@
+import CLIKit
 import CLISupport
 import Foundation
 import JoinCore
@@ -149,21 +150,111 @@ final class TctlOutputTests: XCTestCase {
             """)
     }
 
-    func testNodesTableHasTeleportsColumns() {
+    func testNodesTableHasTeleportsColumnsThenLastSeen() {
+        let now = utc("2023-03-30T18:15:12Z")
         let nodes = [
-            NodeSummary(hostname: "web-2", hostID: "b2", address: "10.0.0.2:3022", labels: ["env": "prod"], version: "1.0.0"),
+            NodeSummary(hostname: "web-2", hostID: "b2", address: "10.0.0.2:3022", labels: ["env": "prod"], version: "1.0.0",
+                        lastSeen: utc("2023-03-30T18:15:00Z")),
             NodeSummary(hostname: "1f58429134c4", hostID: "6805dda3-779e-493b-a1b2-c3d4e5f60718",
-                        labels: ["hostname": "1f58429134c4"], version: "1.0.0"),
+                        labels: ["hostname": "1f58429134c4"], version: "1.0.0", lastSeen: utc("2023-03-30T18:13:07Z")),
         ]
-        XCTAssertEqual(NodeListing.table(nodes), """
-            Host         UUID                                 Public Address Labels                Version
-            ------------ ------------------------------------ -------------- --------------------- -------
-            1f58429134c4 6805dda3-779e-493b-a1b2-c3d4e5f60718                hostname=1f58429134c4 1.0.0
-            web-2        b2                                   10.0.0.2:3022  env=prod              1.0.0
+        XCTAssertEqual(NodeListing.table(nodes, now: now), """
+            Host         UUID                                 Public Address Labels                Version Last Seen
+            ------------ ------------------------------------ -------------- --------------------- ------- ------------------------------
+            1f58429134c4 6805dda3-779e-493b-a1b2-c3d4e5f60718                hostname=1f58429134c4 1.0.0   30 Mar 23 18:13 UTC (2m5s ago)
+            web-2        b2                                   10.0.0.2:3022  env=prod              1.0.0   30 Mar 23 18:15 UTC (12s ago)
 
             """)
-        let truncated = NodeListing.table(nodes, labelsWidth: 10)
-        XCTAssertTrue(truncated.contains(" hostnam... 1.0.0\n"), truncated)
+        let truncated = NodeListing.table(nodes, labelsWidth: 10, now: now)
+        XCTAssertTrue(truncated.contains(" hostnam... 1.0.0 "), truncated)
+    }
+
+    func testLastSeenIsNeverInTheFutureAndUnknownWithoutATime() {
+        let now = utc("2023-03-30T18:15:00Z")
+        XCTAssertEqual(NodeListing.lastSeenText(utc("2023-03-30T18:15:03Z"), now: now), "30 Mar 23 18:15 UTC (0s ago)")
+        XCTAssertEqual(NodeListing.lastSeenText(nil, now: now), "unknown")
+    }
+
+    func testNodesJSONAndYAMLStayKindNodeDocumentsAndTextIsTheTable() throws {
+        let node = NodeSummary(hostname: "web-2", hostID: "b2", address: "10.0.0.2:3022", version: "1.0.0", lastSeen: Date())
+        let json = try NodeListing.render([node], format: .json)
+        let documents = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        XCTAssertEqual(documents.first?["kind"] as? String, "node")
+        XCTAssertEqual((documents.first?["metadata"] as? [String: Any])?["name"] as? String, "b2")
+        XCTAssertTrue(try NodeListing.render([node], format: .yaml).hasPrefix("kind: node\n"))
+        let now = Date()
+        XCTAssertEqual(try NodeListing.render([node], format: .text, now: now), NodeListing.table([node], now: now))
+        XCTAssertEqual(try NodeListing.render([node], format: .human, now: now), NodeListing.table([node], now: now))
+    }
+
+    func testStatusJSONAndYAMLCarryClusterVersionAuthoritiesAndPins() throws {
+        let status = ClusterStatus(clusterName: "teleport.example.com", version: "12.1.1",
+                                   authorities: [AuthorityStatus(type: "host"), AuthorityStatus(type: "user")], pins: [pin])
+        let json = try ClusterStatusOutput.render(status, format: .json)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(object["cluster_name"] as? String, "teleport.example.com")
+        XCTAssertEqual(object["version"] as? String, "12.1.1")
+        XCTAssertEqual(object["ca_pins"] as? [String], [pin])
+        let authorities = try XCTUnwrap(object["authorities"] as? [[String: String]])
+        XCTAssertEqual(authorities, [["type": "host", "last_updated": "never updated"], ["type": "user", "last_updated": "never updated"]])
+        XCTAssertEqual(try ClusterStatusOutput.render(status, format: .yaml), """
+            cluster_name: teleport.example.com
+            version: 12.1.1
+            authorities:
+            - type: host
+              last_updated: never updated
+            - type: user
+              last_updated: never updated
+            ca_pins:
+            - \(pin)
+
+            """)
+        XCTAssertEqual(try ClusterStatusOutput.render(status, format: .text), ClusterStatusOutput.table(status))
+    }
+
+    func testBotsListIsATableOrTheBotResources() throws {
+        let bot: JSONValue = .object([
+            "kind": .string("bot"), "version": .string("v1"), "metadata": .object(["name": .string("deployer")]),
+            "spec": .object(["roles": .array([.string("access"), .string("editor")])]),
+        ])
+        XCTAssertEqual(try BotListing.render([bot], format: .text), """
+            Bot      Roles
+            -------- -------------
+            deployer access,editor
+
+            """)
+        let json = try BotListing.render([bot], format: .json)
+        XCTAssertEqual(try JSONDecoder().decode([JSONValue].self, from: Data(json.utf8)), [bot])
+        let yaml = try BotListing.render([bot, bot], format: .yaml)
+        XCTAssertTrue(yaml.hasPrefix("kind: bot\n"), yaml)
+        XCTAssertTrue(yaml.contains("---\n"), yaml)
+    }
+
+    func testAuditTableNamesTheNodeOrBot() throws {
+        let event = Data(#"""
+            {"time":"2026-01-02T15:04:05Z","type":"bot.join","code":"TJ001I","success":true,"method":"token",
+             "token_name":"****abcd","role":"Bot","host_id":"","node_name":"deployer","remote_address":"127.0.0.1:5000"}
+            """#.utf8)
+        let table = try AuditTable.render([event])
+        let lines = table.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first?.split(separator: " ", omittingEmptySubsequences: true).prefix(7).joined(separator: " "),
+                       "Time Event Code Method Token Role Name")
+        XCTAssertTrue(lines[2].contains(" Bot  deployer "), table)
+        XCTAssertEqual(try AuditTable.render([]), "No audit events found.\n")
+    }
+
+    func testBotsAddPrintsATbotYAMLThatWritesAnIdentity() throws {
+        let text = BotAddOutput.instructions(token: "0123456789", ttlMinutes: 60, authServer: "192.0.2.0:3025", caPins: [pin])
+        XCTAssertTrue(text.hasPrefix("The bot token: 0123456789\nThis token will expire in 60 minutes.\n"), text)
+        let block = text.components(separatedBy: "Join with tbot.yaml:\n\n")[1].components(separatedBy: "\n\n")[0]
+        // As printed, indented: a copied block is the file.
+        let config = try TbotConfig.parse(yaml: block)
+        XCTAssertEqual(config.outputs, [TbotOutput(kind: .identity, destination: DirectoryDestination(path: "/opt/machine-id"))])
+        XCTAssertEqual(config.authServer, "192.0.2.0:3025")
+        XCTAssertEqual(try config.resolvedToken(), "0123456789", "a token of digits stays a string")
+        XCTAssertEqual(try config.resolvedCAPins().map(\.description), [pin])
+        XCTAssertEqual(config.storage.path, "/var/lib/teleport/bot")
+        XCTAssertEqual(config.warnings, [])
     }
 
     func testHeadlessAndEmptyTables() {

@@ -63,6 +63,43 @@ final class TbotTokenJoinTests: XCTestCase {
         XCTAssertNotEqual(try String(contentsOfFile: output + "/key", encoding: .utf8), keyBefore, "renewal certifies a fresh key")
     }
 
+    func testTheTbotYAMLThatBotsAddPrintsWritesAnIdentity() throws {
+        let added = try cluster.tctl(["bots", "add", "printed", "--roles=access"])
+        XCTAssertEqual(added.status, 0, added.combined)
+        let sections = added.stdout.components(separatedBy: "Join with tbot.yaml:\n\n")
+        XCTAssertEqual(sections.count, 2, added.stdout)
+        let printed = try XCTUnwrap(sections.last?.components(separatedBy: "\n\n").first)
+        XCTAssertTrue(added.stdout.contains("tbot start -c tbot.yaml"), added.stdout)
+        // Only the data paths move into this test's directory; the rest is used as printed.
+        let storage = path("printed-storage"), output = path("printed-identity")
+        XCTAssertTrue(printed.contains("path: /var/lib/teleport/bot\n"), printed)
+        XCTAssertTrue(printed.hasSuffix("path: /opt/machine-id"), printed)
+        let config = path("printed-tbot.yaml")
+        try printed.replacingOccurrences(of: "/var/lib/teleport/bot", with: storage)
+            .replacingOccurrences(of: "/opt/machine-id", with: output)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+
+        let run = try tbot(["start", "-c", config, "--oneshot"])
+        XCTAssertEqual(run.status, 0, run.combined)
+        XCTAssertFalse(run.stderr.contains("has no services or outputs"), run.stderr)
+        for name in ["key", "key.pub", "key-cert.pub", "sshcacerts", "tlscert", "tlscacerts", "identity"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/" + name), "\(name) was not written: \(run.stderr)")
+        }
+        let listing = try Command.run("/usr/bin/ssh-keygen", ["-L", "-f", output + "/key-cert.pub"])
+        XCTAssertTrue(listing.stdout.contains("bot-printed"), listing.combined)
+    }
+
+    func testAConfigWithoutOutputsJoinsButWarnsThatItWritesNothing() throws {
+        let token = try bot.createBotAndToken()
+        let config = try bot.writeConfig("bare.yaml", token: token, storage: path("bare-storage"), output: nil)
+        let run = try tbot(["start", "-c", config, "--oneshot"])
+        XCTAssertEqual(run.status, 0, run.combined)
+        let warning = try XCTUnwrap(run.stderr.split(separator: "\n").first { $0.contains("has no services or outputs") }, run.stderr)
+        XCTAssertTrue(warning.contains(" WARN "), String(warning))
+        XCTAssertTrue(warning.contains("services: [{type: identity, destination: {type: directory, path: /opt/machine-id}}]"), String(warning))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("bare-storage") + "/bot_identity.json"), run.stderr)
+    }
+
     func testInvalidConfigFailsWithTheFileAndFieldNamed() throws {
         let file = path("broken.yaml")
         try "version: v2\nauth_server: \(cluster.authAddress)\nstorage: {type: memory}\n"

@@ -16,6 +16,9 @@ public struct TbotOutput: Sendable, Equatable, Decodable {
     public var kind: Kind
     public var destination: DirectoryDestination
 
+    /// The identity directory examples name (`tctl bots add`, tbot's warnings), as Teleport's guides do.
+    public static let exampleIdentityDirectory = "/opt/machine-id"
+
     public init(kind: Kind = .identity, destination: DirectoryDestination) {
         self.kind = kind
         self.destination = destination

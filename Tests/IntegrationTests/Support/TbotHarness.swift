@@ -66,9 +66,18 @@ final class TbotHarness: @unchecked Sendable {
     }
 
     /// Writes a tbot.yaml named `name` that joins with `token` (pinned to the cluster's CA),
-    /// keeps state in `storage` and writes an identity output to `output`.
-    func writeConfig(_ name: String, token: String, storage: String, output: String, extra: String = "oneshot: true\n") throws -> String {
+    /// keeps state in `storage` and writes an identity output to `output` (no service at all
+    /// when `output` is nil).
+    func writeConfig(_ name: String, token: String, storage: String, output: String?, extra: String = "oneshot: true\n") throws -> String {
         let file = path(name)
+        let services = output.map { """
+            services:
+              - type: identity
+                destination:
+                  type: directory
+                  path: \($0)
+
+            """ } ?? ""
         try """
         version: v2
         \(extra)auth_server: \(cluster.authAddress)
@@ -78,11 +87,7 @@ final class TbotHarness: @unchecked Sendable {
         storage:
           type: directory
           path: \(storage)
-        services:
-          - type: identity
-            destination:
-              type: directory
-              path: \(output)
+        \(services)
         """.write(toFile: file, atomically: true, encoding: .utf8)
         return file
     }
