@@ -10,12 +10,3 @@ struct TbotCommand: AsyncParsableCommand {
         abstract: "Join a Joinery cluster as a bot and keep its certificates renewed.",
         subcommands: [StartCommand.self, KeypairCommand.self, VersionCommand.self])
 }
-
-/// `tbot version`.
-struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
-
-    func run() {
-        print("tbot v\(JoineryVersion.current) (Joinery)")
-    }
-}

@@ -75,7 +75,7 @@ struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Print resources.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "yaml (default) or json.")
+    @Option(help: "Output: yaml or json.")
     var format: String = "yaml"
     @Flag(name: .customLong("with-secrets"), help: "Accepted for compatibility; tctl get prints token names in full.")
     var withSecrets = false

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLIKit
 import CLISupport
 import Foundation
 
@@ -17,7 +18,7 @@ struct TctlCommand: AsyncParsableCommand {
         commandName: "tctl",
         abstract: "Administer a Joinery cluster: tokens, nodes, resources, status, audit.",
         subcommands: [TokensCommand.self, NodesCommand.self, BotsCommand.self, CreateCommand.self, GetCommand.self, RemoveCommand.self,
-                      StatusCommand.self, AuditCommand.self, AuthCommand.self, JoinMethodsCommand.self])
+                      StatusCommand.self, AuditCommand.self, AuthCommand.self, JoinMethodsCommand.self, VersionCommand.self])
 }
 
 /// Options every tctl command takes.

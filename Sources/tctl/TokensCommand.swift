@@ -21,7 +21,7 @@ struct TokensAddCommand: AsyncParsableCommand {
     var type: String
     @Option(help: "The token value (default: 32 random hex characters).")
     var value: String?
-    @Option(help: "How long the token is valid (default 30m).")
+    @Option(help: "How long the token is valid.")
     var ttl: String = "30m"
     @Option(help: "Labels: k=v,k2=v2.")
     var labels: String?

@@ -10,11 +10,3 @@ struct TeleportCommand: AsyncParsableCommand {
         abstract: "Joinery: run an Auth server or join a process to a cluster.",
         subcommands: [StartCommand.self, ConfigureCommand.self, NodeCommand.self, VersionCommand.self])
 }
-
-struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
-
-    func run() {
-        print("Teleport v\(JoineryVersion.current) (Joinery)")
-    }
-}

@@ -65,6 +65,16 @@ final class ConfigWriterTests: XCTestCase {
         XCTAssertFalse(config.proxyService.enabled)
     }
 
+    func testCAPathIsWrittenAsTeleportCAPath() throws {
+        let connection = AgentConnectionSettings(token: "t", proxyServer: "proxy.example.com:443", caPath: "/etc/teleport/proxy-ca.pem")
+        let node = try NodeConfigWriter.yaml(NodeConfigOptions(nodeName: "node-1", connection: connection))
+        XCTAssertTrue(node.contains("\n  ca_path: /etc/teleport/proxy-ca.pem\n"), node)
+        XCTAssertEqual(try FileConfig.parse(yaml: node).teleport.caPath, "/etc/teleport/proxy-ca.pem")
+        let sample = try SampleConfigWriter.yaml(SampleConfigOptions(nodeName: "node-1", roles: [.node], connection: connection))
+        XCTAssertEqual(try FileConfig.parse(yaml: sample).teleport.caPath, "/etc/teleport/proxy-ca.pem")
+        XCTAssertFalse(try NodeConfigWriter.yaml(NodeConfigOptions(nodeName: "node-1")).contains("ca_path"))
+    }
+
     func testNodeConfigureDefaultsToTheLocalProxy() throws {
         let yaml = try NodeConfigWriter.yaml(NodeConfigOptions(nodeName: "n1", connection: AgentConnectionSettings(token: "t")))
         let config = try FileConfig.parse(yaml: yaml)

@@ -2,7 +2,7 @@ import CLIKit
 import JoinCore
 
 /// How a generated config reaches and trusts the cluster: the token, the join method, one
-/// server address and the CA pins. Shared by ``SampleConfigWriter`` and ``NodeConfigWriter``,
+/// server address, the CA pins and the CA file. Shared by ``SampleConfigWriter`` and ``NodeConfigWriter``,
 /// which write the `teleport:` section the same way.
 public struct AgentConnectionSettings: Sendable, Equatable {
     /// `--token`: the token name or an absolute path to a file holding it.
@@ -15,14 +15,18 @@ public struct AgentConnectionSettings: Sendable, Equatable {
     public var proxyServer: String?
     /// `--ca-pin`, repeatable. Written as `ca_pin: ""` when empty, the line guides edit with `sed`.
     public var caPins: [String]
+    /// `--ca-path`: a PEM file of CA certificates to trust the cluster with (`teleport.ca_path`),
+    /// as `teleport start --ca-path` takes it.
+    public var caPath: String?
 
     public init(token: String? = nil, joinMethod: String? = nil, authServer: String? = nil,
-                proxyServer: String? = nil, caPins: [String] = []) {
+                proxyServer: String? = nil, caPins: [String] = [], caPath: String? = nil) {
         self.token = token
         self.joinMethod = joinMethod
         self.authServer = authServer
         self.proxyServer = proxyServer
         self.caPins = caPins
+        self.caPath = caPath
     }
 
     /// Rejects what the config loader would reject, naming the flags instead of the fields.
@@ -57,6 +61,9 @@ public struct AgentConnectionSettings: Sendable, Equatable {
         }
         if let authServer = authServer.nonEmpty {
             lines.append("  auth_server: \(YAMLScalarText.scalar(authServer))")
+        }
+        if let caPath = caPath.nonEmpty {
+            lines.append("  ca_path: \(YAMLScalarText.scalar(caPath))")
         }
         lines += [
             "  log:",
