@@ -98,6 +98,14 @@ final class DocFlowHarnessTests: XCTestCase {
         XCTAssertNotNil(OutputPattern.compile("a.b (c)").match("a.b (c)"))
     }
 
+    func testMovedPathsMatchWhereTheyWereMovedAndAsWritten() {
+        let pattern = OutputPattern("path: /var/lib/teleport/bot (0.5s)", movedPaths: ["/var/lib/teleport"], root: "/tmp/flow")
+        XCTAssertNotNil(pattern.matchWhole("path: /var/lib/teleport/bot (0.5s)"))
+        XCTAssertNotNil(pattern.matchWhole("path: /tmp/flow/var/lib/teleport/bot (0.5s)"))
+        XCTAssertNil(pattern.matchWhole("path: /tmp/other/var/lib/teleport/bot (0.5s)"))
+        XCTAssertNil(pattern.matchWhole("path: /var/lib/teleport/bot (0x5s)"))
+    }
+
     func testInOrderMatchingNamesTheFirstMissingLine() throws {
         let pattern = OutputPattern("first\nthird\nsecond")
         guard case .failure(let missing) = pattern.matchInOrder("first\nsecond\nthird") else {

@@ -20,7 +20,7 @@ final class DocFlowRunner {
     }
 
     /// The absolute paths guides use, each moved under the flow's directory.
-    static let movedPaths = ["/tmp/joinery", "/var/lib/teleport", "/etc/teleport.yaml", "/etc/tbot.yaml"]
+    static let movedPaths = ["/tmp/joinery", "/var/lib/teleport", "/etc/teleport.yaml", "/etc/tbot.yaml", "/opt/machine-id"]
     /// How long one block may run, and how long output or readiness is awaited.
     static let blockTimeout = 120.0, waitTimeout = 15.0
 
@@ -108,9 +108,9 @@ final class DocFlowRunner {
         case .start(let name, let command, let readyText):
             return await start(name, command: command, readyText: localized(readyText))
         case .outputOf(let name, let pattern):
-            return await awaitOutput(of: name, pattern: OutputPattern(localized(pattern)))
+            return await awaitOutput(of: name, pattern: expected(pattern))
         case .wait(let name, let text):
-            return await awaitOutput(of: name, pattern: OutputPattern("<...>\(localized(text))<...>"))
+            return await awaitOutput(of: name, pattern: expected("<...>\(text)<...>"))
         case .cleanup(let command):
             cleanups.append(command)
             return nil
@@ -182,10 +182,10 @@ final class DocFlowRunner {
     }
 
     private func compare(_ text: String, whole: Bool) -> String? {
-        let pattern = OutputPattern(localized(text))
+        let pattern = expected(text)
         if whole {
             guard let captures = pattern.matchWhole(lastOutput) else {
-                return "the output is not what the guide shows.\n--- the guide:\n\(localized(text))\n--- the output:\n\(lastOutput)"
+                return "the output is not what the guide shows.\n--- the guide:\n\(localized(text, movingPaths: false))\n--- the output:\n\(lastOutput)"
             }
             bindings.merge(captures) { $1 }
             return nil
@@ -200,14 +200,22 @@ final class DocFlowRunner {
     }
 
     /// The guide's text with its paths, ports and replacements made for this run.
-    func localized(_ text: String) -> String {
+    func localized(_ text: String, movingPaths: Bool = true) -> String {
         var result = text
         for (from, to) in flow.replacements { result = result.replacingOccurrences(of: from, with: to) }
-        for path in DocFlowRunner.movedPaths { result = result.replacingOccurrences(of: path, with: root.path + path) }
+        if movingPaths {
+            for path in DocFlowRunner.movedPaths { result = result.replacingOccurrences(of: path, with: root.path + path) }
+        }
         for (doc, real) in portMap {
             result = result.replacingOccurrences(of: "(?<![0-9.])\(doc)(?![0-9])", with: "\(real)", options: .regularExpression)
         }
         return result
+    }
+
+    /// What the guide shows as output, as a pattern: a path the flow moved matches both where
+    /// it was moved and as written (a default a binary prints, such as `/var/lib/teleport/bot`).
+    private func expected(_ text: String) -> OutputPattern {
+        OutputPattern(localized(text, movingPaths: false), movedPaths: DocFlowRunner.movedPaths, root: root.path)
     }
 
     struct UnboundPlaceholder: Error, CustomStringConvertible {

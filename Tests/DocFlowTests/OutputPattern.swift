@@ -10,6 +10,7 @@ import Foundation
 /// - `<...>` matches any text and remembers nothing;
 /// - a line that is just `...` matches any number of lines;
 /// - a line of dashes and spaces (a table's rule) matches any such line;
+/// - a path the flow moved under its directory matches with or without that directory in front;
 /// - times (`2026-11-21T06:32:17Z`, with fractions), UUIDs, masked token names
 ///   (`****…f6da42e4`) and loopback ports (`127.0.0.1:46102`) match any of their kind.
 struct OutputPattern {
@@ -23,8 +24,10 @@ struct OutputPattern {
 
     let lines: [Line]
 
-    init(_ text: String) {
-        lines = OutputPattern.significantLines(text).map(OutputPattern.compile)
+    /// - Parameters:
+    ///   - movedPaths: paths that may appear in the output with `root` in front of them.
+    init(_ text: String, movedPaths: [String] = [], root: String = "") {
+        lines = OutputPattern.significantLines(text).map { OutputPattern.compile($0, movedPaths: movedPaths, root: root) }
     }
 
     /// The lines that count: trailing spaces dropped, leading and trailing blank lines dropped.
@@ -82,7 +85,7 @@ struct OutputPattern {
     private static let rule = try! NSRegularExpression(pattern: #"^-+( +-+)*$"#)
 
     /// Turns one expected line into a regular expression over a whole output line.
-    static func compile(_ text: String) -> Line {
+    static func compile(_ text: String, movedPaths: [String] = [], root: String = "") -> Line {
         if text.trimmingCharacters(in: .whitespaces) == "..." { return Line(regex: nil, names: [], text: text) }
         if rule.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil {
             return Line(regex: try! NSRegularExpression(pattern: "^[- ]+$"), names: [], text: text)
@@ -93,6 +96,16 @@ struct OutputPattern {
         for match in placeholder.matches(in: text, range: whole) {
             let name = String(text[Range(match.range(at: 1), in: text)!])
             pieces.append((Range(match.range, in: text)!, "(.*?)", name == "..." ? nil : name))
+        }
+        for path in movedPaths {
+            var searchStart = text.startIndex
+            while let range = text.range(of: path, range: searchStart..<text.endIndex) {
+                if !pieces.contains(where: { $0.range.overlaps(range) }) {
+                    let optionalRoot = "(?:" + NSRegularExpression.escapedPattern(for: root) + ")?"
+                    pieces.append((range, optionalRoot + NSRegularExpression.escapedPattern(for: path), nil))
+                }
+                searchStart = range.upperBound
+            }
         }
         for (kind, regex) in recognised {
             for match in kind.matches(in: text, range: whole) {
