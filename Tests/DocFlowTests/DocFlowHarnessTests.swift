@@ -93,6 +93,10 @@ final class DocFlowHarnessTests: XCTestCase {
             "2027-01-02T03:04:05Z INFO joined host_id=not-a-uuid token=****0badcafe remote=127.0.0.1:3"))
         XCTAssertNil(line.match(
             "2027-01-02T03:04:05Z INFO joined host_id=00000000-1111-4222-8333-944455556666 token=secret remote=127.0.0.1:3"))
+        // A port of the guide's own servers is not any port.
+        let fixed = OutputPattern("heartbeating auth_server=127.0.0.1:3026", fixedPorts: [3026])
+        XCTAssertNotNil(fixed.matchWhole("heartbeating auth_server=127.0.0.1:3026"))
+        XCTAssertNil(fixed.matchWhole("heartbeating auth_server=127.0.0.1:3025"))
         // Regular-expression characters in the guide are literal.
         XCTAssertNil(OutputPattern.compile("a.b (c)").match("axb c"))
         XCTAssertNotNil(OutputPattern.compile("a.b (c)").match("a.b (c)"))

@@ -215,7 +215,8 @@ final class DocFlowRunner {
     /// What the guide shows as output, as a pattern: a path the flow moved matches both where
     /// it was moved and as written (a default a binary prints, such as `/var/lib/teleport/bot`).
     private func expected(_ text: String) -> OutputPattern {
-        OutputPattern(localized(text, movingPaths: false), movedPaths: DocFlowRunner.movedPaths, root: root.path)
+        OutputPattern(localized(text, movingPaths: false), movedPaths: DocFlowRunner.movedPaths, root: root.path,
+                      fixedPorts: Set(portMap.values))
     }
 
     struct UnboundPlaceholder: Error, CustomStringConvertible {

@@ -12,7 +12,8 @@ import Foundation
 /// - a line of dashes and spaces (a table's rule) matches any such line;
 /// - a path the flow moved under its directory matches with or without that directory in front;
 /// - times (`2026-11-21T06:32:17Z`, with fractions), UUIDs, masked token names
-///   (`****…f6da42e4`) and loopback ports (`127.0.0.1:46102`) match any of their kind.
+///   (`****…f6da42e4`) and loopback ports (`127.0.0.1:46102`, a client's) match any of their
+///   kind; the ports of the guide's own servers must match as written.
 struct OutputPattern {
     /// One expected line as a regular expression, and the names of its captures in order.
     struct Line {
@@ -26,8 +27,11 @@ struct OutputPattern {
 
     /// - Parameters:
     ///   - movedPaths: paths that may appear in the output with `root` in front of them.
-    init(_ text: String, movedPaths: [String] = [], root: String = "") {
-        lines = OutputPattern.significantLines(text).map { OutputPattern.compile($0, movedPaths: movedPaths, root: root) }
+    ///   - fixedPorts: ports that must match as written (the guide's own servers), not as any port.
+    init(_ text: String, movedPaths: [String] = [], root: String = "", fixedPorts: Set<Int> = []) {
+        lines = OutputPattern.significantLines(text).map {
+            OutputPattern.compile($0, movedPaths: movedPaths, root: root, fixedPorts: fixedPorts)
+        }
     }
 
     /// The lines that count: trailing spaces dropped, leading and trailing blank lines dropped.
@@ -85,7 +89,7 @@ struct OutputPattern {
     private static let rule = try! NSRegularExpression(pattern: #"^-+( +-+)*$"#)
 
     /// Turns one expected line into a regular expression over a whole output line.
-    static func compile(_ text: String, movedPaths: [String] = [], root: String = "") -> Line {
+    static func compile(_ text: String, movedPaths: [String] = [], root: String = "", fixedPorts: Set<Int> = []) -> Line {
         if text.trimmingCharacters(in: .whitespaces) == "..." { return Line(regex: nil, names: [], text: text) }
         if rule.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil {
             return Line(regex: try! NSRegularExpression(pattern: "^[- ]+$"), names: [], text: text)
@@ -110,6 +114,7 @@ struct OutputPattern {
         for (kind, regex) in recognised {
             for match in kind.matches(in: text, range: whole) {
                 let range = Range(match.range, in: text)!
+                if let port = Int(text[range].drop { $0 != ":" }.dropFirst()), fixedPorts.contains(port) { continue }
                 if !pieces.contains(where: { $0.range.overlaps(range) }) { pieces.append((range, "(?:\(regex))", nil)) }
             }
         }
