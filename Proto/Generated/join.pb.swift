@@ -229,6 +229,11 @@ public nonisolated struct Joinery_V1_HostParams: Sendable {
 
   public var dnsNames: [String] = []
 
+  /// The system roles the joining process will run (Node, Proxy, App, ...). An Instance join
+  /// lists every one, and the Auth server refuses the join unless the token allows each; the
+  /// Instance certificate then carries exactly these. Empty from clients that predate it.
+  public var systemRoles: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -751,7 +756,7 @@ nonisolated extension Joinery_V1_PublicKeys: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Joinery_V1_HostParams: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HostParams"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_keys\0\u{3}host_name\0\u{3}additional_principals\0\u{3}dns_names\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_keys\0\u{3}host_name\0\u{3}additional_principals\0\u{3}dns_names\0\u{3}system_roles\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -763,6 +768,7 @@ nonisolated extension Joinery_V1_HostParams: SwiftProtobuf.Message, SwiftProtobu
       case 2: try { try decoder.decodeSingularStringField(value: &self.hostName) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.additionalPrincipals) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.dnsNames) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.systemRoles) }()
       default: break
       }
     }
@@ -785,6 +791,9 @@ nonisolated extension Joinery_V1_HostParams: SwiftProtobuf.Message, SwiftProtobu
     if !self.dnsNames.isEmpty {
       try visitor.visitRepeatedStringField(value: self.dnsNames, fieldNumber: 4)
     }
+    if !self.systemRoles.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.systemRoles, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -793,6 +802,7 @@ nonisolated extension Joinery_V1_HostParams: SwiftProtobuf.Message, SwiftProtobu
     if lhs.hostName != rhs.hostName {return false}
     if lhs.additionalPrincipals != rhs.additionalPrincipals {return false}
     if lhs.dnsNames != rhs.dnsNames {return false}
+    if lhs.systemRoles != rhs.systemRoles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

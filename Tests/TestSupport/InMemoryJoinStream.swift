@@ -40,8 +40,10 @@ public final class InMemoryJoinStream: JoinStream {
 
     /// A well-formed ClientInit for a host (or a bot, with `role: .bot`) with `keys`, fresh ones
     /// by default (a prover answering challenges needs their ``JoinTestKeys/binding``).
+    /// - Parameter systemRoles: the roles the host says it will run (`HostParams.system_roles`).
     public static func clientInit(token: String, role: SystemRole = .node, method: String = "", nodeName: String = "node-1",
-                                  payload: Data = Data(), keys testKeys: JoinTestKeys = JoinTestKeys()) -> Joinery_V1_JoinRequest {
+                                  payload: Data = Data(), keys testKeys: JoinTestKeys = JoinTestKeys(),
+                                  systemRoles: [SystemRole] = []) -> Joinery_V1_JoinRequest {
         let keys = testKeys.publicKeys
         return .with {
             $0.clientInit = .with {
@@ -55,6 +57,7 @@ public final class InMemoryJoinStream: JoinStream {
                     $0.hostParams = .with {
                         $0.publicKeys = keys
                         $0.hostName = nodeName
+                        $0.systemRoles = systemRoles.map(\.rawValue)
                     }
                 }
             }

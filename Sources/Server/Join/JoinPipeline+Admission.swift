@@ -68,7 +68,7 @@ extension JoinPipeline {
     /// bot it names and the identity presented for it.
     func authorize(_ request: JoinRequest, from origin: JoinOrigin, ledger: JoinAttemptLedger) async throws -> AuthorizedJoin {
         // Asking for a role no join yields needs no token to refuse, and reveals nothing about any.
-        try RoleAuthorization.checkRequestable(request.role)
+        try RoleAuthorization.checkRequestable([request.role] + request.serviceRoles)
         let found = try await tokens.findForJoin(name: request.tokenName)
         guard let method = methods.method(named: found.token.spec.joinMethod) else {
             throw ConcealedRefusal.tokenExpiredOrNotFound(because:
@@ -85,7 +85,7 @@ extension JoinPipeline {
             throw ConcealedRefusal.tokenExpiredOrNotFound(because:
                 "client requested join method \(UntrustedString.sanitize(request.requestedMethod)), provision token only supports method \(method.name)")
         }
-        try RoleAuthorization.check(token: found.token, requested: request.role)
+        try RoleAuthorization.check(token: found.token, requested: request.role, services: request.serviceRoles)
         let botName = found.token.spec.botName
         if request.role == .bot {
             guard !botName.isEmpty else { throw JoinError.badParameter("the token does not name a bot") }

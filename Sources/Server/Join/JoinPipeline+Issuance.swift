@@ -14,7 +14,8 @@ extension JoinPipeline {
         ledger.update { $0.hostID = UntrustedString.sanitize(hostID) }
         let certificates = try authorities.issueHostCertificates(HostIdentityRequest(
             hostID: hostID, nodeName: nodeName, role: join.request.role,
-            systemRoles: RoleAuthorization.systemRoles(token: join.found.token, requested: join.request.role),
+            systemRoles: RoleAuthorization.systemRoles(token: join.found.token, requested: join.request.role,
+                                                     services: join.request.serviceRoles),
             keys: join.request.keys,
             additionalPrincipals: additionalPrincipals, dnsNames: dnsNames,
             remoteHost: HostCertificateNames.host(of: join.origin.clientAddress), now: clock.now))

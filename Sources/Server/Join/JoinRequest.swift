@@ -9,12 +9,18 @@ package struct JoinRequest: Sendable {
         case bot(requestedExpiry: Date?)
     }
 
+    /// The most roles a host may say it runs: every local-service role once.
+    static let maximumServiceRoles = 16
+
     static let maximumNameLength = 253
     static let maximumPrincipals = 64
 
     let tokenName: String
     let requestedMethod: String
     let role: SystemRole
+    /// The roles the process says it will run (`HostParams.system_roles`), each once; empty
+    /// for a bot and for clients that predate the field (see ``RoleAuthorization``).
+    let serviceRoles: [SystemRole]
     let subject: Subject
     /// The keys to certify, parsed here once and carried to issuance.
     let keys: JoinerPublicKeys
@@ -56,17 +62,42 @@ package struct JoinRequest: Sendable {
             for principal in host.additionalPrincipals { try JoinRequest.checkName(principal, field: "additional_principals") }
             for name in host.dnsNames { try JoinRequest.checkName(name, field: "dns_names") }
             subject = .host(nodeName: nodeName, additionalPrincipals: host.additionalPrincipals, dnsNames: host.dnsNames)
+            serviceRoles = try JoinRequest.serviceRoles(host.systemRoles, role: role)
             publicKeys = host.publicKeys
         case .botParams(let bot)?:
             guard role == .bot else {
                 throw JoinError.badParameter("bot parameters are only accepted with role Bot")
             }
             subject = .bot(requestedExpiry: bot.expiresUnix > 0 ? Date(timeIntervalSince1970: TimeInterval(bot.expiresUnix)) : nil)
+            serviceRoles = []
             publicKeys = bot.publicKeys
         case nil:
             throw JoinError.badParameter("ClientInit must carry host or bot parameters")
         }
         keys = try JoinerPublicKeys(sshWire: publicKeys.publicSshKey, tlsDER: publicKeys.publicTlsKey)
+    }
+
+    /// Parses `HostParams.system_roles`: local-service roles, each once; a single-role join may
+    /// list only its own role.
+    private static func serviceRoles(_ names: [String], role: SystemRole) throws -> [SystemRole] {
+        guard names.count <= maximumServiceRoles else {
+            throw JoinError.badParameter("at most \(maximumServiceRoles) system roles may be listed")
+        }
+        var roles: [SystemRole] = []
+        for name in names {
+            guard let listed = try? SystemRole(parsing: name) else {
+                throw JoinError.badParameter("system_roles lists \(UntrustedString.sanitize(name)), which is not a known role")
+            }
+            guard listed.isLocalService else {
+                throw JoinError.badParameter("system_roles lists \(listed), which is not a service a process runs")
+            }
+            if !roles.contains(listed) { roles.append(listed) }
+        }
+        if role != .instance, !roles.isEmpty, roles != [role] {
+            throw JoinError.badParameter(
+                "a join as \(role) may list only \(role) in system_roles, not \(roles.joinedNames); join as Instance to run several services")
+        }
+        return roles
     }
 
     /// Names become certificate principals: printable ASCII without spaces, bounded.

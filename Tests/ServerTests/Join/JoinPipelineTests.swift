@@ -29,15 +29,7 @@ final class JoinPipelineTests: XCTestCase {
 
     private func assertRejected(_ request: Joinery_V1_JoinRequest, kind: JoinError.Kind, containing text: String,
                                 file: StaticString = #filePath, line: UInt = #line) async {
-        do {
-            _ = try await join(request)
-            XCTFail("join succeeded but should have failed with \(text)", file: file, line: line)
-        } catch let error as JoinError {
-            XCTAssertEqual(error.kind, kind, file: file, line: line)
-            XCTAssertTrue(error.message.contains(text), "message was: \(error.message)", file: file, line: line)
-        } catch {
-            XCTFail("unexpected error \(error)", file: file, line: line)
-        }
+        await assertJoinError(kind, containing: text, file: file, line: line) { try await join(request) }
     }
 
     private func auditEvents() async throws -> [AuditEvent] {
