@@ -3,6 +3,7 @@ import Foundation
 import JoinCore
 import Logging
 import SwiftASN1
+import Transport
 import X509
 
 /// The certificate the Proxy Service shows on its web port: the operator's
@@ -16,9 +17,9 @@ public struct ProxyWebCertificate: Sendable {
     public let privateKeyPEM: String
 
     /// The folder under `data_dir` that holds the self-signed pair.
-    public static let selfSignedFolder = "proxy"
+    public static let selfSignedFolder = ProxySelfSignedCA.folder
     /// The CA certificate to trust the proxy with.
-    static let selfSignedCertificateFile = "webcert.pem"
+    static let selfSignedCertificateFile = ProxySelfSignedCA.file
     /// The served chain (leaf, then the CA) and the leaf's key.
     static let selfSignedChainFile = "webchain.pem"
     static let selfSignedKeyFile = "webkey.pem"

@@ -12,13 +12,16 @@ public struct AuthFailover: Sendable {
     public let backoff: JitteredBackoff
     /// How many rounds over all addresses before giving up.
     public let rounds: Int
+    /// The log metadata key for the addresses: `auth_server`, or `proxy` for Proxy Services'.
+    public let addressLogKey: String
     let logger: Logger
 
     public init(addresses: [AuthAddress], backoff: JitteredBackoff = JitteredBackoff(initial: .milliseconds(250), maximum: .seconds(8)),
-                rounds: Int = 5, logger: Logger) {
+                rounds: Int = 5, addressLogKey: String = "auth_server", logger: Logger) {
         self.addresses = addresses
         self.backoff = backoff
         self.rounds = max(1, rounds)
+        self.addressLogKey = addressLogKey
         self.logger = logger
     }
 
@@ -32,7 +35,7 @@ public struct AuthFailover: Sendable {
                     return try await operation(address)
                 } catch let error as JoinError where error.kind == .unavailable {
                     lastError = error
-                    logger.warning("Auth server unreachable; trying the next", metadata: ["auth_server": "\(address)", "error": "\(error)"])
+                    logger.warning("unreachable; trying the next address", metadata: [addressLogKey: "\(address)", "error": "\(error)"])
                 }
             }
             if round < rounds {

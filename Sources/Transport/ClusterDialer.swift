@@ -42,6 +42,8 @@ public struct ClusterDialer: Sendable {
     public var proxy: ProxyTrust?
     /// The HTTP CONNECT proxy settings.
     public var environment: ProxyEnvironment
+    /// How the program using this dialer names its settings, for advice in messages.
+    public var settingNames: ClusterSettingNames = .teleport
     let logger: Logger
 
     public init(proxy: ProxyTrust? = nil, environment: ProxyEnvironment = .none, logger: Logger = Logger(label: "joinery.dialer")) {
@@ -54,6 +56,10 @@ public struct ClusterDialer: Sendable {
     public static let direct = ClusterDialer()
 
     public var isViaProxy: Bool { proxy != nil }
+
+    /// The log metadata key for an address this dialer dials: `proxy` when it is a Proxy
+    /// Service's web address, else `auth_server`, so a log line never calls a proxy the Auth server.
+    public var addressLogKey: String { isViaProxy ? "proxy" : "auth_server" }
 
     /// Runs `body` with a transport to the join service at `address`. `authTLS` builds the
     /// TLS transport used when `address` is an Auth server, given the address to dial (the
@@ -102,7 +108,7 @@ public struct ClusterDialer: Sendable {
 
     private func outerTLS(_ trust: ProxyTrust, _ address: AuthAddress, _ protocols: [String]) -> LocalTunnel.OuterTLS {
         LocalTunnel.OuterTLS(serverName: address.host, applicationProtocols: protocols,
-                             trustRoots: trust.trustRoots, insecure: trust.insecure)
+                             trustRoots: trust.trustRoots, insecure: trust.insecure, caPathSetting: settingNames.caPath)
     }
 
     private func throughTunnel<T: Sendable>(to address: AuthAddress, outerTLS: LocalTunnel.OuterTLS?,

@@ -20,6 +20,7 @@ package final class PinnedHandshake: Sendable {
     let pinsOrigin: String?
     let clock: any JoinClock
     private let recorded = Mutex<JoinError?>(nil)
+    private let nonMemberLeaf = Mutex(false)
 
     package init(pins: [CAPin], pinsOrigin: String? = nil, clock: any JoinClock) {
         self.pins = pins
@@ -30,6 +31,11 @@ package final class PinnedHandshake: Sendable {
     /// Why the last handshake was refused, if it was.
     package var failure: JoinError? { recorded.withLock { $0 } }
 
+    /// Whether the server's own certificate in the last handshake claimed no cluster role: it
+    /// is then no member of any cluster — not an Auth server — but, say, a Proxy Service's web
+    /// certificate (see `ProxyAddressHint` in Agent).
+    package var presentedNonMemberCertificate: Bool { nonMemberLeaf.withLock { $0 } }
+
     package func transport(_ address: AuthAddress) throws -> HTTP2ClientTransport.Posix {
         try AuthTransports.custom(address) { certificates, promise in
             promise.succeed(self.verify(certificates))
@@ -39,6 +45,8 @@ package final class PinnedHandshake: Sendable {
     func verify(_ presented: [NIOSSLCertificate]) -> NIOSSLVerificationResultWithMetadata {
         do {
             let chain = try presented.map { try Certificate(derEncoded: try $0.toDERBytes()) }
+            let nonMember = chain.first.map { CertificateRoleClaim(certificate: $0) == nil } ?? false
+            nonMemberLeaf.withLock { $0 = nonMember }
             guard chain.count >= 2 else {
                 throw JoinError.badParameter("the Auth server did not present its CA certificate; cannot check the CA pin")
             }

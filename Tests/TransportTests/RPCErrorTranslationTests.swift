@@ -1,6 +1,8 @@
 import Transport
+import Foundation
 import GRPCCore
 import JoinCore
+import NIOCore
 import XCTest
 
 /// gRPC statuses from the Auth server become ``JoinError``s carrying the server's message.
@@ -41,8 +43,24 @@ final class RPCErrorTranslationTests: XCTestCase {
     func testUnavailableNamesTheAddress() {
         let error = translate(.unavailable, "connection refused")
         XCTAssertEqual(error?.kind, .unavailable)
-        XCTAssertEqual(error?.message, "cannot reach the Auth server at auth.example.com:3025: connection refused")
+        XCTAssertEqual(error?.message, "cannot reach the Auth server at auth.example.com:3025 (connection refused)")
         XCTAssertEqual(translate(.deadlineExceeded, "timed out")?.kind, .unavailable)
+    }
+
+    func testUnavailableSaysWhatHappenedOnTheWireWithoutGRPCInternals() {
+        let refused = RPCError(code: .unavailable,
+                               message: "Channel is in a transient failure state and 'wait for ready' isn't enabled. Could not establish a connection to [ipv4]127.0.0.1:3025.",
+                               cause: IOError(errnoCode: ECONNREFUSED, reason: "connect"))
+        let error = RPCErrorTranslation.joinError(refused, address: address) as? JoinError
+        XCTAssertEqual(error?.message, "cannot reach the Auth server at auth.example.com:3025 (connection refused)")
+    }
+
+    func testThroughAProxyThatClosedTheConnectionTheProxyIsWhatCannotReachTheAuthServer() {
+        let closed = RPCError(code: .unavailable,
+                              message: "The server accepted the TCP connection but closed the connection before completing the HTTP/2 connection preface.")
+        let error = RPCErrorTranslation.joinError(closed, address: address, throughProxy: true) as? JoinError
+        XCTAssertEqual(error?.message, "cannot reach the Auth server through the Proxy Service at auth.example.com:3025 "
+            + "(the Proxy Service closed the connection: it cannot reach the Auth server, or it is restarting)")
     }
 
     func testUnknownCodesAreInternalErrorsNamingTheAddress() {

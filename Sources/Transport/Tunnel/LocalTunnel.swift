@@ -35,12 +35,16 @@ public final class LocalTunnel: Sendable {
         /// ALPN protocols to offer; the server must select one of them, else the connection
         /// fails. Empty: offer none and require none.
         public var applicationProtocols: [String]
+        /// Names the setting that takes a CA file, in the advice an untrusted certificate gets.
+        public var caPathSetting: String
 
-        public init(serverName: String, applicationProtocols: [String], trustRoots: [Certificate]? = nil, insecure: Bool = false) {
+        public init(serverName: String, applicationProtocols: [String], trustRoots: [Certificate]? = nil, insecure: Bool = false,
+                    caPathSetting: String = ClusterSettingNames.teleport.caPath) {
             self.serverName = serverName
             self.applicationProtocols = applicationProtocols
             self.trustRoots = trustRoots
             self.insecure = insecure
+            self.caPathSetting = caPathSetting
         }
     }
 

@@ -113,10 +113,13 @@ final class OuterTLSHandshakeCheck: ChannelInboundHandler, RemovableChannelHandl
         if let refusal = outcome.recorded {
             fail(refusal, context: context)
         } else if case .nioSSLDefault = trust.anchors, Self.isCertificateError(error) {
-            fail(JoinError.accessDenied("the certificate presented by \(peer) is not trusted by the system trust store: \(error)"),
+            fail(JoinError.accessDenied("the certificate presented by \(peer) is not trusted by the system trust store"
+                                            + trust.untrustedAdvice),
                  context: context)
         } else {
-            fail(JoinError.unavailable("the TLS handshake with \(peer) failed: \(error)"), context: context)
+            let reason = ConnectionFailureReason(error)
+            fail(JoinError.unavailable("the TLS handshake with \(peer) failed" + (reason.kind == .tls ? "" : " (\(reason))")),
+                 context: context)
         }
     }
 

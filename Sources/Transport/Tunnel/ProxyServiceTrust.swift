@@ -42,6 +42,8 @@ struct ProxyServiceTrust: Sendable {
     /// `host:port` the tunnel dials, for messages.
     let destination: String
     let serverNameIsIPAddress: Bool
+    /// Names the setting that takes a CA file (`--ca-path (teleport.ca_path)`), for ``untrustedAdvice``.
+    let caPathSetting: String
 
     init(settings: LocalTunnel.OuterTLS, destination: String) {
         if settings.insecure {
@@ -61,6 +63,16 @@ struct ProxyServiceTrust: Sendable {
         serverName = settings.serverName
         self.destination = destination
         serverNameIsIPAddress = Self.isIPAddress(settings.serverName)
+        caPathSetting = settings.caPathSetting
+    }
+
+    /// What to do about a certificate that is not trusted, ending every such refusal: the
+    /// setting that takes a CA file, the environment variable, and where a Proxy Service's own
+    /// self-signed CA is — the usual case on a first try.
+    var untrustedAdvice: String {
+        "; to trust it, pass the certificate of the CA that issued it with \(caPathSetting) or name a PEM bundle holding it "
+            + "in \(Self.bundleOverrideVariable) (a Proxy Service without https_keypairs serves a self-signed certificate: "
+            + "its CA is \(ProxySelfSignedCA.location) on the proxy's host)"
     }
 
     /// The certificates in the PEM bundle at `path`; none when it cannot be read or parsed.
@@ -144,7 +156,7 @@ struct ProxyServiceTrust: Sendable {
         if case .couldNotValidate(let failures) = result, let reason = failures.first?.policyFailureReason {
             message += " (\(reason))"
         }
-        return JoinError.accessDenied(message)
+        return JoinError.accessDenied(message + untrustedAdvice)
     }
 
     /// Why `leaf`, a certificate this or another Joinery cluster issued, may not serve as a

@@ -143,22 +143,13 @@ struct TunnelRoute: Sendable {
     }
 
     private func connectFailure(_ error: any Error) -> JoinError {
-        let reason = Self.reason(error)
+        let reason = ConnectionFailureReason(error)
         if let proxy {
             return JoinError.unavailable("cannot connect to the HTTP proxy \(proxy): \(reason)")
         }
+        if outer != nil {
+            return JoinError.unavailable("cannot reach the Proxy Service at \(destination) (\(reason))")
+        }
         return JoinError.unavailable("cannot connect to \(destination): \(reason)")
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        if let error = error as? NIOConnectionError {
-            if let first = error.connectionErrors.first { return reason(first.error) }
-            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the host name could not be resolved" }
-        }
-        if let error = error as? ChannelError, case .connectTimeout(let after) = error {
-            return "timed out after \(after.nanoseconds / 1_000_000) ms"
-        }
-        if let error = error as? IOError { return error.description }
-        return "\(error)"
     }
 }
