@@ -36,11 +36,12 @@ public struct NodeAgent: Sendable {
             return existing
         }
         logger.info("joining the cluster", metadata: [
-            "auth_server": "\(parameters.authServer)", "method": "\(parameters.method)", "role": "\(parameters.role)",
+            parameters.dialer.addressLogKey: "\(parameters.authServer)", "method": "\(parameters.method)", "role": "\(parameters.role)",
         ])
         let parameters = self.parameters
         let client = self.client
-        let identity = try await AuthFailover(addresses: parameters.allAuthServers, logger: logger).run { address in
+        let failover = AuthFailover(addresses: parameters.allAuthServers, addressLogKey: parameters.dialer.addressLogKey, logger: logger)
+        let identity = try await failover.run { address in
             var attempt = parameters
             attempt.authServer = address
             return try await client.join(attempt)
@@ -54,7 +55,11 @@ public struct NodeAgent: Sendable {
 
     /// Joins if needed, then heartbeats until the task is cancelled.
     public func run() async throws {
-        let identity = try await identity()
+        try await heartbeat(as: try await identity())
+    }
+
+    /// Heartbeats as `identity` (from ``identity()``) until the task is cancelled.
+    public func heartbeat(as identity: Identity) async throws {
         var heartbeater = Heartbeater(
             identity: identity, authServers: parameters.allAuthServers,
             announcement: .init(hostname: identity.nodeName, address: advertiseAddress, labels: labels),

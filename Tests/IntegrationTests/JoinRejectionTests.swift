@@ -35,6 +35,8 @@ final class JoinRejectionTests: XCTestCase {
         let token = try cluster.addToken()
         let output = try await failingJoin("wrong-pin", ["--token=\(token)", "--ca-pin=sha256:" + String(repeating: "0", count: 64)])
         XCTAssertTrue(output.contains("does not match any provided pin"), output)
+        // The Auth server's own certificate: no hint that the address is a Proxy Service.
+        XCTAssertFalse(output.contains("looks like a Proxy Service"), output)
     }
 
     func testMalformedPinsAreRejected() async throws {

@@ -84,8 +84,12 @@ final class ProxyServiceTests: XCTestCase {
         let node = try startNode("behind-proxy")
         let listing = try await cluster.waitForNode("behind-proxy")
         XCTAssertTrue(listing.contains("behind-proxy"), "tctl nodes ls: \(listing)\nnode: \(node.output)")
-        // The node dialled only the proxy: its log names the proxy's address, never Auth's.
+        // The node dialled only the proxy: its log names the proxy's address, never Auth's,
+        // and calls it what it is (proxy=, not auth_server=).
         XCTAssertFalse(node.output.contains(cluster.authAddress), node.output)
+        XCTAssertTrue(node.output.contains("joining the cluster method=token proxy=\(proxyAddress)"), node.output)
+        XCTAssertTrue(node.output.contains("proxy=\(proxyAddress)"), node.output)
+        XCTAssertFalse(node.output.contains("auth_server="), node.output)
 
         let events = try joinEvents(nodeName: "behind-proxy")
         let event = try XCTUnwrap(events.first(where: { ($0["success"] as? Bool) == true }), "\(events)")
@@ -109,6 +113,10 @@ final class ProxyServiceTests: XCTestCase {
         ], timeout: 30)
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.combined.contains("not trusted"), refused.combined)
+        // It says what to do: the setting, the variable, and where the proxy keeps its CA.
+        for advice in ["--ca-path (teleport.ca_path)", "SSL_CERT_FILE", "<proxy data_dir>/proxy/webcert.pem on the proxy's host"] {
+            XCTAssertTrue(refused.combined.contains(advice), "missing \(advice): \(refused.combined)")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: cluster.nodeDataDirectory("untrusting") + "/identity.json"))
 
         _ = try cluster.startNode("insecure-node", [
@@ -117,6 +125,21 @@ final class ProxyServiceTests: XCTestCase {
         ])
         let listing = try await cluster.waitForNode("insecure-node")
         XCTAssertTrue(listing.contains("insecure-node"), listing)
+    }
+
+    func testAProxyAddressGivenAsTheAuthServerWithAPinIsRefusedAndNamedAsAProxyService() async throws {
+        try await startStandaloneProxy()
+        let token = try cluster.addToken()
+        let refused = try Command.run(ClusterProcesses.teleport, [
+            "start", "--roles=node", "--token=\(token)", "--auth-server=\(proxyAddress)", "--ca-pin=\(try cluster.caPin())",
+            "--data-dir=\(cluster.nodeDataDirectory("proxy-as-auth"))", "--nodename=proxy-as-auth",
+        ], timeout: 60)
+        XCTAssertNotEqual(refused.status, 0, refused.combined)
+        XCTAssertTrue(refused.combined.contains("does not match any provided pin"), refused.combined)
+        XCTAssertTrue(refused.combined.contains(
+            "\(proxyAddress) looks like a Proxy Service (its certificate is not issued by a cluster CA, and it answers as a Proxy Service): "
+                + "pass it with --proxy (teleport.proxy_server) instead of --auth-server (teleport.auth_server)"), refused.combined)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cluster.nodeDataDirectory("proxy-as-auth") + "/identity.json"))
     }
 
     func testCurlReadsTheDiscoveryEndpoints() async throws {

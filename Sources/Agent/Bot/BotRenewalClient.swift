@@ -34,7 +34,7 @@ public struct BotRenewalClient: Sendable {
             authServer, certificatePEM: identity.tlsCertificatePEM, keyPEM: identity.privateKeyPEM,
             trustedCAsPEM: identity.tlsCACertificatesPEM
         ) { transport in
-            try await RPCErrorTranslation.translating(authServer) {
+            try await RPCErrorTranslation.translating(authServer, throughProxy: dialer.isViaProxy) {
                 try await withGRPCClient(transport: transport) { client in
                     try await Joinery_V1_BotService.Client(wrapping: client).renewBotCertificates(request)
                 }

@@ -74,7 +74,7 @@ public struct BotRunner: Sendable {
         _ = try settings.serverAddress()
         let route = try await ClusterRoute.resolve(
             proxyServer: settings.proxyServer, authServer: settings.authServer, caPath: settings.caPath,
-            caPathField: settings.caPathField, insecure: false, logger: logger)
+            caPathField: settings.caPathField, insecure: false, logger: logger, settingNames: .tbot)
         let identity = try await freshIdentity(replacing: try store.load(), route: route, storage: storage)
         try store.save(identity)
         for output in settings.outputs {
@@ -93,11 +93,11 @@ public struct BotRunner: Sendable {
         let address = route.address
         if let current, current.isValid(at: clock.now, margin: Self.validityMargin) {
             if current.renewable {
-                logger.info("renewing the bot's certificates", metadata: ["auth_server": "\(address)"])
+                logger.info("renewing the bot's certificates", metadata: [route.dialer.addressLogKey: "\(address)"])
                 return try await BotRenewalClient(clock: clock, dialer: route.dialer).renew(current, authServer: address, certificateTTL: ttl)
             }
             logger.info("joining again with the current identity", metadata: [
-                "auth_server": "\(address)", "method": "\(settings.joinMethod)",
+                route.dialer.addressLogKey: "\(address)", "method": "\(settings.joinMethod)",
             ])
             return try await joinClient(storage: storage)
                 .joinBot(try joinParameters(route), certificateTTL: ttl, presenting: current)
@@ -107,7 +107,7 @@ public struct BotRunner: Sendable {
                         metadata: ["expired": "\(RFC3339.format(current.validBefore))"])
         }
         logger.info("joining the cluster as a bot", metadata: [
-            "auth_server": "\(address)", "method": "\(settings.joinMethod)",
+            route.dialer.addressLogKey: "\(address)", "method": "\(settings.joinMethod)",
         ])
         do {
             return try await joinClient(storage: storage)

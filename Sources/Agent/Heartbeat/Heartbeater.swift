@@ -8,7 +8,7 @@ import Transport
 
 /// Announces a joined process to the Auth server at a fixed interval over mTLS, so that
 /// `tctl nodes ls` lists it within seconds of start and drops it a while after it stops.
-/// Failures are logged and retried on the next beat; the loop ends when its task is cancelled.
+/// Failures are logged as plain sentences and retried; the loop ends when its task is cancelled.
 public struct Heartbeater: Sendable {
     /// Told after every heartbeat: `nil` when the Auth server accepted it, else why it failed.
     /// The process's readiness (`/readyz`) follows it.
@@ -57,37 +57,47 @@ public struct Heartbeater: Sendable {
             $0.labels = announcement.labels
             $0.roles = [identity.role]
         }
-        return try await RPCErrorTranslation.translating(authServer) {
+        return try await RPCErrorTranslation.translating(authServer, throughProxy: dialer.isViaProxy) {
             try await service.heartbeat(request, options: options).ttlSeconds
         }
     }
 
-    /// Heartbeats until cancelled, moving to the next Auth server (after a jittered backoff)
-    /// whenever the current one cannot be reached.
+    /// Heartbeats until cancelled. A failed connection (or a beat that finds the server gone)
+    /// is logged as one plain sentence and retried after a jittered backoff, on the next Auth
+    /// server when there are several; the first beat accepted after failures is logged as
+    /// "heartbeat recovered", with how many failed and since when.
     public func run() async throws {
         guard !authServers.isEmpty else { throw JoinError.badParameter("no Auth server to heartbeat to") }
         let backoff = JitteredBackoff(initial: .milliseconds(500), maximum: interval)
         var index = 0
-        var failures = 0
-        var announcedTo: AuthAddress?
+        var progress = Progress()
         while !Task.isCancelled {
             let authServer = authServers[index % authServers.count]
             do {
-                try await beat(to: authServer, announcedTo: &announcedTo, failures: &failures)
-            } catch let error as JoinError where error.kind == .unavailable {
-                // The tunnel to a Proxy Service could not be set up; retry like any outage.
+                try await beat(to: authServer, progress: &progress)
+            } catch {
                 observer(error)
-                logger.warning("heartbeat connection failed; will retry", metadata: ["auth_server": "\(authServer)", "error": "\(error)"])
+                progress.outage.failed(at: Date())
+                index += 1
+                let delay = backoff.delay(afterFailures: progress.outage.failures)
+                let next = authServers.count > 1 ? "trying \(authServers[index % authServers.count]) in" : "retrying in"
+                logger.warning("heartbeat failed: \(Self.sentence(for: error)); \(next) \(Self.spoken(delay))")
+                try? await Task.sleep(for: delay)
             }
-            index += 1
-            failures += 1
-            try? await Task.sleep(for: backoff.delay(afterFailures: failures))
         }
     }
 
-    /// Heartbeats over one connection to `authServer` until it fails over (returns) or the
-    /// task is cancelled.
-    private func beat(to authServer: AuthAddress, announcedTo: inout AuthAddress?, failures: inout Int) async throws {
+    /// What one loop remembers between connections.
+    private struct Progress {
+        var outage = HeartbeatOutage()
+        /// The server the last "heartbeating to" line named.
+        var announcedTo: AuthAddress?
+    }
+
+    /// Heartbeats over one connection to `authServer` until the task is cancelled; throws when
+    /// the server cannot be reached, so that ``run()`` reconnects (the tunnel through a Proxy
+    /// Service then says which hop failed). A refusal (a locked host, say) is retried here.
+    private func beat(to authServer: AuthAddress, progress: inout Progress) async throws {
         try await dialer.withAuthenticatedTransport(
             authServer, certificatePEM: identity.tlsCertificate, keyPEM: identity.tlsPrivateKey,
             trustedCAsPEM: identity.tlsCACertificates
@@ -96,23 +106,50 @@ public struct Heartbeater: Sendable {
                 while !Task.isCancelled {
                     do {
                         _ = try await beatOnce(client, to: authServer)
-                        observer(nil)
-                        failures = 0
-                        if announcedTo != authServer {
-                            logger.info("heartbeating to the Auth server", metadata: ["auth_server": "\(authServer)", "host_id": "\(identity.hostID)"])
-                            announcedTo = authServer
-                        }
-                    } catch let error as JoinError where error.kind == .unavailable && authServers.count > 1 {
-                        observer(error)
-                        logger.warning("heartbeat failed; moving to another Auth server", metadata: ["auth_server": "\(authServer)", "error": "\(error)"])
-                        return
+                    } catch let error as JoinError where error.kind == .unavailable {
+                        throw error
                     } catch {
                         observer(error)
-                        logger.warning("heartbeat failed; will retry", metadata: ["error": "\(error)"])
+                        progress.outage.failed(at: Date())
+                        logger.warning("heartbeat failed: \(Self.sentence(for: error, answered: true)); retrying in \(Self.spoken(interval))")
+                        try? await Task.sleep(for: interval)
+                        continue
                     }
+                    observer(nil)
+                    accepted(by: authServer, progress: &progress)
                     try? await Task.sleep(for: interval)
                 }
             }
         }
+    }
+
+    /// Logs what a beat accepted by `authServer` changed: the end of an outage, a new server.
+    private func accepted(by authServer: AuthAddress, progress: inout Progress) {
+        let key = dialer.addressLogKey
+        if let ended = progress.outage.succeeded() {
+            logger.info("heartbeat recovered", metadata: [
+                key: "\(authServer)", "failed_heartbeats": "\(ended.failures)",
+                "failing_since": "\(ended.since.map(RFC3339.format) ?? "")",
+            ])
+        }
+        if progress.announcedTo != authServer {
+            logger.info("heartbeating to the Auth server", metadata: [key: "\(authServer)", "host_id": "\(identity.hostID)"])
+            progress.announcedTo = authServer
+        }
+    }
+
+    /// A failure as a person reads it: the sentence a ``JoinError`` already is (an outage
+    /// names the address and the reason; a refused handshake, what was wrong with the server),
+    /// or the plain reason under a transport error. `answered`: the Auth server received the
+    /// heartbeat and refused it (a locked host, say), which the sentence then says.
+    static func sentence(for error: any Error, answered: Bool = false) -> String {
+        guard let error = error as? JoinError else { return ConnectionFailureReason(error).text }
+        return answered && error.kind != .unavailable ? "the Auth server refused it: \(error.message)" : error.message
+    }
+
+    /// `30s`, `1.5s`, `700ms`: a delay to a tenth of a second, as Go prints durations.
+    static func spoken(_ delay: Duration) -> String {
+        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        return GoDuration(seconds: (seconds * 10).rounded() / 10).exactDescription
     }
 }

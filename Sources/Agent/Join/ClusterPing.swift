@@ -32,7 +32,7 @@ public struct ClusterPing: Sendable {
     public func ping(timeout: Duration = .seconds(15)) async throws -> Answer {
         let address = self.address
         let response = try await dialer.withJoinTransport(address, authTLS: AuthTransports.unverified) { transport in
-            try await RPCErrorTranslation.translating(address) {
+            try await RPCErrorTranslation.translating(address, throughProxy: dialer.isViaProxy) {
                 try await withGRPCClient(transport: transport) { client in
                     var options = CallOptions.defaults
                     options.timeout = timeout

@@ -22,24 +22,32 @@ public struct ClusterRoute: Sendable {
     /// The `auth_server` ports that "look like a proxy": the web port and HTTPS.
     public static let proxyLikePorts = [proxyWebPort, 443]
 
-    /// - Parameter proxyPorts: the `auth_server` ports tried as a Proxy Service first;
-    ///   ``proxyLikePorts`` except in tests, which cannot listen on 443 or 3080.
+    /// - Parameters:
+    ///   - settingNames: how the calling program names its settings, for advice in messages.
+    ///   - proxyPorts: the `auth_server` ports tried as a Proxy Service first;
+    ///     ``proxyLikePorts`` except in tests, which cannot listen on 443 or 3080.
     public static func resolve(proxyServer: String?, authServer: String?, caPath: String?, caPathField: String,
-                        insecure: Bool, logger: Logger, proxyPorts: [Int] = proxyLikePorts) async throws -> ClusterRoute {
+                               insecure: Bool, logger: Logger, settingNames: ClusterSettingNames = .teleport,
+                               proxyPorts: [Int] = proxyLikePorts) async throws -> ClusterRoute {
         let environment = try ProxyEnvironment()
         let trust = ClusterDialer.ProxyTrust(
             trustRoots: try caPath.map { try CAFile.certificates(path: $0, field: caPathField) }, insecure: insecure)
+        func dialer(_ proxy: ClusterDialer.ProxyTrust?) -> ClusterDialer {
+            var dialer = ClusterDialer(proxy: proxy, environment: environment, logger: logger)
+            dialer.settingNames = settingNames
+            return dialer
+        }
         if let proxyServer {
             let address = try AuthAddress(parsing: proxyServer, defaultPort: proxyWebPort)
-            return ClusterRoute(address: address, dialer: ClusterDialer(proxy: trust, environment: environment, logger: logger))
+            return ClusterRoute(address: address, dialer: dialer(trust))
         }
         guard let authServer else {
             throw JoinError.badParameter("no auth or proxy servers set: set teleport.proxy_server or teleport.auth_server, or pass --auth-server / --proxy")
         }
         let address = try AuthAddress(parsing: authServer)
-        let direct = ClusterDialer(proxy: nil, environment: environment, logger: logger)
+        let direct = dialer(nil)
         guard proxyPorts.contains(address.port) else { return ClusterRoute(address: address, dialer: direct) }
-        let viaProxy = ClusterDialer(proxy: trust, environment: environment, logger: logger)
+        let viaProxy = dialer(trust)
         do {
             try await ping(address, dialer: viaProxy)
             logger.info("the address answers as a Proxy Service; joining through it", metadata: ["address": "\(address)"])

@@ -46,6 +46,7 @@ public struct JoinClient: Sendable {
             $0.hostName = parameters.nodeName
             $0.additionalPrincipals = parameters.additionalPrincipals
             $0.dnsNames = parameters.dnsNames
+            $0.systemRoles = parameters.systemRoles.map(\.rawValue)
         }
         let result = try await converse(clientInit: clientInit, prover: configuredProver, proof: proof, parameters, trust: trust)
         return try IdentityAssembly.make(
@@ -111,7 +112,7 @@ public struct JoinClient: Sendable {
             initial: clientInit, configuredProver: prover, registry: registry,
             proverContext: proverContext, proof: proof)
         let run: @Sendable (HTTP2ClientTransport.Posix) async throws -> JoinConversation.Outcome = { transport in
-            try await RPCErrorTranslation.translating(parameters.authServer) {
+            try await RPCErrorTranslation.translating(parameters.authServer, throughProxy: parameters.dialer.isViaProxy) {
                 try await withGRPCClient(transport: transport) { client in
                     try await conversation.run(Joinery_V1_JoinService.Client(wrapping: client), timeout: JoinClient.joinTimeout)
                 }
@@ -127,8 +128,10 @@ public struct JoinClient: Sendable {
                 return try await parameters.dialer.withJoinTransport(parameters.authServer, authTLS: handshake.transport, run)
             } catch {
                 // A refused handshake surfaces as a transport error; say why in words.
-                if let refusal = handshake.failure { throw refusal }
-                throw error
+                guard let refusal = handshake.failure else { throw error }
+                throw await ProxyAddressHint.explaining(
+                    refusal, presentedNonMemberCertificate: handshake.presentedNonMemberCertificate,
+                    address: parameters.authServer, dialer: parameters.dialer)
             }
         case .unverified:
             return try await parameters.dialer.withJoinTransport(parameters.authServer, authTLS: AuthTransports.unverified, run)

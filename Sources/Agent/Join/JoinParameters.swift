@@ -10,6 +10,9 @@ public struct JoinParameters: Sendable {
     /// `join_params.method` (the config layer supplies the default).
     public var method: String
     public var role: SystemRole
+    /// The roles the process will run, sent so that the Auth server refuses a role the token
+    /// does not allow (every one of an Instance's services); empty for a bot.
+    public var systemRoles: [SystemRole] = []
     public var nodeName: String
     public var caPins: [CAPin]
     /// Where ``caPins`` came from when the operator did not name them (the `SSL_CERT_FILE`
