@@ -63,7 +63,9 @@ struct StartCommand: AsyncParsableCommand {
                 if runsAuth {
                     try await AuthServiceRunner(config: settled, logger: logger, readiness: readiness).run()
                 } else if runsProxy {
-                    try await ProxyServiceRunner(config: settled, logger: logger, readiness: readiness).run()
+                    // With --roles=node,proxy the process joins as an Instance running both.
+                    let proxyRoles = requestedRoles?.filter { $0 != .auth } ?? [.proxy]
+                    try await ProxyServiceRunner(config: settled, roles: proxyRoles, logger: logger, readiness: readiness).run()
                 } else {
                     let agentRoles = requestedRoles?.filter { $0 != .auth } ?? [.node]
                     try await NodeRunner(config: settled, roles: agentRoles.isEmpty ? [.node] : agentRoles,

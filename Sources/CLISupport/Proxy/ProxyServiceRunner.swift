@@ -10,14 +10,19 @@ import Transport
 /// Proxy-role identity of its own:
 /// - beside the Auth service in one process, the Auth server issues it directly;
 /// - on its own, the process joins the cluster as a Proxy with its token (like a node), keeps
-///   that identity in `data_dir`, and forwards to `teleport.auth_server`.
+///   that identity in `data_dir`, and forwards to `teleport.auth_server`; started with other
+///   roles too (`--roles=node,proxy`), it joins as an Instance holding all of them — the token
+///   must allow each — and also heartbeats as a node while it serves.
 public struct ProxyServiceRunner: Sendable {
     let config: FileConfig
+    /// The roles this process runs besides the Auth service: `proxy`, and any others.
+    let roles: [SystemRole]
     let logger: Logger
     let readiness: ServiceReadiness?
 
-    public init(config: FileConfig, logger: Logger, readiness: ServiceReadiness? = nil) {
+    public init(config: FileConfig, roles: [SystemRole] = [.proxy], logger: Logger, readiness: ServiceReadiness? = nil) {
         self.config = config
+        self.roles = roles.contains(.proxy) ? roles : roles + [.proxy]
         self.logger = logger
         self.readiness = readiness
     }
@@ -36,13 +41,22 @@ public struct ProxyServiceRunner: Sendable {
                         caPEMs: [try identity.caCertificatesPEM()])
     }
 
-    /// A proxy on its own: joins as a Proxy (or reuses its identity), then serves.
+    /// A proxy without the Auth service: joins as a Proxy, or as an Instance with its other
+    /// roles (or reuses its identity), then serves — and heartbeats when it runs a node too.
     public func run() async throws {
-        let identity = try await NodeRunner(config: config, roles: [.proxy], insecure: false, logger: logger).makeAgent().identity()
+        let agent = try await NodeRunner(config: config, roles: roles, insecure: false, logger: logger).makeAgent()
+        let identity = try await agent.identity()
         let authServer = try AuthAddress(parsing: identity.authServer)
-        try await serve(clusterName: identity.clusterName, authServer: authServer,
-                        certificatePEM: identity.tlsCertificate, keyPEM: identity.tlsPrivateKey,
-                        caPEMs: identity.tlsCACertificates)
+        let serveProxy: @Sendable () async throws -> Void = {
+            try await serve(clusterName: identity.clusterName, authServer: authServer,
+                            certificatePEM: identity.tlsCertificate, keyPEM: identity.tlsPrivateKey,
+                            caPEMs: identity.tlsCACertificates)
+        }
+        guard roles.contains(where: { $0 != .proxy }) else { return try await serveProxy() }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await serveProxy() }
+            group.addTask { try await agent.heartbeat(as: identity) }
+        }
     }
 
     private func serve(clusterName: String, authServer: AuthAddress, certificatePEM: String, keyPEM: String,

@@ -61,6 +61,8 @@ public struct NodeRunner: Sendable {
                                                field: "\(config.fileName): teleport.ca_path"),
             insecure: insecure,
             additionalPrincipals: config.sshService.publicAddr.compactMap { try? AuthAddress(parsing: $0).host })
+        // Every role this process will run is checked against the token (see RoleAuthorization).
+        parameters.systemRoles = roles
         parameters.caPinsOrigin = AuthServerPins.origin(configured: config.teleport.caPins, caPath: config.teleport.caPath)
         // teleport.auth_servers lists other Auth servers of the cluster to fail over to.
         parameters.fallbackAuthServers = try config.teleport.authServers.map { try AuthAddress(parsing: $0) }
