@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "JoinCore", "JoineryProto",
+                "JoinCore", "JoineryProto", "ListenSockets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -83,6 +83,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Server ports: listening sockets with the kernel's full backlog, and the open-file limit
+        // a server holding a fleet's connections needs.
+        .target(
+            name: "ListenSockets",
+            dependencies: ["JoinCore"],
             swiftSettings: swiftSettings
         ),
         // The client-side transport to the cluster, below Agent and ProxyService: Auth addresses
@@ -220,7 +227,7 @@ let package = Package(
         .target(
             name: "ProxyService",
             dependencies: [
-                "JoinCore", "JoineryProto", "Transport",
+                "JoinCore", "JoineryProto", "Transport", "ListenSockets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -283,7 +290,7 @@ let package = Package(
         .target(
             name: "CLISupport",
             dependencies: [
-                "CLIKit", "JoinCore", "JoineryProto", "Server", "Agent", "Transport", "ProxyService",
+                "CLIKit", "JoinCore", "JoineryProto", "Server", "Agent", "Transport", "ProxyService", "ListenSockets",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -374,6 +381,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "Transport", "BackendTestSuite", "TestSupport", "AWSKit",
+                "ListenSockets",
                 // The audit trail suite provokes each method's attestation failures.
                 "EC2Join", "IAMJoin", "BoundKeypairJoin",
                 .product(name: "Logging", package: "swift-log"),

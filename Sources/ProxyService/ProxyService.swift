@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import JoinCore
+import ListenSockets
 import JoineryProto
 import Logging
 import NIOCore
@@ -55,10 +56,16 @@ public struct ProxyService: Sendable {
             trustedCAsPEM: settings.clusterCACertificatesPEM)
         let authClient = GRPCClient(transport: authTransport)
 
+        // Every join through the web port is one new loopback connection to this server, so a
+        // storm meets its listen queue as much as the web port's.
+        let backlog = ListenBacklog(configured: settings.listenBacklog)
+        let internalSocket = try ListeningSocket.open(
+            host: "127.0.0.1", port: 0, backlog: backlog, setting: "the Proxy Service's internal join server",
+            holder: "another process")
         var internalConfig = HTTP2ServerTransport.Posix.Config.defaults
         internalConfig.rpc.maxRequestPayloadSize = settings.maximumMessageBytes
         let internalTransport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext, config: internalConfig)
+            listeningSocketDescriptor: Int(internalSocket.descriptor), transportSecurity: .plaintext, config: internalConfig)
         let forwarder = JoinForwarder(
             auth: Joinery_V1_JoinService.Client(wrapping: authClient), origins: origins,
             joinTimeout: settings.joinTimeout, logger: logger)
@@ -70,16 +77,23 @@ public struct ProxyService: Sendable {
             group.addTask { try await authClient.runConnections() }
             group.addTask { try await joinServer.serve() }
             let internalAddress = try await internalTransport.listeningAddress
+            try internalSocket.setBacklog()
             guard let internalPort = internalAddress.ipv4?.port else {
                 throw JoinError.unavailable("the Proxy Service's internal join server did not listen on loopback")
             }
             let web = ProxyWebServer(
                 host: settings.webListenHost, port: settings.webListenPort, tls: tls, joinServicePort: internalPort,
                 authServer: settings.authServer, origins: origins, webAPI: webAPI,
-                handshakeTimeout: settings.handshakeTimeout, logger: logger)
+                handshakeTimeout: settings.handshakeTimeout, backlog: backlog, logger: logger)
             let channel = try await web.bind()
             let bound = channel.localAddress.map(ProxyWebServer.describe) ?? "\(settings.webListenHost):\(settings.webListenPort)"
-            logger.info("Proxy Service is listening", metadata: ["web_addr": "\(bound)", "auth_server": "\(settings.authServer)"])
+            logger.info("Proxy Service is listening", metadata: [
+                "web_addr": "\(bound)", "auth_server": "\(settings.authServer)", "backlog": "\(backlog.effective)",
+            ])
+            if backlog.cappedByKernel {
+                logger.warning("proxy_service.listen_backlog is above the kernel's net.core.somaxconn; the kernel keeps \(backlog.kernelMaximum)",
+                               metadata: ["requested": "\(backlog.requested)"])
+            }
             onListening(bound)
             try await withTaskCancellationHandler {
                 try await channel.closeFuture.get()

@@ -25,6 +25,9 @@ public struct ProxyServiceSettings: Sendable {
     public var joinTimeout: Duration = .seconds(90)
     /// A connection that has not finished its TLS handshake by then is closed.
     public var handshakeTimeout: Duration = .seconds(10)
+    /// `proxy_service.listen_backlog`, for the web port and the internal join server; nil asks
+    /// for the kernel's maximum (`ListenBacklog`).
+    public var listenBacklog: Int?
 
     public init(webListenHost: String, webListenPort: Int, publicAddresses: [String], webCertificateChainPEM: [String],
                 webPrivateKeyPEM: String, authServer: AuthAddress, identityCertificatePEM: String,

@@ -1,5 +1,6 @@
 import Transport
 import JoinCore
+import ListenSockets
 import Logging
 import NIOCore
 import NIOPosix
@@ -22,6 +23,7 @@ struct ProxyWebServer: Sendable {
     let origins: ConnectionOrigins
     let webAPI: WebAPIPipeline
     let handshakeTimeout: Duration
+    let backlog: ListenBacklog
     let logger: Logger
 
     /// Binds and returns the listening channel; serving goes on until it is closed.
@@ -30,7 +32,7 @@ struct ProxyWebServer: Sendable {
         do {
             return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.backlog, value: Int32(clamping: backlog.requested))
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try server.configure(channel)

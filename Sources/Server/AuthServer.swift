@@ -1,4 +1,5 @@
 import Foundation
+import ListenSockets
 import GRPCCore
 
 import GRPCNIOTransportHTTP2
@@ -21,6 +22,8 @@ public struct AuthServerSettings: Sendable {
     public var nodeTTL: TimeInterval
     /// The largest gRPC message accepted from a client.
     public var maximumMessageBytes: Int
+    /// `auth_service.listen_backlog`; nil asks for the kernel's maximum (``ListenBacklog``).
+    public var listenBacklog: Int?
     /// How often the `joinery_connected_nodes` gauge is recounted (see ``InventoryMetrics``).
     public var connectedNodesRefreshInterval: Duration
     /// Lifetime and renewal of tctl's identity in `data_dir/admin/` (see ``AdminIdentityKeeper``).
@@ -107,15 +110,23 @@ public struct AuthServer: Sendable {
             authorities: authorities, store: adminGenerations, policy: settings.adminIdentity,
             dataDirectory: settings.dataDirectory, authServerAddress: localAddress, clock: clock, logger: logger)
 
-        try ListenAddressCheck.ensureAvailable(host: settings.listenHost, port: settings.listenPort)
+        let security = AuthServerTLS.security(
+            certificatePEM: try serving.certificatePEM(), privateKeyPEM: serving.privateKeyPEM,
+            caCertificatePEM: try authorities.host.tlsCertificatePEM)
+        let socket = try ListeningSocket.open(
+            host: settings.listenHost, port: settings.listenPort, backlog: ListenBacklog(configured: settings.listenBacklog),
+            setting: "auth_service.listen_addr", holder: "another Auth server")
+        let adminSession: AdminIdentityKeeper.Session
+        do {
+            adminSession = try await adminIdentity.begin()
+        } catch {
+            socket.closeUnused()
+            throw error
+        }
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = settings.maximumMessageBytes
         let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: settings.listenHost, port: settings.listenPort),
-            transportSecurity: AuthServerTLS.security(
-                certificatePEM: try serving.certificatePEM(), privateKeyPEM: serving.privateKeyPEM,
-                caCertificatePEM: try authorities.host.tlsCertificatePEM),
-            config: config)
+            listeningSocketDescriptor: Int(socket.descriptor), transportSecurity: security, config: config)
         let authentication = CallerAuthentication(
             authorities: authorities, clock: clock, adminGenerations: AdminGenerationCheck(store: adminGenerations))
         let services: [any RegistrableRPCService] = [
@@ -132,7 +143,6 @@ public struct AuthServer: Sendable {
         let logger = self.logger
         let backend = self.backend
         let nodes = self.nodes
-        let adminSession = try await adminIdentity.begin()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask { try await adminIdentity.keepRenewed(adminSession) }
@@ -144,8 +154,15 @@ public struct AuthServer: Sendable {
                     server.beginGracefulShutdown()
                     throw JoinError.unavailable("the Auth server could not listen on \(settings.listenHost):\(settings.listenPort): \(error)")
                 }
-                let text = address.ipv4.map { "\($0.host):\($0.port)" } ?? "\(address)"
-                logger.info("Auth service is listening", metadata: ["addr": "\(text)", "cluster": "\(settings.clusterName)"])
+                try socket.setBacklog()
+                let text = address.ipv4.map { "\($0.host):\($0.port)" } ?? address.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(address)"
+                logger.info("Auth service is listening", metadata: [
+                    "addr": "\(text)", "cluster": "\(settings.clusterName)", "backlog": "\(socket.backlog.effective)",
+                ])
+                if socket.backlog.cappedByKernel {
+                    logger.warning("auth_service.listen_backlog is above the kernel's net.core.somaxconn; the kernel keeps \(socket.backlog.kernelMaximum)",
+                                   metadata: ["requested": "\(socket.backlog.requested)"])
+                }
                 onListening(text)
             }
             group.addTask {

@@ -55,6 +55,7 @@ struct StartCommand: AsyncParsableCommand {
             let runsAuth = requestedRoles.map { $0.contains(.auth) }
                 ?? (file.authService.enabled && (file.authService.isConfigured || file.teleport.authServer == nil))
             let runsProxy = file.proxyService.isConfigured && file.proxyService.enabled
+            if runsAuth || runsProxy { ServerFileLimit.raise(logger: logger) }
             let settled = file
             let insecure = self.insecure
             let readiness = ServiceReadiness(

@@ -20,6 +20,9 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
     public var publicAddr: [String]
     /// `join_plugins`: join methods served by separate programs, loaded by name.
     public var joinPlugins: [JoinPluginConfig] = []
+    /// `listen_backlog` (a Joinery setting): connections the port may queue before they are
+    /// accepted; nil asks for the kernel's `net.core.somaxconn`.
+    public var listenBacklog: Int?
     /// The section as written, for plugins.
     public var raw: JSONValue
 
@@ -44,6 +47,7 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, clusterName = "cluster_name", listenAddr = "listen_addr", joinMethods = "join_methods"
         case joinRateLimit = "join_rate_limit", publicAddr = "public_addr", joinPlugins = "join_plugins"
+        case listenBacklog = "listen_backlog"
     }
 
     public init(from decoder: Decoder) throws {
@@ -58,6 +62,7 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
         joinRateLimit = try c.decodeIfPresent(JoinRateLimitConfig.self, forKey: .joinRateLimit) ?? JoinRateLimitConfig()
         publicAddr = try c.decodeIfPresent(StringOrList.self, forKey: .publicAddr)?.values ?? []
         joinPlugins = try c.decodeIfPresent([JoinPluginConfig].self, forKey: .joinPlugins) ?? []
+        listenBacklog = try c.decodeListenBacklog(forKey: .listenBacklog)
         raw = try JSONValue(from: decoder)
     }
 }

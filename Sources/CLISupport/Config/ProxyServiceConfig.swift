@@ -38,6 +38,8 @@ public struct ProxyServiceConfig: Sendable, Equatable, Decodable {
     public var publicAddr: [String]
     /// `https_keypairs`: the first pair is served.
     public var httpsKeyPairs: [KeyPair]
+    /// `listen_backlog` (a Joinery setting), as for the Auth service's port.
+    public var listenBacklog: Int?
 
     public static let defaultWebListenAddr = "0.0.0.0:3080"
 
@@ -53,6 +55,7 @@ public struct ProxyServiceConfig: Sendable, Equatable, Decodable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, webListenAddr = "web_listen_addr", publicAddr = "public_addr", httpsKeyPairs = "https_keypairs"
+        case listenBacklog = "listen_backlog"
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,5 +67,6 @@ public struct ProxyServiceConfig: Sendable, Equatable, Decodable {
             ?? ProxyServiceConfig.defaultWebListenAddr
         publicAddr = try c.decodeIfPresent(StringOrList.self, forKey: .publicAddr)?.values ?? []
         httpsKeyPairs = try c.decodeIfPresent([KeyPair].self, forKey: .httpsKeyPairs) ?? []
+        listenBacklog = try c.decodeListenBacklog(forKey: .listenBacklog)
     }
 }

@@ -73,10 +73,11 @@ public struct ProxyServiceRunner: Sendable {
             publicAddresses: proxyConfig.publicAddr, webListenAddress: proxyConfig.webListenAddr,
             dataDirectory: URL(fileURLWithPath: config.teleport.dataDir),
             field: "\(config.fileName): proxy_service.https_keypairs", logger: logger)
-        let settings = ProxyServiceSettings(
+        var settings = ProxyServiceSettings(
             webListenHost: listen.host, webListenPort: listen.port, publicAddresses: proxyConfig.publicAddr,
             webCertificateChainPEM: web.chainPEM, webPrivateKeyPEM: web.privateKeyPEM, authServer: authServer,
             identityCertificatePEM: certificatePEM, identityPrivateKeyPEM: keyPEM, clusterCACertificatesPEM: caPEMs)
+        settings.listenBacklog = proxyConfig.listenBacklog
         let api = ProxyWebAPI(clusterName: clusterName, serverVersion: JoineryVersion.current,
                               webListenAddress: listen.description, publicAddresses: proxyConfig.publicAddr)
         let service = ProxyService(settings: settings, webAPI: ProxyWebAPIResponder.pipeline(api), logger: logger)

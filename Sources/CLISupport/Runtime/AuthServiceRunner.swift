@@ -51,7 +51,7 @@ public struct AuthServiceRunner: Sendable {
         }
         let listen = try AuthAddress(parsing: config.authService.listenAddr)
         let nodeName = config.teleport.nodeName ?? HostName.current
-        let settings = AuthServerSettings(
+        var settings = AuthServerSettings(
             clusterName: config.authService.clusterName ?? nodeName,
             listenHost: listen.host, listenPort: listen.port,
             advertiseAddress: advertiseAddress(listen: listen),
@@ -60,6 +60,7 @@ public struct AuthServiceRunner: Sendable {
                               burst: Double(config.authService.joinRateLimit.burst),
                               maximumConcurrent: config.authService.joinRateLimit.maxConcurrent),
             version: JoineryVersion.current)
+        settings.listenBacklog = config.authService.listenBacklog
         let server = try await AuthServer(settings: settings, backend: backend, methods: methods, clock: clock, logger: logger)
         logger.info("join methods enabled", metadata: ["methods": "\(methods.names.joined(separator: ","))"])
         let readiness = self.readiness
