@@ -14,6 +14,7 @@ import TokenJoin
 ///                   [--ec2-instances 1000]   (0 skips the EC2 storm)
 ///                   [--oidc-joiners 256]     (0 skips the OIDC comparison)
 ///     joinery-bench token-probe-timing [--attempts 2000]
+///     joinery-bench breakdown [--rounds 300]
 ///
 /// `token-probe-timing` runs only ``TokenProbeTiming``: whether the time to refuse a guessed
 /// token name tells unknown, expired and other-method tokens apart.
@@ -54,6 +55,8 @@ enum JoinBench {
             let arguments = Array(CommandLine.arguments.dropFirst())
             if arguments.first == "token-probe-timing" {
                 try await runTokenProbeTiming(Array(arguments.dropFirst()))
+            } else if arguments.first == "breakdown" {
+                try await runBreakdown(Array(arguments.dropFirst()))
             } else {
                 try await run(Options(arguments))
             }
@@ -64,19 +67,32 @@ enum JoinBench {
     }
 
     static func runTokenProbeTiming(_ arguments: [String]) async throws {
-        var attempts = 2_000
-        var iterator = arguments.makeIterator()
-        while let argument = iterator.next() {
-            guard argument == "--attempts", let value = iterator.next().flatMap({ Int($0) }), value > 0 else {
-                throw JoinError.badParameter("token-probe-timing takes only --attempts <positive number>")
-            }
-            attempts = value
+        let attempts = try onlyOption("--attempts", of: "token-probe-timing", in: arguments, default: 2_000)
+        printHeader("Joinery token probe timing")
+        try await TokenProbeTiming.run(attempts: attempts).printReport()
+    }
+
+    /// `breakdown [--rounds 300]`: ``JoinCostBreakdown``.
+    static func runBreakdown(_ arguments: [String]) async throws {
+        let rounds = try onlyOption("--rounds", of: "breakdown", in: arguments, default: 300)
+        printHeader("Joinery join cost breakdown")
+        try await JoinCostBreakdown.measure(rounds: rounds).printReport()
+    }
+
+    /// The positive number a subcommand's one option gives, or `defaultValue` without it.
+    private static func onlyOption(_ name: String, of command: String, in arguments: [String], default defaultValue: Int) throws -> Int {
+        guard !arguments.isEmpty else { return defaultValue }
+        guard arguments.count == 2, arguments[0] == name, let value = Int(arguments[1]), value > 0 else {
+            throw JoinError.badParameter("\(command) takes only \(name) <positive number>")
         }
-        print("# Joinery token probe timing")
+        return value
+    }
+
+    private static func printHeader(_ title: String) {
+        print("# \(title)")
         print("")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.operatingSystemVersionString)")
         print("")
-        try await TokenProbeTiming.run(attempts: attempts).printReport()
     }
 
     static func run(_ options: Options) async throws {
