@@ -376,7 +376,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "X509", package: "swift-certificates"), .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
+        .testTarget(name: "JoinCoreTests", dependencies: ["JoinCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"), .product(name: "X509", package: "swift-certificates"), .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -40,7 +40,7 @@ public struct AuthFailover: Sendable {
             }
             if round < rounds {
                 let delay = backoff.delay(afterFailures: round)
-                logger.info("no Auth server reachable; retrying", metadata: ["in": "\(delay)", "round": "\(round)"])
+                logger.info("no Auth server reachable; retrying", metadata: ["in": "\(GoDuration.spoken(delay))", "round": "\(round)"])
                 try await Task.sleep(for: delay)
             }
         }

@@ -39,8 +39,8 @@ final class HeartbeatOutageTests: XCTestCase {
     }
 
     func testDelaysAreSpokenAsGoDurationsToATenthOfASecond() {
-        XCTAssertEqual(Heartbeater.spoken(.seconds(30)), "30s")
-        XCTAssertEqual(Heartbeater.spoken(.milliseconds(1_540)), "1.5s")
-        XCTAssertEqual(Heartbeater.spoken(.milliseconds(730)), "700ms")
+        XCTAssertEqual(GoDuration.spoken(.seconds(30)), "30s")
+        XCTAssertEqual(GoDuration.spoken(.milliseconds(1_540)), "1.5s")
+        XCTAssertEqual(GoDuration.spoken(.milliseconds(730)), "700ms")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import JoinCore
 import Logging
-import Synchronization
+import TestSupport
 import XCTest
 
 /// The start-up sweep removes exactly what an interrupted ``AtomicFile`` write leaves behind,
@@ -108,25 +108,5 @@ final class LeftoverTemporaryFilesTests: XCTestCase {
         XCTAssertTrue(info.contains("count=2"), info)
         XCTAssertTrue(info.contains(root.path), info)
         XCTAssertFalse(lines.joined().contains(secret))
-    }
-}
-
-/// Collects log lines (message and metadata) for assertions.
-private final class RecordedLogs: LogHandler, @unchecked Sendable {
-    private let stored = Mutex<[String]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    var lines: [String] { stored.withLock { $0 } }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        stored.withLock { $0.append("\(message) \(fields)") }
     }
 }

@@ -81,7 +81,7 @@ public struct Heartbeater: Sendable {
                 index += 1
                 let delay = backoff.delay(afterFailures: progress.outage.failures)
                 let next = authServers.count > 1 ? "trying \(authServers[index % authServers.count]) in" : "retrying in"
-                logger.warning("heartbeat failed: \(Self.sentence(for: error)); \(next) \(Self.spoken(delay))")
+                logger.warning("heartbeat failed: \(Self.sentence(for: error)); \(next) \(GoDuration.spoken(delay))")
                 try? await Task.sleep(for: delay)
             }
         }
@@ -111,7 +111,7 @@ public struct Heartbeater: Sendable {
                     } catch {
                         observer(error)
                         progress.outage.failed(at: Date())
-                        logger.warning("heartbeat failed: \(Self.sentence(for: error, answered: true)); retrying in \(Self.spoken(interval))")
+                        logger.warning("heartbeat failed: \(Self.sentence(for: error, answered: true)); retrying in \(GoDuration.spoken(interval))")
                         try? await Task.sleep(for: interval)
                         continue
                     }
@@ -147,9 +147,4 @@ public struct Heartbeater: Sendable {
         return answered && error.kind != .unavailable ? "the Auth server refused it: \(error.message)" : error.message
     }
 
-    /// `30s`, `1.5s`, `700ms`: a delay to a tenth of a second, as Go prints durations.
-    static func spoken(_ delay: Duration) -> String {
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        return GoDuration(seconds: (seconds * 10).rounded() / 10).exactDescription
-    }
 }

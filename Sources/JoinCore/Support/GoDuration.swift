@@ -100,3 +100,12 @@ public struct GoDuration: Sendable, Equatable, Hashable, Codable, CustomStringCo
 }
 
 import Foundation
+
+extension GoDuration {
+    /// `30s`, `1.5s`, `700ms`: a delay for a log line, to a tenth of a second, as Go prints
+    /// durations (a raw `Duration` prints as "0.2166… seconds").
+    public static func spoken(_ delay: Duration) -> String {
+        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        return GoDuration(seconds: (seconds * 10).rounded() / 10).exactDescription
+    }
+}

@@ -72,6 +72,17 @@ final class AuthFailoverTests: XCTestCase {
         }
         XCTAssertEqual(used.all.count, 6, "three rounds over two servers")
     }
+
+    func testTheRetryDelayIsLoggedAsADurationAPersonReads() async throws {
+        let records = RecordedLogs()
+        let failover = AuthFailover(addresses: [try deadAddress()], backoff: fast, rounds: 2, logger: Logger(label: "test") { _ in records })
+        do {
+            _ = try await failover.run { _ in throw JoinError.unavailable("cannot reach it") } as Int
+            XCTFail("every address is down")
+        } catch {}
+        let retry = try XCTUnwrap(records.lines.first { $0.hasPrefix("no Auth server reachable; retrying") }, "\(records.lines)")
+        XCTAssertNotNil(retry.range(of: #"in=[0-9.]+m?s round=1$"#, options: .regularExpression), retry)
+    }
 }
 
 /// The addresses a test's operation was called with, in order.
