@@ -314,6 +314,8 @@ let package = Package(
             dependencies: [
                 "Server", "Agent", "Transport", "JoinCore", "JoineryProto", "StaticJoin", "TokenJoin", "EC2Join", "AWSKit", "TestSupport",
                 "GitLabJoin",
+                // The storms through a Proxy Service.
+                "ProxyService",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

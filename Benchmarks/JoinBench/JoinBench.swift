@@ -5,6 +5,7 @@ import Server
 import StaticJoin
 import TestSupport
 import TokenJoin
+import Transport
 
 /// `joinery-bench`: the join-storm benchmarks of issue 9, measured in one run against one
 /// in-process Auth server on SQLite over real gRPC and TLS on 127.0.0.1, next to the crypto
@@ -13,6 +14,8 @@ import TokenJoin
 ///     joinery-bench [--storms 64,256,1024] [--heartbeat-nodes 10000] [--floor-rounds 300]
 ///                   [--ec2-instances 1000]   (0 skips the EC2 storm)
 ///                   [--oidc-joiners 256]     (0 skips the OIDC comparison)
+///                   [--proxy-storms 1] [--postgres-storms 1]   (0 skips the storms through a
+///                                            Proxy Service, or to an Auth server on PostgreSQL)
 ///     joinery-bench token-probe-timing [--attempts 2000]
 ///     joinery-bench breakdown [--rounds 300]
 ///
@@ -27,6 +30,8 @@ enum JoinBench {
         var floorRounds = 300
         var ec2Instances = 1_000
         var oidcJoiners = 256
+        var proxyStorms = true
+        var postgresStorms = true
 
         init(_ arguments: [String]) throws {
             var iterator = arguments.makeIterator()
@@ -39,9 +44,17 @@ enum JoinBench {
                 case "--floor-rounds": floorRounds = Int(value) ?? floorRounds
                 case "--ec2-instances": ec2Instances = Int(value) ?? ec2Instances
                 case "--oidc-joiners": oidcJoiners = Int(value) ?? oidcJoiners
+                case "--proxy-storms": proxyStorms = try Self.flag(argument, value)
+                case "--postgres-storms": postgresStorms = try Self.flag(argument, value)
                 default: throw JoinError.badParameter("unknown option \(argument)")
                 }
             }
+        }
+
+        /// `0` or `1`.
+        private static func flag(_ name: String, _ value: String) throws -> Bool {
+            guard value == "0" || value == "1" else { throw JoinError.badParameter("\(name) takes 0 or 1, not \(value)") }
+            return value == "1"
         }
     }
 
@@ -88,6 +101,28 @@ enum JoinBench {
         return value
     }
 
+    /// Every token storm: for each size, direct on SQLite (and insecurely at 256), then the
+    /// other paths ``StormPaths`` runs.
+    private static func tokenStorms(_ options: Options, cluster: TestCluster, address: AuthAddress,
+                                    rateLimits: JoinRateLimiter.Limits) async throws -> TokenStormTables {
+        let paths = try await StormPaths(cluster: cluster, address: address, proxy: options.proxyStorms,
+                                         postgres: options.postgresStorms, rateLimits: rateLimits)
+        do {
+            var tables = TokenStormTables()
+            for joiners in options.storms {
+                for pinned in [true, false] where pinned || joiners == 256 {
+                    tables.direct.append(try await JoinStorm.run(cluster: cluster, address: address, joiners: joiners, pinned: pinned))
+                }
+                tables.paths[joiners] = try await paths.storm(joiners: joiners, cluster: cluster, address: address)
+            }
+            await paths.stop()
+            return tables
+        } catch {
+            await paths.stop()
+            throw error
+        }
+    }
+
     private static func printHeader(_ title: String) {
         print("# \(title)")
         print("")
@@ -96,9 +131,9 @@ enum JoinBench {
     }
 
     static func run(_ options: Options) async throws {
+        let rateLimits = JoinRateLimiter.Limits(averagePerSecond: 1_000_000, burst: 1_000_000, maximumConcurrent: 1_000_000)
         let cluster = try await TestCluster(
-            registry: JoinMethodRegistry(plugins: [.staticTokens, .storedTokens]),
-            rateLimits: .init(averagePerSecond: 1_000_000, burst: 1_000_000, maximumConcurrent: 1_000_000))
+            registry: JoinMethodRegistry(plugins: [.staticTokens, .storedTokens]), rateLimits: rateLimits)
         let address = try await cluster.start()
         defer { Task { await cluster.stop() } }
 
@@ -116,21 +151,9 @@ enum JoinBench {
                      floor.signingCPUSeconds * 1000, floor.perJoinCPUSeconds * 1000, floor.joinsPerSecond))
         print("")
 
-        print("## Token join storms")
-        print("")
-        print("| joiners | trust | ok | failed | joins/s | % of floor | p50 ms | p99 ms | max ms | CPU ms/join | peak RSS MiB |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
-        for joiners in options.storms {
-            for pinned in [true, false] where pinned || joiners == 256 {
-                let storm = try await JoinStorm.run(cluster: cluster, address: address, joiners: joiners, pinned: pinned)
-                print(String(format: "| %d | %@ | %d | %d | %.0f | %.0f%% | %.0f | %.0f | %.0f | %.2f | %.0f |",
-                             storm.joiners, pinned ? "CA pin" : "insecure", storm.succeeded, storm.failed, storm.joinsPerSecond,
-                             100 * storm.joinsPerSecond / floor.joinsPerSecond, storm.latency.p50, storm.latency.p99,
-                             storm.latency.max, storm.cpuSecondsPerJoin * 1000, storm.peakRSSMiB))
-                if let error = storm.firstError { print("first error: \(error)") }
-            }
-        }
-        print("")
+        let tables = try await tokenStorms(options, cluster: cluster, address: address, rateLimits: rateLimits)
+        tables.printDirect(floor: floor)
+        tables.printPaths()
 
         if options.oidcJoiners > 0 {
             let oidc = try await OIDCJoinComparison.run(joiners: options.oidcJoiners)
