@@ -403,7 +403,7 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: [
-                "Agent", "Transport", "JoinCore", "Server", "TestSupport", "teleport",
+                "Agent", "Transport", "JoinCore", "Server", "TestSupport", "TokenJoin", "teleport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

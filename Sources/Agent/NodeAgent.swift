@@ -30,6 +30,9 @@ public struct NodeAgent: Sendable {
     /// The stored identity, or a new one obtained by joining (and saved before returning).
     public func identity() async throws -> Identity {
         if let existing = try store.load() {
+            try SavedIdentityRoles.check(
+                existing, covers: parameters.systemRoles.isEmpty ? [parameters.role] : parameters.systemRoles,
+                file: store.identityFile.path)
             logger.info("using the identity in the data directory; not joining again",
                         metadata: ["host_id": "\(existing.hostID)", "data_dir": "\(store.dataDirectory.path)"])
             try store.export(existing)

@@ -2,6 +2,8 @@ import Foundation
 @testable import Agent
 import JoinCore
 import Logging
+import TestSupport
+import TokenJoin
 import Transport
 import XCTest
 
@@ -64,5 +66,42 @@ final class NodeAgentIdentityTests: XCTestCase {
             XCTAssertTrue(error.message.contains("move it away"), error.message)
         }
         XCTAssertEqual(try String(contentsOf: store.identityFile, encoding: .utf8), "not json")
+    }
+}
+
+/// A restarted process asked for roles its saved identity does not hold stops and says so,
+/// instead of running on a certificate without them.
+final class SavedIdentityRolesTests: XCTestCase {
+    func testAnIdentityForANodeDoesNotCoverAnAddedRole() async throws {
+        let cluster = try await TestCluster(registry: JoinMethodRegistry(plugins: [.storedTokens]))
+        let address = try await cluster.start()
+        defer { Task { await cluster.stop() } }
+        try await cluster.addToken("saved-roles-token-0123456789abcdef", roles: [.node, .app])
+        let identity = try await cluster.joinClient().join(JoinParameters(
+            authServer: address, tokenName: "saved-roles-token-0123456789abcdef", method: "token", role: .node,
+            nodeName: "node-1", caPins: cluster.pins()))
+
+        XCTAssertNoThrow(try SavedIdentityRoles.check(identity, covers: [.node], file: "/data/identity.json"))
+        XCTAssertThrowsError(try SavedIdentityRoles.check(identity, covers: [.node, .app], file: "/data/identity.json")) { error in
+            XCTAssertEqual((error as? JoinError)?.message,
+                           "the identity in /data/identity.json was issued for Node and does not cover App; to run --roles=node,app, "
+                               + "move it away and join again with a token that allows every one of them")
+        }
+        XCTAssertThrowsError(try SavedIdentityRoles.check(identity, covers: [.proxy], file: "/data/identity.json"))
+    }
+
+    func testAnInstanceIdentityCoversEachOfItsRoles() async throws {
+        let cluster = try await TestCluster(registry: JoinMethodRegistry(plugins: [.storedTokens]))
+        let address = try await cluster.start()
+        defer { Task { await cluster.stop() } }
+        try await cluster.addToken("saved-roles-token-0123456789abcdef", roles: [.node, .app])
+        var parameters = JoinParameters(
+            authServer: address, tokenName: "saved-roles-token-0123456789abcdef", method: "token", role: .instance,
+            nodeName: "node-1", caPins: cluster.pins())
+        parameters.systemRoles = [.node, .app]
+        let identity = try await cluster.joinClient().join(parameters)
+        XCTAssertNoThrow(try SavedIdentityRoles.check(identity, covers: [.node, .app], file: "identity.json"))
+        XCTAssertNoThrow(try SavedIdentityRoles.check(identity, covers: [.app], file: "identity.json"))
+        XCTAssertThrowsError(try SavedIdentityRoles.check(identity, covers: [.node, .proxy], file: "identity.json"))
     }
 }
