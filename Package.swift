@@ -316,6 +316,8 @@ let package = Package(
                 "GitLabJoin",
                 // The storms through a Proxy Service.
                 "ProxyService",
+                // The fleet's Auth server process raises its open-file limit as teleport start does.
+                "ListenSockets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

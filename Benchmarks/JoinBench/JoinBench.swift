@@ -18,6 +18,7 @@ import Transport
 ///                                            Proxy Service, or to an Auth server on PostgreSQL)
 ///     joinery-bench token-probe-timing [--attempts 2000]
 ///     joinery-bench breakdown [--rounds 300]
+///     joinery-bench fleet [--nodes 10000] [--interval 30] [--observe 120]   (``FleetBenchmark``)
 ///
 /// `token-probe-timing` runs only ``TokenProbeTiming``: whether the time to refuse a guessed
 /// token name tells unknown, expired and other-method tokens apart.
@@ -68,6 +69,10 @@ enum JoinBench {
             let arguments = Array(CommandLine.arguments.dropFirst())
             if arguments.first == "token-probe-timing" {
                 try await runTokenProbeTiming(Array(arguments.dropFirst()))
+            } else if arguments.first == "fleet" {
+                try await FleetBenchmark.run(FleetOptions(Array(arguments.dropFirst()))).printReport()
+            } else if arguments.first == "fleet-auth" {
+                try await FleetAuthServer.run(Array(arguments.dropFirst()))
             } else if arguments.first == "breakdown" {
                 try await runBreakdown(Array(arguments.dropFirst()))
             } else {

@@ -1750,9 +1750,23 @@ public enum Joinery_V1_InventoryService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "HeartbeatStream" metadata.
+        public enum HeartbeatStream: Sendable {
+            /// Request type for "HeartbeatStream".
+            public typealias Input = Joinery_V1_HeartbeatRequest
+            /// Response type for "HeartbeatStream".
+            public typealias Output = Joinery_V1_HeartbeatResponse
+            /// Descriptor for "HeartbeatStream".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "joinery.v1.InventoryService"),
+                method: "HeartbeatStream",
+                type: .bidirectionalStreaming
+            )
+        }
         /// Descriptors for all methods in the "joinery.v1.InventoryService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            Heartbeat.descriptor
+            Heartbeat.descriptor,
+            HeartbeatStream.descriptor
         ]
     }
 }
@@ -1796,6 +1810,28 @@ extension Joinery_V1_InventoryService {
             request: GRPCCore.StreamingServerRequest<Joinery_V1_HeartbeatRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_HeartbeatResponse>
+
+        /// Handle the "HeartbeatStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The same over one long-lived stream, as agents heartbeat: the caller is authenticated once
+        /// > when the stream opens (its certificate's expiry and the locks are checked on every
+        /// > message), and each HeartbeatRequest is answered by one HeartbeatResponse. A refusal ends
+        /// > the stream with its status. Servers without it answer UNIMPLEMENTED; agents then use
+        /// > Heartbeat.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Joinery_V1_HeartbeatRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Joinery_V1_HeartbeatResponse` messages.
+        func heartbeatStream(
+            request: GRPCCore.StreamingServerRequest<Joinery_V1_HeartbeatRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_HeartbeatResponse>
     }
 
     /// Service protocol for the "joinery.v1.InventoryService" service.
@@ -1823,6 +1859,28 @@ extension Joinery_V1_InventoryService {
             request: GRPCCore.ServerRequest<Joinery_V1_HeartbeatRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Joinery_V1_HeartbeatResponse>
+
+        /// Handle the "HeartbeatStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The same over one long-lived stream, as agents heartbeat: the caller is authenticated once
+        /// > when the stream opens (its certificate's expiry and the locks are checked on every
+        /// > message), and each HeartbeatRequest is answered by one HeartbeatResponse. A refusal ends
+        /// > the stream with its status. Servers without it answer UNIMPLEMENTED; agents then use
+        /// > Heartbeat.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Joinery_V1_HeartbeatRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Joinery_V1_HeartbeatResponse` messages.
+        func heartbeatStream(
+            request: GRPCCore.StreamingServerRequest<Joinery_V1_HeartbeatRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_HeartbeatResponse>
     }
 
     /// Simple service protocol for the "joinery.v1.InventoryService" service.
@@ -1848,6 +1906,29 @@ extension Joinery_V1_InventoryService {
             request: Joinery_V1_HeartbeatRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Joinery_V1_HeartbeatResponse
+
+        /// Handle the "HeartbeatStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The same over one long-lived stream, as agents heartbeat: the caller is authenticated once
+        /// > when the stream opens (its certificate's expiry and the locks are checked on every
+        /// > message), and each HeartbeatRequest is answered by one HeartbeatResponse. A refusal ends
+        /// > the stream with its status. Servers without it answer UNIMPLEMENTED; agents then use
+        /// > Heartbeat.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Joinery_V1_HeartbeatRequest` messages.
+        ///   - response: A response stream of `Joinery_V1_HeartbeatResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func heartbeatStream(
+            request: GRPCCore.RPCAsyncSequence<Joinery_V1_HeartbeatRequest, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Joinery_V1_HeartbeatResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
     }
 }
 
@@ -1861,6 +1942,17 @@ extension Joinery_V1_InventoryService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Joinery_V1_HeartbeatResponse>(),
             handler: { request, context in
                 try await self.heartbeat(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Joinery_V1_InventoryService.Method.HeartbeatStream.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Joinery_V1_HeartbeatRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Joinery_V1_HeartbeatResponse>(),
+            handler: { request, context in
+                try await self.heartbeatStream(
                     request: request,
                     context: context
                 )
@@ -1899,6 +1991,23 @@ extension Joinery_V1_InventoryService.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func heartbeatStream(
+        request: GRPCCore.StreamingServerRequest<Joinery_V1_HeartbeatRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Joinery_V1_HeartbeatResponse> {
+        return GRPCCore.StreamingServerResponse<Joinery_V1_HeartbeatResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.heartbeatStream(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
 }
 
 // MARK: joinery.v1.InventoryService (client)
@@ -1931,6 +2040,33 @@ extension Joinery_V1_InventoryService {
             deserializer: some GRPCCore.MessageDeserializer<Joinery_V1_HeartbeatResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Joinery_V1_HeartbeatResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "HeartbeatStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The same over one long-lived stream, as agents heartbeat: the caller is authenticated once
+        /// > when the stream opens (its certificate's expiry and the locks are checked on every
+        /// > message), and each HeartbeatRequest is answered by one HeartbeatResponse. A refusal ends
+        /// > the stream with its status. Servers without it answer UNIMPLEMENTED; agents then use
+        /// > Heartbeat.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Joinery_V1_HeartbeatRequest` messages.
+        ///   - serializer: A serializer for `Joinery_V1_HeartbeatRequest` messages.
+        ///   - deserializer: A deserializer for `Joinery_V1_HeartbeatResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func heartbeatStream<Result>(
+            request: GRPCCore.StreamingClientRequest<Joinery_V1_HeartbeatRequest>,
+            serializer: some GRPCCore.MessageSerializer<Joinery_V1_HeartbeatRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Joinery_V1_HeartbeatResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Joinery_V1_HeartbeatResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1983,6 +2119,42 @@ extension Joinery_V1_InventoryService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "HeartbeatStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The same over one long-lived stream, as agents heartbeat: the caller is authenticated once
+        /// > when the stream opens (its certificate's expiry and the locks are checked on every
+        /// > message), and each HeartbeatRequest is answered by one HeartbeatResponse. A refusal ends
+        /// > the stream with its status. Servers without it answer UNIMPLEMENTED; agents then use
+        /// > Heartbeat.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Joinery_V1_HeartbeatRequest` messages.
+        ///   - serializer: A serializer for `Joinery_V1_HeartbeatRequest` messages.
+        ///   - deserializer: A deserializer for `Joinery_V1_HeartbeatResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func heartbeatStream<Result>(
+            request: GRPCCore.StreamingClientRequest<Joinery_V1_HeartbeatRequest>,
+            serializer: some GRPCCore.MessageSerializer<Joinery_V1_HeartbeatRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Joinery_V1_HeartbeatResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Joinery_V1_HeartbeatResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.bidirectionalStreaming(
+                request: request,
+                descriptor: Joinery_V1_InventoryService.Method.HeartbeatStream.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2010,6 +2182,37 @@ extension Joinery_V1_InventoryService.ClientProtocol {
         }
     ) async throws -> Result where Result: Sendable {
         try await self.heartbeat(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Joinery_V1_HeartbeatRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Joinery_V1_HeartbeatResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "HeartbeatStream" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The same over one long-lived stream, as agents heartbeat: the caller is authenticated once
+    /// > when the stream opens (its certificate's expiry and the locks are checked on every
+    /// > message), and each HeartbeatRequest is answered by one HeartbeatResponse. A refusal ends
+    /// > the stream with its status. Servers without it answer UNIMPLEMENTED; agents then use
+    /// > Heartbeat.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Joinery_V1_HeartbeatRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func heartbeatStream<Result>(
+        request: GRPCCore.StreamingClientRequest<Joinery_V1_HeartbeatRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Joinery_V1_HeartbeatResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.heartbeatStream(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Joinery_V1_HeartbeatRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Joinery_V1_HeartbeatResponse>(),
@@ -2049,6 +2252,42 @@ extension Joinery_V1_InventoryService.ClientProtocol {
             metadata: metadata
         )
         return try await self.heartbeat(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "HeartbeatStream" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The same over one long-lived stream, as agents heartbeat: the caller is authenticated once
+    /// > when the stream opens (its certificate's expiry and the locks are checked on every
+    /// > message), and each HeartbeatRequest is answered by one HeartbeatResponse. A refusal ends
+    /// > the stream with its status. Servers without it answer UNIMPLEMENTED; agents then use
+    /// > Heartbeat.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func heartbeatStream<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Joinery_V1_HeartbeatRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Joinery_V1_HeartbeatResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Joinery_V1_HeartbeatRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.heartbeatStream(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -50,4 +50,23 @@ extension BackendTestSuite {
             XCTAssertEqual(lower.map(\.key), ["/tokens/lower"])
         }
     }
+
+    /// The scan is bounded above (``KeyPrefixRange``): keys just past the prefix's range, and
+    /// prefixes that end in non-ASCII scalars, around the surrogate gap or at the last scalar,
+    /// list exactly their own keys.
+    public func testRangeBoundsHoldForEveryKindOfLastScalar() async throws {
+        try await withBackend { backend, _ in
+            let keys = ["/locks/a", "/locks0", "/locks/\u{10FFFF}tail", "/nodes/1", "/é/1", "/ê/1", "/\u{D7FF}/1",
+                        "/\u{D7FF}", "/\u{E000}", "/end\u{10FFFF}", "/end\u{10FFFF}x", "/enc"]
+            for key in keys { _ = try await backend.put(key, value: Data(utf8: key), expires: nil) }
+            let locks = try await backend.range(prefix: "/locks/")
+            XCTAssertEqual(locks.map(\.key), ["/locks/a", "/locks/\u{10FFFF}tail"])
+            let accented = try await backend.range(prefix: "/é")
+            XCTAssertEqual(accented.map(\.key), ["/é/1"])
+            let beforeGap = try await backend.range(prefix: "/\u{D7FF}")
+            XCTAssertEqual(beforeGap.map(\.key), ["/\u{D7FF}", "/\u{D7FF}/1"])
+            let lastScalar = try await backend.range(prefix: "/end\u{10FFFF}")
+            XCTAssertEqual(lastScalar.map(\.key), ["/end\u{10FFFF}", "/end\u{10FFFF}x"])
+        }
+    }
 }

@@ -81,6 +81,7 @@ final class SQLiteBackendTests: XCTestCase {
     }
     func testRangeWithEmptyPrefixListsEveryLiveItem() async throws { try await suite.testRangeWithEmptyPrefixListsEveryLiveItem() }
     func testRangePrefixIsLiteralAndCaseSensitive() async throws { try await suite.testRangePrefixIsLiteralAndCaseSensitive() }
+    func testRangeBoundsHoldForEveryKindOfLastScalar() async throws { try await suite.testRangeBoundsHoldForEveryKindOfLastScalar() }
     func testAuditEventsComeBackInOrderWithAllFields() async throws { try await suite.testAuditEventsComeBackInOrderWithAllFields() }
     func testAuditQueryFiltersByMethodOutcomeAndTime() async throws { try await suite.testAuditQueryFiltersByMethodOutcomeAndTime() }
     func testAuditEventsLimitReturnsTheNewestOldestFirst() async throws {

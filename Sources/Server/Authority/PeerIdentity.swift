@@ -56,12 +56,17 @@ public struct PeerIdentity: Sendable, Equatable {
             if (try? PeerIdentity(subject: leaf.subject))?.role == .admin {
                 throw JoinError.accessDenied(AdminIdentityRefusal.expired(at: leaf.notValidAfter))
             }
-            throw JoinError.accessDenied("the presented certificate expired at \(leaf.notValidAfter); join again to get a new one")
+            throw expired(at: leaf.notValidAfter)
         }
         if case .some(.isCertificateAuthority) = try? leaf.extensions.basicConstraints {
             throw JoinError.accessDenied("a CA certificate cannot be used as a client identity")
         }
         return try PeerIdentity(subject: leaf.subject)
+    }
+
+    /// The refusal of a host or bot certificate that expired at `date`.
+    static func expired(at date: Date) -> JoinError {
+        JoinError.accessDenied("the presented certificate expired at \(date); join again to get a new one")
     }
 
     /// Reads the identity from a subject written by ``HostCertificateIssuer`` or

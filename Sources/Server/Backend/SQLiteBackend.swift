@@ -50,8 +50,7 @@ public final class SQLiteBackend: Backend {
     public func get(_ key: String) async throws -> BackendItem? {
         try await read { db, now in
             try Row.fetchOne(
-                db,
-                sql: "SELECT \(SQLiteSchema.itemColumns) FROM items WHERE key = :key AND \(SQLiteSchema.isLive)",
+                db.cachedStatement(sql: "SELECT \(SQLiteSchema.itemColumns) FROM items WHERE key = :key AND \(SQLiteSchema.isLive)"),
                 arguments: ["key": key, "now": now]
             ).map(SQLiteSchema.item(from:))
         }
@@ -60,16 +59,13 @@ public final class SQLiteBackend: Backend {
     public func create(_ key: String, value: Data, expires: Date?) async throws -> BackendItem {
         try await write { db, now in
             let revision = try SQLiteSchema.nextRevision(db)
-            try db.execute(
-                sql: "DELETE FROM items WHERE key = :key AND NOT \(SQLiteSchema.isLive)",
-                arguments: ["key": key, "now": now])
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: "DELETE FROM items WHERE key = :key AND NOT \(SQLiteSchema.isLive)")
+                .execute(arguments: ["key": key, "now": now])
+            try db.cachedStatement(sql: """
                     INSERT INTO items (key, value, expires, revision)
                     VALUES (:key, COALESCE(:value, X''), :expires, :revision)
                     ON CONFLICT (key) DO NOTHING
-                    """,
-                arguments: Self.itemArguments(key, value, expires, revision))
+                    """).execute(arguments: Self.itemArguments(key, value, expires, revision))
             guard db.changesCount == 1 else {
                 throw BackendOutcomes.alreadyExists(key)
             }
@@ -80,14 +76,12 @@ public final class SQLiteBackend: Backend {
     public func put(_ key: String, value: Data, expires: Date?) async throws -> BackendItem {
         try await write { db, _ in
             let revision = try SQLiteSchema.nextRevision(db)
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO items (key, value, expires, revision)
                     VALUES (:key, COALESCE(:value, X''), :expires, :revision)
                     ON CONFLICT (key) DO UPDATE SET
                         value = excluded.value, expires = excluded.expires, revision = excluded.revision
-                    """,
-                arguments: Self.itemArguments(key, value, expires, revision))
+                    """).execute(arguments: Self.itemArguments(key, value, expires, revision))
             return BackendOutcomes.storedItem(key, value, expires, revision)
         }
     }
@@ -99,12 +93,10 @@ public final class SQLiteBackend: Backend {
             let revision = try SQLiteSchema.nextRevision(db)
             var arguments = Self.itemArguments(key, value, expires, revision)
             _ = arguments.append(contentsOf: ["expected": expectedRevision, "now": now])
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE items SET value = COALESCE(:value, X''), expires = :expires, revision = :revision
                     WHERE key = :key AND revision = :expected AND \(SQLiteSchema.isLive)
-                    """,
-                arguments: arguments)
+                    """).execute(arguments: arguments)
             guard db.changesCount == 1 else {
                 throw BackendOutcomes.compareFailed(key, expectedRevision)
             }
@@ -115,9 +107,8 @@ public final class SQLiteBackend: Backend {
     public func delete(_ key: String) async throws {
         try await write { db, now in
             _ = try SQLiteSchema.nextRevision(db)
-            try db.execute(
-                sql: "DELETE FROM items WHERE key = :key AND \(SQLiteSchema.isLive)",
-                arguments: ["key": key, "now": now])
+            try db.cachedStatement(sql: "DELETE FROM items WHERE key = :key AND \(SQLiteSchema.isLive)")
+                .execute(arguments: ["key": key, "now": now])
             guard db.changesCount == 1 else {
                 throw BackendOutcomes.notFound(key)
             }
@@ -127,9 +118,8 @@ public final class SQLiteBackend: Backend {
     public func compareAndDelete(_ key: String, expectedRevision: Int64) async throws {
         try await write { db, now in
             _ = try SQLiteSchema.nextRevision(db)
-            try db.execute(
-                sql: "DELETE FROM items WHERE key = :key AND revision = :expected AND \(SQLiteSchema.isLive)",
-                arguments: ["key": key, "expected": expectedRevision, "now": now])
+            try db.cachedStatement(sql: "DELETE FROM items WHERE key = :key AND revision = :expected AND \(SQLiteSchema.isLive)")
+                .execute(arguments: ["key": key, "expected": expectedRevision, "now": now])
             guard db.changesCount == 1 else {
                 throw BackendOutcomes.compareFailed(key, expectedRevision)
             }
@@ -138,26 +128,26 @@ public final class SQLiteBackend: Backend {
 
     public func range(prefix: String) async throws -> [BackendItem] {
         // `substr` counts characters on TEXT, so compare the prefix by its Unicode scalar count;
-        // unlike LIKE this has no wildcards and is case-sensitive. `key >= :prefix` lets the
-        // primary key index start the scan at the prefix.
-        try await read { db, now in
+        // unlike LIKE this has no wildcards and is case-sensitive. `key >= :prefix AND key <
+        // :upper` lets the primary key index scan only the prefix's keys (``KeyPrefixRange``).
+        let upper = KeyPrefixRange(prefix).upperBound
+        let bound = upper == nil ? "" : "AND key < :upper"
+        return try await read { db, now in
             try Row.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT \(SQLiteSchema.itemColumns) FROM items
-                    WHERE key >= :prefix AND substr(key, 1, :length) = :prefix AND \(SQLiteSchema.isLive)
+                    WHERE key >= :prefix \(bound) AND substr(key, 1, :length) = :prefix AND \(SQLiteSchema.isLive)
                     ORDER BY key
-                    """,
-                arguments: ["prefix": prefix, "length": prefix.unicodeScalars.count, "now": now]
+                    """),
+                arguments: ["prefix": prefix, "upper": upper, "length": prefix.unicodeScalars.count, "now": now]
             ).map(SQLiteSchema.item(from:))
         }
     }
 
     public func deleteExpired() async throws -> Int {
         try await write { db, now in
-            try db.execute(
-                sql: "DELETE FROM items WHERE expires IS NOT NULL AND expires <= :now",
-                arguments: ["now": now])
+            try db.cachedStatement(sql: "DELETE FROM items WHERE expires IS NOT NULL AND expires <= :now")
+                .execute(arguments: ["now": now])
             return db.changesCount
         }
     }
@@ -167,9 +157,8 @@ public final class SQLiteBackend: Backend {
     public func appendAuditEvent(_ event: AuditEvent) async throws {
         let json = try event.storedJSON()
         try await write { db, _ in
-            try db.execute(
-                sql: "INSERT INTO audit_events (time, type, success, event) VALUES (?, ?, ?, ?)",
-                arguments: [SQLiteSchema.Timestamp.microseconds(event.time), event.type, event.success, json])
+            try db.cachedStatement(sql: "INSERT INTO audit_events (time, type, success, event) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [SQLiteSchema.Timestamp.microseconds(event.time), event.type, event.success, json])
         }
     }
 

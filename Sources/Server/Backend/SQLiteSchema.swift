@@ -49,8 +49,8 @@ enum SQLiteSchema {
     /// Takes the next revision; must run inside the write's transaction so that a failed
     /// write gives it back.
     static func nextRevision(_ db: Database) throws -> Int64 {
-        try db.execute(sql: "UPDATE revision_counter SET last_revision = last_revision + 1 WHERE id = 1")
-        guard let revision = try Int64.fetchOne(db, sql: "SELECT last_revision FROM revision_counter WHERE id = 1") else {
+        try db.cachedStatement(sql: "UPDATE revision_counter SET last_revision = last_revision + 1 WHERE id = 1").execute()
+        guard let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT last_revision FROM revision_counter WHERE id = 1")) else {
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "the revision counter row is missing")
         }
         return revision

@@ -18,11 +18,19 @@ struct CallerAuthentication: Sendable {
 
     /// The verified identity of the caller, or `permissionDenied`.
     func identity(of context: ServerContext) throws -> PeerIdentity {
+        try session(of: context).identity
+    }
+
+    /// The verified caller of a stream, kept for its messages: the cluster's CAs do not change
+    /// while a server runs, so a stream re-checks only the certificate's expiry
+    /// (``CallerSession/requireUnexpired(now:)``) and the locks, not the signature.
+    func session(of context: ServerContext) throws -> CallerSession {
         guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
               let certificate = transport.peerCertificate else {
             throw JoinError.accessDenied("this call needs a client certificate issued by the cluster")
         }
-        return try authorities.authenticate(certificate, now: clock.now)
+        return CallerSession(identity: try authorities.authenticate(certificate, now: clock.now),
+                             notValidAfter: certificate.notValidAfter)
     }
 
     /// The caller, required to hold the Admin role (tctl's identity) from the current run of

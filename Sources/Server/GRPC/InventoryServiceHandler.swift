@@ -3,8 +3,9 @@ import GRPCCore
 import JoinCore
 import JoineryProto
 
-/// Serves `joinery.v1.InventoryService`: heartbeats from joined processes. The host ID comes
-/// from the caller's certificate, never from the message, so a node can only speak for itself.
+/// Serves `joinery.v1.InventoryService`: heartbeats from joined processes, one call each or
+/// many over one stream. The host ID comes from the caller's certificate, never from the
+/// message, so a node can only speak for itself.
 struct InventoryServiceHandler: Joinery_V1_InventoryService.SimpleServiceProtocol {
     let nodes: NodeRegistry
     let authentication: CallerAuthentication
@@ -13,15 +14,38 @@ struct InventoryServiceHandler: Joinery_V1_InventoryService.SimpleServiceProtoco
 
     func heartbeat(request: Joinery_V1_HeartbeatRequest, context: ServerContext) async throws -> Joinery_V1_HeartbeatResponse {
         try await RPCErrorMapping.mapping {
-            let caller = try authentication.identity(of: context)
-            guard caller.role != .admin, caller.role != .bot else {
-                throw JoinError.accessDenied("only joined hosts may heartbeat")
-            }
-            try await callerLocks.checked(caller)
-            _ = try await nodes.heartbeat(
-                hostID: caller.hostID, hostname: request.hostname, address: request.addr, version: request.version,
-                labels: request.labels, roles: caller.systemRoles.map(\.rawValue))
-            return .with { $0.ttlSeconds = Int64(nodes.ttl) }
+            try await accept(request, from: try heartbeatingHost(context))
         }
+    }
+
+    /// Authenticates the caller when the stream opens, then answers each heartbeat as
+    /// ``heartbeat(request:context:)`` would (locks and expiry checked every time); the first
+    /// refusal ends the stream.
+    func heartbeatStream(request: RPCAsyncSequence<Joinery_V1_HeartbeatRequest, any Error>,
+                         response: RPCWriter<Joinery_V1_HeartbeatResponse>, context: ServerContext) async throws {
+        try await RPCErrorMapping.mapping {
+            let caller = try heartbeatingHost(context)
+            for try await beat in request {
+                try await response.write(try await accept(beat, from: caller))
+            }
+        }
+    }
+
+    /// The caller, if it is a joined host (not an admin identity or a bot).
+    private func heartbeatingHost(_ context: ServerContext) throws -> CallerSession {
+        let caller = try authentication.session(of: context)
+        guard caller.identity.role != .admin, caller.identity.role != .bot else {
+            throw JoinError.accessDenied("only joined hosts may heartbeat")
+        }
+        return caller
+    }
+
+    private func accept(_ beat: Joinery_V1_HeartbeatRequest, from caller: CallerSession) async throws -> Joinery_V1_HeartbeatResponse {
+        try caller.requireUnexpired(now: authentication.clock.now)
+        try await callerLocks.checked(caller.identity)
+        _ = try await nodes.heartbeat(
+            hostID: caller.identity.hostID, hostname: beat.hostname, address: beat.addr, version: beat.version,
+            labels: beat.labels, roles: caller.identity.systemRoles.map(\.rawValue))
+        return .with { $0.ttlSeconds = Int64(nodes.ttl) }
     }
 }

@@ -161,15 +161,25 @@ public final class PostgreSQLBackend: Backend {
     }
 
     public func range(prefix: String) async throws -> [BackendItem] {
-        // starts_with has no wildcards and compares bytes; `key >= prefix` lets the primary
-        // key's index (COLLATE "C", byte order) start the scan at the prefix.
-        try await run { connection, now, logger in
-            try await PostgreSQLSchema.items(from: connection.query(
+        // starts_with has no wildcards and compares bytes; `key >= prefix AND key < upper`
+        // lets the primary key's index (COLLATE "C", byte order) scan only the prefix's keys
+        // (``KeyPrefixRange``).
+        let upper = KeyPrefixRange(prefix).upperBound
+        return try await run { connection, now, logger in
+            let query: PostgresQuery = if let upper {
+                """
+                SELECT \(unescaped: PostgreSQLSchema.itemColumns) FROM items
+                WHERE key >= \(prefix) AND key < \(upper) AND starts_with(key, \(prefix)) AND \(liveAt: now)
+                ORDER BY key
+                """
+            } else {
                 """
                 SELECT \(unescaped: PostgreSQLSchema.itemColumns) FROM items
                 WHERE key >= \(prefix) AND starts_with(key, \(prefix)) AND \(liveAt: now)
                 ORDER BY key
-                """, logger: logger))
+                """
+            }
+            return try await PostgreSQLSchema.items(from: connection.query(query, logger: logger))
         }
     }
 
