@@ -125,6 +125,10 @@ public struct AuthServer: Sendable {
         }
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = settings.maximumMessageBytes
+        // Connections are long-lived (a heartbeat stream per node): a peer that vanished
+        // without closing is pinged after 5 idle minutes (not the default 2 hours) and dropped
+        // 20 s later. (swift-nio-http2 allows 100 concurrent streams per connection.)
+        config.connection.keepalive.time = .seconds(300)
         let transport = HTTP2ServerTransport.Posix(
             listeningSocketDescriptor: Int(socket.descriptor), transportSecurity: security, config: config)
         let authentication = CallerAuthentication(

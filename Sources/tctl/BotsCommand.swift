@@ -30,16 +30,17 @@ struct BotsListCommand: AsyncParsableCommand {
 
 struct BotsAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Create a bot and a single-use join token for it (join method token).")
+        commandName: "add",
+        abstract: "Create a bot, with a single-use join token for it (join method token) unless --token names an existing one.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The bot's name.")
     var name: String
     @Option(help: "Comma-separated roles the bot holds.")
     var roles = ""
-    @Option(help: "How long the join token is valid.")
+    @Option(help: "How long the new join token is valid.")
     var ttl = "1h"
-    @Option(help: "The token value (default: random).")
+    @Option(help: "An existing join token to use (it must allow role Bot and name this bot); if unset, a new single-use token is created.")
     var token: String?
 
     func run() async throws {
@@ -50,20 +51,35 @@ struct BotsAddCommand: AsyncParsableCommand {
                 "kind": .string("bot"), "version": .string("v1"), "metadata": .object(["name": .string(name)]),
                 "spec": .object(["roles": .array(roles.split(separator: ",").map { .string(String($0)) })]),
             ])
-            let value = token ?? TokenCreation.randomValue()
-            var joinToken = ProvisionToken(name: value, roles: [.bot], joinMethod: "token", expires: Date().addingTimeInterval(lifetime.seconds))
-            joinToken.spec.botName = name
             let botJSON = try JSONEncoder().encode(bot)
-            let tokenJSON = try JSONEncoder().encode(joinToken)
-            let status = try await global.connection().withAdmin { admin in
+            let (joinToken, status) = try await global.connection().withAdmin { admin in
+                var joinToken = newToken(expires: Date().addingTimeInterval(lifetime.seconds))
+                if let token {
+                    let tokens = try await admin.listResources(.with { $0.kind = "token" }).resources
+                        .map { try JSONDecoder().decode(ProvisionToken.self, from: $0.resourceJson) }
+                    joinToken = try ExistingBotToken.find(token, admitting: name, among: tokens)
+                }
                 _ = try await admin.createResource(.with { $0.resourceJson = botJSON })
-                _ = try await admin.createResource(.with { $0.resourceJson = tokenJSON })
-                return try await admin.getStatus(Joinery_V1_StatusRequest())
+                if token == nil {
+                    let tokenJSON = try JSONEncoder().encode(joinToken)
+                    _ = try await admin.createResource(.with { $0.resourceJson = tokenJSON })
+                }
+                return (joinToken, try await admin.getStatus(Joinery_V1_StatusRequest()))
             }
-            print(BotAddOutput.instructions(token: value, ttlMinutes: Int(lifetime.seconds / 60), authServer: status.advertiseAddr,
-                                            caPins: status.authorities.flatMap(\.pins)), terminator: "")
+            let minutes = joinToken.metadata.expires.map { max(0, Int(($0.timeIntervalSinceNow / 60).rounded())) }
+            let method = joinToken.spec.joinMethod.isEmpty ? "token" : joinToken.spec.joinMethod
+            print(BotAddOutput.instructions(token: joinToken.metadata.name, joinMethod: method, ttlMinutes: minutes,
+                                            authServer: status.advertiseAddr, caPins: status.authorities.flatMap(\.pins)),
+                  terminator: "")
         }
     }
+
+    private func newToken(expires: Date) -> ProvisionToken {
+        var joinToken = ProvisionToken(name: TokenCreation.randomValue(), roles: [.bot], joinMethod: "token", expires: expires)
+        joinToken.spec.botName = name
+        return joinToken
+    }
+
 }
 
 struct BotsRemoveCommand: AsyncParsableCommand {

@@ -257,6 +257,39 @@ final class TctlOutputTests: XCTestCase {
         XCTAssertEqual(config.warnings, [])
     }
 
+    func testBotsAddWithAnExistingTokenOfAnotherMethodNamesTheMethod() throws {
+        let text = BotAddOutput.instructions(token: "ci-bot", joinMethod: "github", ttlMinutes: nil, authServer: "192.0.2.0:3025",
+                                             caPins: [pin])
+        XCTAssertTrue(text.hasPrefix("The bot token: ci-bot\nThis token does not expire.\n"), text)
+        let block = text.components(separatedBy: "Join with tbot.yaml:\n\n")[1].components(separatedBy: "\n\n")[0]
+        XCTAssertTrue(block.contains("  join_method: github\n"), block)
+        XCTAssertTrue(text.contains("Add what the github method needs under onboarding (see docs/join-methods/github.md)."), text)
+    }
+
+    /// `tctl bots add NAME --token=EXISTING` refuses, before creating the bot, a token that is
+    /// missing, does not allow role Bot, or names another bot, in Teleport's words.
+    func testAnExistingTokenMustAdmitTheBot() throws {
+        var forRobot = ProvisionToken(name: "robot-token", roles: [.bot], joinMethod: "token")
+        forRobot.spec.botName = "robot"
+        var forOther = ProvisionToken(name: "other-token", roles: [.bot], joinMethod: "token")
+        forOther.spec.botName = "other"
+        let nodeToken = ProvisionToken(name: "node-token", roles: [.node], joinMethod: "token")
+        let tokens = [forRobot, forOther, nodeToken]
+
+        XCTAssertEqual(try ExistingBotToken.find("robot-token", admitting: "robot", among: tokens), forRobot)
+        func refusal(_ name: String) -> String {
+            do {
+                _ = try ExistingBotToken.find(name, admitting: "robot", among: tokens)
+                return "accepted"
+            } catch { return "\(error)" }
+        }
+        XCTAssertTrue(refusal("missing").contains("token with name \"missing\" not found, create the token or do not set --token"),
+                      refusal("missing"))
+        XCTAssertTrue(refusal("node-token").contains("token \"node-token\" is not valid for role \"Bot\""), refusal("node-token"))
+        XCTAssertTrue(refusal("other-token").contains("token \"other-token\" is valid for bot \"other\", not \"robot\""),
+                      refusal("other-token"))
+    }
+
     func testHeadlessAndEmptyTables() {
         XCTAssertEqual(TextTable.headless(rows: [["a", "1"], ["long key", "2"]]).render(), "a        1\nlong key 2\n")
         XCTAssertEqual(TextTable(headers: ["A", "Bee"]).render(), "A Bee\n- ---\n")

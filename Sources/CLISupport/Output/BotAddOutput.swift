@@ -10,30 +10,35 @@ public enum BotAddOutput {
     public static let identityDirectory = TbotOutput.exampleIdentityDirectory
 
     /// The token lines, the tbot.yaml (indented two spaces) and the command to run it.
-    public static func instructions(token: String, ttlMinutes: Int, authServer: String, caPins: [String]) -> String {
+    /// `ttlMinutes` nil: the token does not expire. A token of another join method than
+    /// `token` (one given with `--token`) gets its method in the yaml and a pointer to the
+    /// method's own onboarding settings.
+    public static func instructions(token: String, joinMethod: String = "token", ttlMinutes: Int?, authServer: String,
+                                    caPins: [String]) -> String {
         var lines = [
             "The bot token: \(token)",
-            "This token will expire in \(ttlMinutes) minutes.",
+            ttlMinutes.map { "This token will expire in \($0) minutes." } ?? "This token does not expire.",
             "",
             "Join with tbot.yaml:",
             "",
         ]
-        lines += tbotYAML(token: token, authServer: authServer, caPins: caPins).map { "  " + $0 }
-        lines += [
-            "",
-            "Then run `tbot start -c tbot.yaml`: it joins and writes the bot's identity to \(identityDirectory).",
-        ]
+        lines += tbotYAML(token: token, joinMethod: joinMethod, authServer: authServer, caPins: caPins).map { "  " + $0 }
+        lines += [""]
+        if joinMethod != "token" {
+            lines += ["Add what the \(joinMethod) method needs under onboarding (see docs/join-methods/\(joinMethod).md)."]
+        }
+        lines += ["Then run `tbot start -c tbot.yaml`: it joins and writes the bot's identity to \(identityDirectory)."]
         return lines.map { $0 + "\n" }.joined()
     }
 
     /// The tbot.yaml: the Auth server, the token pinned to the cluster's CA, the bot's storage
     /// and one identity service.
-    public static func tbotYAML(token: String, authServer: String, caPins: [String]) -> [String] {
+    public static func tbotYAML(token: String, joinMethod: String = "token", authServer: String, caPins: [String]) -> [String] {
         [
             "version: v2",
             "auth_server: \(YAMLScalarText.scalar(authServer))",
             "onboarding:",
-            "  join_method: token",
+            "  join_method: \(YAMLScalarText.scalar(joinMethod))",
             "  token: \(YAMLScalarText.scalar(token))",
             "  ca_pins: [\(caPins.map(YAMLScalarText.quoted).joined(separator: ", "))]",
             "storage:",

@@ -25,8 +25,14 @@ struct InventoryServiceHandler: Joinery_V1_InventoryService.SimpleServiceProtoco
                          response: RPCWriter<Joinery_V1_HeartbeatResponse>, context: ServerContext) async throws {
         try await RPCErrorMapping.mapping {
             let caller = try heartbeatingHost(context)
-            for try await beat in request {
-                try await response.write(try await accept(beat, from: caller))
+            do {
+                for try await beat in request {
+                    try await response.write(try await accept(beat, from: caller))
+                }
+            } catch where Task.isCancelled {
+                // The server is stopping: the node should reconnect as after a lost connection
+                // (UNAVAILABLE), not read the cancellation as a refusal of its heartbeat.
+                throw JoinError.unavailable("the Auth server is shutting down")
             }
         }
     }
