@@ -42,11 +42,10 @@ struct CreateCommand: AsyncParsableCommand {
             // Check tokens of built-in methods locally first so mistakes name the file; the Auth
             // server checks every token again, including those of external methods (join_plugins),
             // which only it can run.
-            let localMethods = try BuiltInJoinMethods.registry.makeMethods(context: PluginContext())
             for document in documents {
-                guard let token = document.token, localMethods.method(named: token.spec.joinMethod) != nil else { continue }
+                guard let token = document.token else { continue }
                 do {
-                    _ = try await localMethods.validate(token)
+                    try await LocalTokenCheck.validate(token)
                 } catch let error as JoinError where error.kind == .badParameter {
                     throw JoinError.badParameter("\(document.place): \(error.message)")
                 }
@@ -68,6 +67,17 @@ struct CreateCommand: AsyncParsableCommand {
                 print("\(label) \"\(document.name)\" has been \(force ? "created or updated" : "created")")
             }
         }
+    }
+}
+
+/// Checks a token of a built-in join method here, before it is sent, so that a mistake is
+/// reported against the file; the Auth server checks every token again, including those of
+/// external methods (join_plugins), which only it can run.
+enum LocalTokenCheck {
+    static func validate(_ token: ProvisionToken) async throws {
+        let methods = try BuiltInJoinMethods.registry.makeMethods(context: PluginContext())
+        guard methods.method(named: token.spec.joinMethod) != nil else { return }
+        _ = try await methods.validate(token)
     }
 }
 

@@ -290,6 +290,16 @@ final class TctlOutputTests: XCTestCase {
                       refusal("other-token"))
     }
 
+    /// `tctl edit` picks its editor as Teleport's does.
+    func testTheEditorComesFromTeleportEditorThenVisualThenEditorThenVi() {
+        XCTAssertEqual(ResourceEdit.editorCommand(environment: [:]), ["vi"])
+        XCTAssertEqual(ResourceEdit.editorCommand(environment: ["EDITOR": "nano"]), ["nano"])
+        XCTAssertEqual(ResourceEdit.editorCommand(environment: ["EDITOR": "nano", "VISUAL": "code --wait"]), ["code", "--wait"])
+        XCTAssertEqual(ResourceEdit.editorCommand(environment: ["EDITOR": "nano", "VISUAL": "code", "TELEPORT_EDITOR": " vim  -n "]),
+                       ["vim", "-n"])
+        XCTAssertEqual(ResourceEdit.editorCommand(environment: ["TELEPORT_EDITOR": "  ", "EDITOR": "ed"]), ["ed"], "blank is unset")
+    }
+
     func testHeadlessAndEmptyTables() {
         XCTAssertEqual(TextTable.headless(rows: [["a", "1"], ["long key", "2"]]).render(), "a        1\nlong key 2\n")
         XCTAssertEqual(TextTable(headers: ["A", "Bee"]).render(), "A Bee\n- ---\n")
