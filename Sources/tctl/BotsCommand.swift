@@ -53,33 +53,14 @@ struct BotsAddCommand: AsyncParsableCommand {
             ])
             let botJSON = try JSONEncoder().encode(bot)
             let (joinToken, status) = try await global.connection().withAdmin { admin in
-                var joinToken = newToken(expires: Date().addingTimeInterval(lifetime.seconds))
-                if let token {
-                    let tokens = try await admin.listResources(.with { $0.kind = "token" }).resources
-                        .map { try JSONDecoder().decode(ProvisionToken.self, from: $0.resourceJson) }
-                    joinToken = try ExistingBotToken.find(token, admitting: name, among: tokens)
-                }
+                let joinToken = try await BotJoinToken.choose(admin, botName: name, existing: token, lifetime: lifetime.seconds)
                 _ = try await admin.createResource(.with { $0.resourceJson = botJSON })
-                if token == nil {
-                    let tokenJSON = try JSONEncoder().encode(joinToken)
-                    _ = try await admin.createResource(.with { $0.resourceJson = tokenJSON })
-                }
+                try await joinToken.storeIfNew(admin)
                 return (joinToken, try await admin.getStatus(Joinery_V1_StatusRequest()))
             }
-            let minutes = joinToken.metadata.expires.map { max(0, Int(($0.timeIntervalSinceNow / 60).rounded())) }
-            let method = joinToken.spec.joinMethod.isEmpty ? "token" : joinToken.spec.joinMethod
-            print(BotAddOutput.instructions(token: joinToken.metadata.name, joinMethod: method, ttlMinutes: minutes,
-                                            authServer: status.advertiseAddr, caPins: status.authorities.flatMap(\.pins)),
-                  terminator: "")
+            print(joinToken.instructions(status: status), terminator: "")
         }
     }
-
-    private func newToken(expires: Date) -> ProvisionToken {
-        var joinToken = ProvisionToken(name: TokenCreation.randomValue(), roles: [.bot], joinMethod: "token", expires: expires)
-        joinToken.spec.botName = name
-        return joinToken
-    }
-
 }
 
 struct BotsRemoveCommand: AsyncParsableCommand {
@@ -106,7 +87,8 @@ struct BotsRemoveCommand: AsyncParsableCommand {
 /// `tctl bots instances ls [BOT]`.
 struct BotInstancesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "instances", abstract: "Inspect bot instances.", subcommands: [BotInstancesListCommand.self])
+        commandName: "instances", abstract: "Inspect bot instances, or onboard a new one.",
+        subcommands: [BotInstancesListCommand.self, BotInstancesShowCommand.self, BotInstancesAddCommand.self])
 }
 
 struct BotInstancesListCommand: AsyncParsableCommand {
@@ -137,6 +119,69 @@ struct BotInstancesListCommand: AsyncParsableCommand {
             }
             print(TextTable(headers: ["Bot", "Instance ID", "Join Method", "Generation", "Last Authenticated"], rows: rows).render(),
                   terminator: "")
+        }
+    }
+}
+
+/// `tctl bots instances show BOT/ID`: one instance, whole, as YAML (or JSON).
+struct BotInstancesShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one bot instance: its joins and renewals.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The instance, as BOT/INSTANCE_ID (tctl bots instances ls lists them).")
+    var instance: String
+    @Option(help: "Output: yaml or json.")
+    var format = "yaml"
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            guard instance.split(separator: "/", omittingEmptySubsequences: false).count == 2,
+                  !instance.hasPrefix("/"), !instance.hasSuffix("/") else {
+                throw JoinError.badParameter("name the instance as BOT/INSTANCE_ID, as tctl bots instances ls shows them")
+            }
+            guard ["yaml", "json"].contains(format.lowercased()) else { throw JoinError.badParameter("--format \(format): use yaml or json") }
+            let name = instance
+            let json = try await global.connection().withAdmin { admin in
+                try await admin.getResource(.with {
+                    $0.kind = "bot_instance"
+                    $0.name = name
+                }).resourceJson
+            }
+            let value = try JSONDecoder().decode(JSONValue.self, from: json)
+            print(try format.lowercased() == "json" ? ResourceDocuments.json([value]) : ResourceDocuments.yaml([value]), terminator: "")
+        }
+    }
+}
+
+/// `tctl bots instances add BOT [--token=EXISTING]`: onboards another instance of an existing
+/// bot, with a new single-use token or an existing one, printing what `tctl bots add` prints.
+struct BotInstancesAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Join a new instance onto an existing bot.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The name of the existing bot.")
+    var name: String
+    @Option(help: "An existing join token to use (it must allow role Bot and name this bot); if unset, a new single-use token is created.")
+    var token: String?
+    @Option(help: "How long the new join token is valid.")
+    var ttl = "1h"
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            let lifetime = try GoDuration(parsing: ttl)
+            guard lifetime.seconds > 0 else { throw JoinError.badParameter("--ttl must be positive") }
+            let (name, token) = (self.name, self.token)
+            let (joinToken, status) = try await global.connection().withAdmin { admin in
+                let bots = try await admin.listResources(.with { $0.kind = "bot" }).resources
+                    .compactMap { try? JSONDecoder().decode(JSONValue.self, from: $0.resourceJson)["metadata"]?["name"]?.stringValue }
+                guard bots.contains(name) else {
+                    throw JoinError.notFound("bot \(UntrustedString.quoted(name)) not found; create it with tctl bots add")
+                }
+                let joinToken = try await BotJoinToken.choose(admin, botName: name, existing: token, lifetime: lifetime.seconds)
+                try await joinToken.storeIfNew(admin)
+                return (joinToken, try await admin.getStatus(Joinery_V1_StatusRequest()))
+            }
+            print(joinToken.instructions(status: status), terminator: "")
         }
     }
 }
