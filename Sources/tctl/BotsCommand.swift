@@ -9,7 +9,7 @@ import JoineryProto
 struct BotsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bots", abstract: "Manage bots.",
-        subcommands: [BotsListCommand.self, BotsAddCommand.self, BotsRemoveCommand.self, BotInstancesCommand.self])
+        subcommands: [BotsListCommand.self, BotsAddCommand.self, BotsUpdateCommand.self, BotsRemoveCommand.self, BotInstancesCommand.self])
 }
 
 struct BotsListCommand: AsyncParsableCommand {
@@ -59,6 +59,54 @@ struct BotsAddCommand: AsyncParsableCommand {
                 return (joinToken, try await admin.getStatus(Joinery_V1_StatusRequest()))
             }
             print(joinToken.instructions(status: status), terminator: "")
+        }
+    }
+}
+
+/// `tctl bots update NAME`: changes an existing bot's roles, logins or certificate lifetime
+/// limit (``BotUpdate``), as Teleport's command does.
+struct BotsUpdateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "update", abstract: "Change an existing bot's roles, logins or max session TTL.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The bot's name.")
+    var name: String
+    @Option(name: .customLong("roles"), help: "Comma-separated roles that replace the bot's roles.")
+    var setRoles: String?
+    @Option(name: .customLong("add-roles"), help: "Comma-separated roles to add.")
+    var addRoles: String?
+    @Option(name: .customLong("set-logins"), help: "Comma-separated logins that replace the bot's logins trait.")
+    var setLogins: String?
+    @Option(name: .customLong("add-logins"), help: "Comma-separated logins to add.")
+    var addLogins: String?
+    @Option(name: .customLong("max-session-ttl"), help: "The longest certificate lifetime the bot may ask for (e.g. 12h).")
+    var maxSessionTTL: String?
+
+    func run() async throws {
+        try await CommandErrors.reporting {
+            let update = BotUpdate(
+                setRoles: BotUpdate.entries(setRoles), addRoles: BotUpdate.entries(addRoles) ?? [],
+                setLogins: BotUpdate.entries(setLogins), addLogins: BotUpdate.entries(addLogins) ?? [],
+                maxSessionTTL: try maxSessionTTL.map { try GoDuration(parsing: $0) })
+            guard !update.isEmpty else {
+                print("No changes requested, nothing to do")
+                return
+            }
+            let name = self.name
+            let updated = try await global.connection().withAdmin { admin -> Bool in
+                let current = try await admin.getResource(.with {
+                    $0.kind = "bot"
+                    $0.name = name
+                }).resourceJson
+                guard let changed = try update.applied(to: JSONDecoder().decode(JSONValue.self, from: current)) else { return false }
+                let json = try JSONEncoder().encode(changed)
+                _ = try await admin.createResource(.with {
+                    $0.resourceJson = json
+                    $0.upsert = true
+                })
+                return true
+            }
+            print(updated ? "bot \"\(name)\" has been updated; roles take effect on its next renewal" : "bot \"\(name)\" already is as asked; nothing changed")
         }
     }
 }

@@ -140,4 +140,26 @@ final class TctlBotsAddExistingTokenTests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0, missing.combined)
         XCTAssertTrue(missing.stderr.contains("not found"), missing.stderr)
     }
+
+    func testBotsUpdateChangesRolesAndLoginsOfAnExistingBot() throws {
+        XCTAssertEqual(try cluster.tctl(["bots", "add", "robot", "--roles=access"]).status, 0)
+        let updated = try cluster.tctl(["bots", "update", "robot", "--add-roles=editor", "--set-logins=root,ubuntu", "--max-session-ttl=12h"])
+        XCTAssertEqual(updated.status, 0, updated.combined)
+        XCTAssertTrue(updated.stdout.contains("bot \"robot\" has been updated"), updated.stdout)
+        let listing = try cluster.tctl(["bots", "ls", "--format", "json"])
+        let documents = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]])
+        let spec = try XCTUnwrap(documents.first?["spec"] as? [String: Any])
+        XCTAssertEqual(spec["roles"] as? [String], ["access", "editor"])
+        let traits = spec["traits"] as? [[String: Any]]
+        XCTAssertEqual(traits?.first?["name"] as? String, "logins")
+        XCTAssertEqual(traits?.first?["values"] as? [String], ["root", "ubuntu"])
+        XCTAssertNotNil(spec["max_session_ttl"] as? String, "\(spec)")
+
+        let again = try cluster.tctl(["bots", "update", "robot", "--add-roles=editor"])
+        XCTAssertEqual(again.status, 0, again.combined)
+        XCTAssertTrue(again.stdout.contains("nothing changed"), again.stdout)
+        let missing = try cluster.tctl(["bots", "update", "ghost", "--add-roles=editor"])
+        XCTAssertNotEqual(missing.status, 0, missing.combined)
+        XCTAssertTrue(missing.stderr.contains("not found"), missing.stderr)
+    }
 }
