@@ -81,6 +81,12 @@ final class TctlEditTests: XCTestCase {
             ("sed -i 's/name: \(token)/name: renamed-token-0123456789/' \"$1\"", "renaming resources is not supported with tctl edit"),
             ("sed -i 's/^kind: token/kind: bot/' \"$1\"", "changing the kind of a resource is not supported with tctl edit"),
             ("sed -i 's/^  - Node$/  - Nodee/; s/description: before/description: after/' \"$1\"", "Nodee"),
+            // Not YAML at all.
+            ("printf 'kind: [unclosed\\n  : :' > \"$1\"", "token.yaml"),
+            // Larger than the Auth server takes in one message (256 KiB): refused, though today the
+            // reset stream reads as an outage ("cannot reach the Auth server"), not as too large.
+            ("awk '/description: before/ { printf \"  description: \"; for (i = 0; i < 300000; i++) printf \"a\"; print \"\"; next } "
+             + "{ print }' \"$1\" > \"$1.new\"; mv \"$1.new\" \"$1\"", "ERROR"),
         ]
         for (script, message) in cases {
             let result = try edit(with: script)

@@ -146,6 +146,27 @@ final class HeartbeatStreamTests: XCTestCase {
         XCTAssertEqual(hostnames, ["streaming-node"], "the refused beat changed nothing")
     }
 
+    /// A beat with a field past its bound ends the stream with the field named, after the
+    /// beats before it were recorded and without recording it.
+    func testAnOversizedBeatEndsTheStreamAndIsNotRecorded() async throws {
+        let node = try await joinNode()
+        do {
+            try await stream(over: transport(node)) { send, answer in
+                send("streaming-node")
+                let first = try await answer()
+                XCTAssertNotNil(first)
+                send(String(repeating: "h", count: HeartbeatFields.maximumHostnameLength + 1))
+                _ = try await answer()
+                XCTFail("an oversized hostname was answered")
+            }
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .invalidArgument, "\(error)")
+            XCTAssertTrue(error.message.contains("hostname"), error.message)
+        }
+        let hostnames = try await listed().map(\.hostname)
+        XCTAssertEqual(hostnames, ["streaming-node"])
+    }
+
     func testABotCannotOpenAHeartbeatStream() async throws {
         try await cluster.addBot("robot")
         try await cluster.addToken("stream-bot-token-0123456789abcdef", roles: [.bot], botName: "robot")
