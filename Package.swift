@@ -306,8 +306,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "teleport", dependencies: ["CLISupport", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), "JoinCore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .executableTarget(name: "tbot", dependencies: ["CLIKit", "Agent", "BoundKeypairJoin", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .executableTarget(name: "tctl", dependencies: ["CLISupport", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRPCCore", package: "grpc-swift-2"), "JoinCore", "JoineryProto"], swiftSettings: swiftSettings),
+        .executableTarget(name: "tbot", dependencies: ["CLIKit", "Agent", "BoundKeypairJoin", "JoinCore", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .executableTarget(name: "tctl", dependencies: ["CLISupport", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRPCCore", package: "grpc-swift-2"), "JoinCore", "JoineryProto", "BoundKeypairJoin"], swiftSettings: swiftSettings),
         // Join-storm benchmarks (issue 9); not part of `swift test`. Run with scripts/bench.
         .executableTarget(
             name: "joinery-bench",

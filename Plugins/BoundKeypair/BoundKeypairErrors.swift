@@ -1,17 +1,26 @@
 import JoinCore
 
 /// Every message the `bound_keypair` method rejects a join with, worded as Teleport words them
-/// (spec §8.5, §8.6) so operators can search for them, and the two `tctl create` refuses a
-/// token with for its roles and bot name. None names a secret or a key's private half;
+/// (spec §8.5, §8.6) so operators can search for them, and those `tctl create` refuses a
+/// token with for its roles, bot name and onboarding. None names a secret or a key's private half;
 /// detailed reasons go to the attempt's audit facts instead.
 enum BoundKeypairErrors {
-    static func notBotRoleOnly(_ roles: [SystemRole]) -> JoinError {
+    static func botMixedWithHostRoles(_ roles: [SystemRole]) -> JoinError {
         let names = roles.map(\.rawValue).joined(separator: ",")
-        return .badParameter("the bound_keypair join method only supports the Bot role: spec.roles must be [Bot], got [\(names)]")
+        return .badParameter("a bound_keypair token joins either one bot (spec.roles: [Bot]) or agents (roles such as Node, Proxy, "
+            + "Kube, App, Db, WindowsDesktop), not both: got [\(names)]")
     }
     static let noBotName = JoinError.badParameter("the bound_keypair join method requires spec.bot_name: the bot this token joins")
-
-    static let botsOnly = JoinError.badParameter("bound keypair joining is only supported for bots")
+    static let botNameOnHostToken = JoinError.badParameter(
+        "spec.bot_name must be unset for a bound_keypair token that joins agents (roles other than Bot)")
+    static let agentPreregisteredKey = JoinError.badParameter(
+        "agents cannot onboard with a pre-registered key in the standard or relaxed recovery mode: for a static key set "
+            + "spec.bound_keypair.recovery.mode to insecure; otherwise remove onboarding.initial_public_key and onboard "
+            + "with a registration secret")
+    static func roleMismatch(_ role: SystemRole) -> JoinError {
+        .badParameter("this bound_keypair token does not join the role \(role.rawValue)")
+    }
+    static let hostMismatch = JoinError.accessDenied("host ID mismatch")
     static let noRecoveriesRemaining = JoinError.accessDenied("no recovery attempts remaining")
     static let noRejoinsRemaining = JoinError.accessDenied("no rejoins remaining")
     static let challengeFailed = JoinError.accessDenied("failed to complete challenge")
@@ -37,7 +46,7 @@ enum BoundKeypairErrors {
     /// The lock message when a join state fails to verify after a good challenge.
     static func lockMessage(token: String) -> String {
         "The bound_keypair join token \(token) was locked after a client failed to verify its join state; "
-            + "this can mean the bot's keypair was copied and used elsewhere (possibly a stolen keypair). "
+            + "this can mean the client's keypair was copied and used elsewhere (possibly a stolen keypair). "
             + "Investigate, then remove the lock to allow joins again."
     }
 

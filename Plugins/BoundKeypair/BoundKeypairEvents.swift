@@ -12,26 +12,27 @@ enum BoundKeypairEvents {
     static let rotationCode = "TBK002I"
     static let joinStateFailureCode = "TBK003W"
 
-    static func recovery(token: String, bot: String, count: UInt32, mode: BoundKeypairTokenSpec.RecoveryMode,
+    static func recovery(token: String, subject: BoundKeypairSubject, count: UInt32, mode: BoundKeypairTokenSpec.RecoveryMode,
                          failure: String? = nil) -> AttemptEffects.Event {
         AttemptEffects.Event(
             type: recoveryType, code: recoveryCode, success: failure == nil,
-            fields: ["token_name": token, "bot_name": bot, "recovery_count": String(count), "recovery_mode": mode.rawValue],
+            fields: subject.auditFields.merging(
+                ["token_name": token, "recovery_count": String(count), "recovery_mode": mode.rawValue]) { $1 },
             failure: failure)
     }
 
-    static func rotation(token: String, bot: String, previousKey: SSHPublicKey?, newKey: SSHPublicKey?,
+    static func rotation(token: String, subject: BoundKeypairSubject, previousKey: SSHPublicKey?, newKey: SSHPublicKey?,
                          failure: String? = nil) -> AttemptEffects.Event {
-        var fields = ["token_name": token, "bot_name": bot]
+        var fields = subject.auditFields.merging(["token_name": token]) { $1 }
         if let previousKey { fields["previous_public_key"] = previousKey.fingerprint }
         if let newKey { fields["public_key"] = newKey.fingerprint }
         return AttemptEffects.Event(type: rotationType, code: rotationCode, success: failure == nil,
                                     fields: fields, failure: failure)
     }
 
-    static func joinStateVerificationFailed(token: String, bot: String, reason: String) -> AttemptEffects.Event {
+    static func joinStateVerificationFailed(token: String, subject: BoundKeypairSubject, reason: String) -> AttemptEffects.Event {
         AttemptEffects.Event(
             type: joinStateFailureType, code: joinStateFailureCode, success: false,
-            fields: ["token_name": token, "bot_name": bot, "reason": reason], failure: reason)
+            fields: subject.auditFields.merging(["token_name": token, "reason": reason]) { $1 }, failure: reason)
     }
 }

@@ -12,6 +12,10 @@ import Logging
 /// | yes | no | – | 3: refused, broken state |
 /// | yes | yes | yes | 4: re-join, same instance |
 /// | yes | yes | no | 5: recovery, new instance |
+///
+/// For an agent's token (``BoundKeypairSubject/host``) the instance is the host ID: chosen on
+/// onboarding, bound to the token, and kept by re-joins and recoveries (the machine is the
+/// same one, holding the key); the caller's identity is a host certificate for that host.
 struct BoundKeypairJoinFlow: Sendable {
     let attempt: JoinAttempt
     let exchange: any ChallengeExchange
@@ -23,7 +27,7 @@ struct BoundKeypairJoinFlow: Sendable {
     let keyBinding: KeyBinding
 
     var tokenName: String { attempt.token.metadata.name }
-    var botName: String { attempt.token.spec.botName }
+    var subject: BoundKeypairSubject { BoundKeypairSubject(of: attempt.token) }
     private var rounds: KeyProofRounds {
         KeyProofRounds(exchange: exchange, cluster: attempt.cluster, clock: clock, facts: attempt.facts, logger: logger,
                        keyBinding: keyBinding)
@@ -38,22 +42,48 @@ struct BoundKeypairJoinFlow: Sendable {
         var boundKey: SSHPublicKey
         var consumesRecovery: Bool
         var clearsRegistrationSecret: Bool = false
-        var botInstance: BotInstanceChoice
+        var instance: Instance
+    }
+
+    /// What the join's certificates belong to: a bot instance the core picks, or a host ID.
+    enum Instance {
+        case bot(BotInstanceChoice)
+        case host(String)
+    }
+
+    /// The identity the caller presented, for this token's kind of subject.
+    enum Caller {
+        case bot(BotCaller)
+        case host(HostCaller)
+
+        var instanceID: String {
+            switch self {
+            case .bot(let bot): bot.instanceID
+            case .host(let host): host.hostID
+            }
+        }
+    }
+
+    private var caller: Caller? {
+        switch subject {
+        case .bot: attempt.caller.map(Caller.bot)
+        case .host: attempt.hostCaller.map(Caller.host)
+        }
     }
 
     func run() async throws -> Attestation {
         let bound = try status.boundKey()
-        if let caller = attempt.caller, caller.botName != botName {
+        if let caller = attempt.caller, caller.botName != subject.botName {
             // The core only passes identities of this token's bot; refuse rather than trust one that is not.
-            throw JoinError.accessDenied("the presented bot identity belongs to another bot, not \(botName)")
+            throw JoinError.accessDenied("the presented bot identity belongs to another bot, not \(subject.botName)")
         }
         let decision: Decision
-        switch (bound, attempt.caller) {
+        switch (bound, caller) {
         case (nil, nil):
             decision = try await reportingRecovery { try await onboard() }
         case (nil, .some):
             throw BoundKeypairErrors.firstJoinWithCredentials
-        case (.some, _) where status.boundBotInstanceID == nil:
+        case (.some, _) where subject.boundInstance(in: status) == nil:
             throw BoundKeypairErrors.badBackendState
         case (.some(let key), .some(let caller)):
             decision = try await rejoin(key, caller: caller)
@@ -61,6 +91,14 @@ struct BoundKeypairJoinFlow: Sendable {
             decision = try await reportingRecovery { try await recover(key) }
         }
         return try await attestation(for: decision)
+    }
+
+    /// A new instance: a bot instance the core creates, or a new host ID.
+    private func newInstance(previous: String?) -> Instance {
+        switch subject {
+        case .bot: .bot(.new(previousInstanceID: previous))
+        case .host: .host(previous ?? UUID().uuidString.lowercased())
+        }
     }
 
     // MARK: The cases
@@ -71,34 +109,47 @@ struct BoundKeypairJoinFlow: Sendable {
         guard joinsLeft else { throw BoundKeypairErrors.noRecoveriesRemaining }
         if let initial = spec.onboarding.initialPublicKey {
             try await rounds.prove(initial)
-            return Decision(kind: "initial", boundKey: initial, consumesRecovery: true, botInstance: .new(previousInstanceID: nil))
+            return Decision(kind: "initial", boundKey: initial, consumesRecovery: true, instance: newInstance(previous: nil))
         }
         guard let secret = status.registrationSecret else { throw BoundKeypairErrors.noOnboardingCredential }
         try checkRegistrationSecret(secret)
         let key = try await rounds.newKey(replacing: nil)
         return Decision(kind: "registration", boundKey: key, consumesRecovery: true, clearsRegistrationSecret: true,
-                        botInstance: .new(previousInstanceID: nil))
+                        instance: newInstance(previous: nil))
     }
 
-    /// Case 4: a bot with a current identity re-joins; its instance continues.
-    private func rejoin(_ key: SSHPublicKey, caller: BotCaller) async throws -> Decision {
+    /// Case 4: a bot or host with a current identity re-joins; its instance continues.
+    private func rejoin(_ key: SSHPublicKey, caller: Caller) async throws -> Decision {
         try await rounds.prove(key)
         _ = try verifyJoinStateIfRequired()
-        guard caller.instanceID == status.boundBotInstanceID else {
-            attempt.facts.record("caller_bot_instance_id", UntrustedString.sanitize(caller.instanceID))
-            throw BoundKeypairErrors.botInstanceMismatch
+        switch caller {
+        case .bot(let bot):
+            guard bot.instanceID == status.boundBotInstanceID else {
+                attempt.facts.record("caller_bot_instance_id", UntrustedString.sanitize(bot.instanceID))
+                throw BoundKeypairErrors.botInstanceMismatch
+            }
+            return Decision(kind: "rejoin", boundKey: key, consumesRecovery: false,
+                            instance: .bot(.continueCaller(lockOnMismatch: .joinToken(tokenName))))
+        case .host(let host):
+            guard let boundHost = status.boundHostID, host.hostID == boundHost else {
+                attempt.facts.record("caller_host_id", UntrustedString.sanitize(host.hostID))
+                throw BoundKeypairErrors.hostMismatch
+            }
+            return Decision(kind: "rejoin", boundKey: key, consumesRecovery: false, instance: .host(boundHost))
         }
-        return Decision(kind: "rejoin", boundKey: key, consumesRecovery: false,
-                        botInstance: .continueCaller(lockOnMismatch: .joinToken(tokenName)))
     }
 
-    /// Case 5: a bot whose identity expired recovers; it gets a new instance.
+    /// Case 5: a client whose identity expired or was lost recovers: a bot gets a new instance,
+    /// a host keeps the host ID bound to the token.
     private func recover(_ key: SSHPublicKey) async throws -> Decision {
         try await rounds.prove(key)
         guard joinsLeft else { throw BoundKeypairErrors.noRejoinsRemaining }
         let state = try verifyJoinStateIfRequired()
-        let previous = state?.claims.botInstanceID ?? status.boundBotInstanceID
-        return Decision(kind: "recovery", boundKey: key, consumesRecovery: true, botInstance: .new(previousInstanceID: previous))
+        let previous: String? = switch subject {
+        case .bot: state?.claims.botInstanceID ?? status.boundBotInstanceID
+        case .host: status.boundHostID
+        }
+        return Decision(kind: "recovery", boundKey: key, consumesRecovery: true, instance: newInstance(previous: previous))
     }
 
     // MARK: Checks
@@ -129,13 +180,13 @@ struct BoundKeypairJoinFlow: Sendable {
         guard status.recoveryCount > 0, spec.recovery.mode != .insecure else { return nil }
         guard let text = request.previousJoinState, !text.isEmpty else { throw BoundKeypairErrors.joinStateRequired }
         do {
-            return try JoinState.verify(text, cluster: attempt.cluster, botName: botName, status: status, now: clock.now)
+            return try JoinState.verify(text, cluster: attempt.cluster, subject: subject, status: status, now: clock.now)
         } catch let failure as JoinState.Failure {
             attempt.facts.record("join_state_failure", failure.reason)
             attempt.effects.lock(.joinToken(tokenName), message: BoundKeypairErrors.lockMessage(token: tokenName))
-            attempt.effects.emit(BoundKeypairEvents.joinStateVerificationFailed(token: tokenName, bot: botName, reason: failure.reason))
+            attempt.effects.emit(BoundKeypairEvents.joinStateVerificationFailed(token: tokenName, subject: subject, reason: failure.reason))
             logger.warning("bound_keypair: join state verification failed (\(failure.reason)); locking the token",
-                           metadata: ["token": "\(tokenName)", "bot": "\(botName)"])
+                           metadata: ["token": "\(tokenName)", "subject": "\(subject.claimSubject)"])
             throw BoundKeypairErrors.joinStateVerificationFailed
         }
     }
@@ -147,7 +198,7 @@ struct BoundKeypairJoinFlow: Sendable {
             return try await body()
         } catch {
             let message = (error as? JoinError)?.message ?? String(describing: error)
-            attempt.effects.emit(BoundKeypairEvents.recovery(token: tokenName, bot: botName, count: status.recoveryCount,
+            attempt.effects.emit(BoundKeypairEvents.recovery(token: tokenName, subject: subject, count: status.recoveryCount,
                                                              mode: spec.recovery.mode, failure: message))
             throw error
         }
@@ -168,27 +219,32 @@ struct BoundKeypairJoinFlow: Sendable {
             do {
                 boundKey = try await rounds.newKey(replacing: decision.boundKey)
             } catch {
-                attempt.effects.emit(BoundKeypairEvents.rotation(token: tokenName, bot: botName, previousKey: decision.boundKey,
+                attempt.effects.emit(BoundKeypairEvents.rotation(token: tokenName, subject: subject, previousKey: decision.boundKey,
                                                                  newKey: nil, failure: (error as? JoinError)?.message ?? "\(error)"))
                 throw error
             }
         }
+        var hostID: String?
+        if case .host(let id) = decision.instance { hostID = id }
         let patch = BoundKeypairStatusPatch(
             observedSpec: attempt.token.spec, observed: status, observedLimit: spec.recovery.limit, consumesRecovery: decision.consumesRecovery,
-            boundKey: boundKey, clearsRegistrationSecret: decision.clearsRegistrationSecret, rotated: rotated,
+            boundKey: boundKey, clearsRegistrationSecret: decision.clearsRegistrationSecret, boundHostID: hostID, rotated: rotated,
             tokenName: tokenName, logger: logger)
         let result = BoundKeypairJoinResult(
-            cluster: attempt.cluster, tokenName: tokenName, botName: botName, effects: attempt.effects,
+            cluster: attempt.cluster, tokenName: tokenName, subject: subject, hostID: hostID, effects: attempt.effects,
             reportsRecovery: decision.consumesRecovery, rotatedFrom: rotated ? decision.boundKey : nil)
         let recoveryCount = UInt64(status.recoveryCount) + (decision.consumesRecovery ? 1 : 0)
-        attempt.facts.record([
-            "bot_name": botName, "join_kind": decision.kind, "public_key": boundKey.fingerprint,
+        attempt.facts.record(subject.auditFields.merging([
+            "join_kind": decision.kind, "public_key": boundKey.fingerprint,
             "recovery_count": String(recoveryCount), "recovery_mode": spec.recovery.mode.rawValue,
             "rotated": rotated ? "yes" : "no",
-        ])
-        return Attestation(
-            tokenChange: .patch(patch.tokenPatch),
-            bot: .init(instance: decision.botInstance),
-            methodResult: { token, commit in try result.make(token, commit) })
+        ]) { $1 })
+        let methodResult: @Sendable (ProvisionToken?, CommitContext) throws -> Data = { token, commit in try result.make(token, commit) }
+        switch decision.instance {
+        case .bot(let choice):
+            return Attestation(tokenChange: .patch(patch.tokenPatch), bot: .init(instance: choice), methodResult: methodResult)
+        case .host(let id):
+            return Attestation(hostID: id, tokenChange: .patch(patch.tokenPatch), methodResult: methodResult)
+        }
     }
 }

@@ -7,7 +7,9 @@ import JoinCore
 struct BoundKeypairJoinResult: Sendable {
     let cluster: ClusterServices
     let tokenName: String
-    let botName: String
+    let subject: BoundKeypairSubject
+    /// The host ID a host join binds; `nil` for a bot (its instance comes from the commit).
+    let hostID: String?
     let effects: AttemptEffects
     let reportsRecovery: Bool
     /// The key replaced by a rotation in this join, if one happened.
@@ -19,18 +21,18 @@ struct BoundKeypairJoinResult: Sendable {
         }
         let spec = try BoundKeypairTokenSpec(of: token)
         let status = try BoundKeypairStatus(of: token)
-        guard let instanceID = commit.botInstanceID ?? status.boundBotInstanceID,
+        guard let instance = hostID ?? commit.botInstanceID ?? subject.boundInstance(in: status),
               let boundKey = try status.boundKey() else {
-            throw JoinError.internalError("bound_keypair: the committed token is not bound to a key and bot instance")
+            throw JoinError.internalError("bound_keypair: the committed token is not bound to a key and a bot instance or host")
         }
-        let joinState = try JoinState.issue(cluster: cluster, botName: botName, botInstanceID: instanceID,
+        let joinState = try JoinState.issue(cluster: cluster, subject: subject, instance: instance,
                                             status: status, recovery: spec.recovery, now: commit.now)
         if reportsRecovery {
-            effects.emit(BoundKeypairEvents.recovery(token: tokenName, bot: botName, count: status.recoveryCount,
+            effects.emit(BoundKeypairEvents.recovery(token: tokenName, subject: subject, count: status.recoveryCount,
                                                      mode: spec.recovery.mode))
         }
         if let rotatedFrom {
-            effects.emit(BoundKeypairEvents.rotation(token: tokenName, bot: botName, previousKey: rotatedFrom, newKey: boundKey))
+            effects.emit(BoundKeypairEvents.rotation(token: tokenName, subject: subject, previousKey: rotatedFrom, newKey: boundKey))
         }
         return try BoundKeypairMessages.encode(
             BoundKeypairMessages.Result(joinState: joinState, publicKey: boundKey.authorizedKey))

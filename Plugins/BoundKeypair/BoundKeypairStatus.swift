@@ -13,19 +13,25 @@ public struct BoundKeypairStatus: Sendable, Equatable {
     /// The currently trusted key, as an authorized_keys line.
     public var boundPublicKey: String?
     public var boundBotInstanceID: String?
-    /// Recorded by newer Teleport versions for agents; kept as written.
+    /// The host an agent's token is bound to (Teleport 18.8+ agents).
     public var boundHostID: String?
+    /// How many joins the bound host has made (Joinery's; Teleport has no equivalent). Every
+    /// host join moves it on and the join state carries it, so a copy of the agent's storage,
+    /// whose join state is older, is caught on its next join — what the bot instance's
+    /// generation counter does for bots.
+    public var boundHostGeneration: UInt64?
     /// Recoveries consumed; the first join counts as one.
     public var recoveryCount: UInt32
     public var lastRecoveredAt: Date?
     public var lastRotatedAt: Date?
 
     public init(registrationSecret: String? = nil, boundPublicKey: String? = nil, boundBotInstanceID: String? = nil,
-                boundHostID: String? = nil, recoveryCount: UInt32 = 0, lastRecoveredAt: Date? = nil, lastRotatedAt: Date? = nil) {
+                boundHostID: String? = nil, boundHostGeneration: UInt64? = nil, recoveryCount: UInt32 = 0, lastRecoveredAt: Date? = nil, lastRotatedAt: Date? = nil) {
         self.registrationSecret = registrationSecret
         self.boundPublicKey = boundPublicKey
         self.boundBotInstanceID = boundBotInstanceID
         self.boundHostID = boundHostID
+        self.boundHostGeneration = boundHostGeneration
         self.recoveryCount = recoveryCount
         self.lastRecoveredAt = lastRecoveredAt
         self.lastRotatedAt = lastRotatedAt
@@ -49,6 +55,12 @@ public struct BoundKeypairStatus: Sendable, Equatable {
                   boundPublicKey: written.boundPublicKey.nonEmpty,
                   boundBotInstanceID: written.boundBotInstanceID.nonEmpty,
                   boundHostID: written.boundHostID.nonEmpty,
+                  boundHostGeneration: try written.boundHostGeneration.map {
+                      guard $0 >= 0, $0 == $0.rounded(), $0 < 9e15 else {
+                          throw JoinError.badParameter("\(Self.path).bound_host_generation must be a whole number, not \($0)")
+                      }
+                      return UInt64($0)
+                  },
                   recoveryCount: try SectionFields.uint32(written.recoveryCount, path: "\(Self.path).recovery_count") ?? 0,
                   lastRecoveredAt: try SectionFields.time(written.lastRecoveredAt, path: "\(Self.path).last_recovered_at"),
                   lastRotatedAt: try SectionFields.time(written.lastRotatedAt, path: "\(Self.path).last_rotated_at"))
@@ -71,6 +83,7 @@ public struct BoundKeypairStatus: Sendable, Equatable {
         if let boundPublicKey { fields["bound_public_key"] = .string(boundPublicKey) }
         if let boundBotInstanceID { fields["bound_bot_instance_id"] = .string(boundBotInstanceID) }
         if let boundHostID { fields["bound_host_id"] = .string(boundHostID) }
+        if let boundHostGeneration { fields["bound_host_generation"] = .number(Double(boundHostGeneration)) }
         if let lastRecoveredAt { fields["last_recovered_at"] = .string(RFC3339.format(lastRecoveredAt)) }
         if let lastRotatedAt { fields["last_rotated_at"] = .string(RFC3339.format(lastRotatedAt)) }
         return .object(fields)
@@ -90,6 +103,7 @@ public struct BoundKeypairStatus: Sendable, Equatable {
         var boundPublicKey: String?
         var boundBotInstanceID: String?
         var boundHostID: String?
+        var boundHostGeneration: Double?
         var recoveryCount: Double?
         var lastRecoveredAt: String?
         var lastRotatedAt: String?
@@ -97,6 +111,7 @@ public struct BoundKeypairStatus: Sendable, Equatable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case registrationSecret = "registration_secret", boundPublicKey = "bound_public_key"
             case boundBotInstanceID = "bound_bot_instance_id", boundHostID = "bound_host_id"
+            case boundHostGeneration = "bound_host_generation"
             case recoveryCount = "recovery_count", lastRecoveredAt = "last_recovered_at", lastRotatedAt = "last_rotated_at"
         }
 
@@ -107,6 +122,7 @@ public struct BoundKeypairStatus: Sendable, Equatable {
             boundPublicKey = try c.decodeIfPresent(String.self, forKey: .boundPublicKey)
             boundBotInstanceID = try c.decodeIfPresent(String.self, forKey: .boundBotInstanceID)
             boundHostID = try c.decodeIfPresent(String.self, forKey: .boundHostID)
+            boundHostGeneration = try c.decodeIfPresent(Double.self, forKey: .boundHostGeneration)
             recoveryCount = try c.decodeIfPresent(Double.self, forKey: .recoveryCount)
             lastRecoveredAt = try c.decodeIfPresent(String.self, forKey: .lastRecoveredAt)
             lastRotatedAt = try c.decodeIfPresent(String.self, forKey: .lastRotatedAt)

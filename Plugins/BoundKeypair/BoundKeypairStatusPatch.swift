@@ -7,7 +7,7 @@ import Logging
 ///
 /// Each change re-asserts, against that fresh copy, the state the attestation relied on: the
 /// recovery count (and, when a recovery is consumed, a limit no lower than the one checked),
-/// the bound key, the bound instance, the last rotation and the registration secret. If any of
+/// the bound key, the bound bot instance or host, the last rotation and the registration secret. If any of
 /// them moved, another join or an administrator got there first, and this join must start
 /// over rather than overwrite what they did.
 struct BoundKeypairStatusPatch: Sendable {
@@ -23,6 +23,9 @@ struct BoundKeypairStatusPatch: Sendable {
     /// The key bound after this join (the same key on a plain re-join).
     var boundKey: SSHPublicKey
     var clearsRegistrationSecret: Bool
+    /// The host a host join binds; `nil` for a bot, whose instance the core chooses (see
+    /// ``JoinCore/CommitContext/botInstanceID``).
+    var boundHostID: String?
     var rotated: Bool
     var tokenName: String
     var logger: Logger
@@ -50,8 +53,15 @@ struct BoundKeypairStatusPatch: Sendable {
             throw refuse("the stored token's bound_keypair section or status no longer reads")
         }
         try checkPreconditions(status: status, spec: spec, freshSpec: fresh.spec)
-        guard let instanceID = context.botInstanceID, !instanceID.isEmpty else {
-            throw JoinError.internalError("bound_keypair: the join has no bot instance to bind the token to")
+        if let boundHostID {
+            status.boundHostID = boundHostID
+            guard (status.boundHostGeneration ?? 0) < UInt64.max else { throw refuse("the host generation is at its maximum") }
+            status.boundHostGeneration = (status.boundHostGeneration ?? 0) + 1
+        } else {
+            guard let instanceID = context.botInstanceID, !instanceID.isEmpty else {
+                throw JoinError.internalError("bound_keypair: the join has no bot instance to bind the token to")
+            }
+            status.boundBotInstanceID = instanceID
         }
         if consumesRecovery {
             guard status.recoveryCount < UInt32.max else { throw refuse("the recovery counter is at its maximum") }
@@ -60,7 +70,6 @@ struct BoundKeypairStatusPatch: Sendable {
         }
         status.boundPublicKey = boundKey.authorizedKey
         if clearsRegistrationSecret { status.registrationSecret = nil }
-        status.boundBotInstanceID = instanceID
         if rotated { status.lastRotatedAt = context.now }
         return status.stored(in: fresh)
     }
@@ -71,6 +80,8 @@ struct BoundKeypairStatusPatch: Sendable {
         if consumesRecovery, spec.recovery.limit < observedLimit { throw refuse("recovery.limit was lowered") }
         guard status.boundPublicKey == observed.boundPublicKey else { throw refuse("bound_public_key changed") }
         guard status.boundBotInstanceID == observed.boundBotInstanceID else { throw refuse("bound_bot_instance_id changed") }
+        guard status.boundHostID == observed.boundHostID else { throw refuse("bound_host_id changed") }
+        guard status.boundHostGeneration == observed.boundHostGeneration else { throw refuse("bound_host_generation changed") }
         guard status.lastRotatedAt == observed.lastRotatedAt else { throw refuse("last_rotated_at changed") }
         guard ConstantTime.equals(status.registrationSecret ?? "", observed.registrationSecret ?? ""),
               (status.registrationSecret == nil) == (observed.registrationSecret == nil) else {

@@ -1,18 +1,22 @@
 import Foundation
 import JoinCore
 
-/// The `bound_keypair` checks of `tctl create` (spec §1.3, §8.1): bots only, a bot name, a
-/// well-formed `spec.bound_keypair` written back normalised, and a readable status if one is
-/// given.
+/// The `bound_keypair` checks of `tctl create` (spec §1.3, §8.1): one bot with its name, or
+/// agents without one (Teleport 18.8+; a pre-registered key for agents only as a static key,
+/// in the insecure mode), a well-formed `spec.bound_keypair` written back normalised, and a
+/// readable status if one is given.
 enum BoundKeypairTokenRules {
     static func validate(_ token: ProvisionToken) throws -> ProvisionToken {
-        guard token.spec.roles == [.bot] else {
-            throw BoundKeypairErrors.notBotRoleOnly(token.spec.roles)
-        }
-        guard !token.spec.botName.isEmpty else {
-            throw BoundKeypairErrors.noBotName
-        }
         let section = try BoundKeypairTokenSpec(of: token)
+        if token.spec.roles.contains(.bot) {
+            guard token.spec.roles == [.bot] else { throw BoundKeypairErrors.botMixedWithHostRoles(token.spec.roles) }
+            guard !token.spec.botName.isEmpty else { throw BoundKeypairErrors.noBotName }
+        } else {
+            guard token.spec.botName.isEmpty else { throw BoundKeypairErrors.botNameOnHostToken }
+            if section.onboarding.initialPublicKey != nil && section.recovery.mode != .insecure {
+                throw BoundKeypairErrors.agentPreregisteredKey
+            }
+        }
         _ = try BoundKeypairStatus(of: token)
         var validated = token
         validated.spec.methodSections[BoundKeypairTokenSpec.sectionKey] = section.json

@@ -2,9 +2,10 @@ import Foundation
 import JoinCore
 
 /// The join state document (spec §8.6): a JWT the cluster's bound-keypair CA signs after every
-/// successful join and the bot presents on the next one. Its `recovery_sequence` and
-/// `bot_instance_id` must match the token's status, so a copy of the keypair used elsewhere
-/// (which cannot hold the newest join state) is detected on its next join.
+/// successful join and the client presents on the next one. Its `recovery_sequence` and
+/// `bot_instance_id` (a bot's) or `host_id` (an agent's) must match the token's status, so a
+/// copy of the keypair used elsewhere (which cannot hold the newest join state) is detected on
+/// its next join.
 struct JoinState: Sendable, Equatable {
     /// How far `nbf` may be ahead of the verifier's clock.
     static let leeway: TimeInterval = 60
@@ -12,14 +13,21 @@ struct JoinState: Sendable, Equatable {
 
     var claims: JoinStateClaims
 
-    /// Signs a join state for `botName` after a join committed `status` for `botInstanceID`.
-    static func issue(cluster: ClusterServices, botName: String, botInstanceID: String,
+    /// Signs a join state for `subject` after a join committed `status` for `instance` (the
+    /// bot instance, or the host ID).
+    static func issue(cluster: ClusterServices, subject: BoundKeypairSubject, instance: String,
                       status: BoundKeypairStatus, recovery: BoundKeypairTokenSpec.Recovery, now: Date) throws -> String {
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
-        let claims = JoinStateClaims(
-            iss: cluster.clusterName, aud: [cluster.clusterName], sub: botName, iat: issuedAt,
-            nbf: issuedAt - notBeforeSkew, botInstanceID: botInstanceID, recoverySequence: status.recoveryCount,
+        var claims = JoinStateClaims(
+            iss: cluster.clusterName, aud: [cluster.clusterName], sub: subject.claimSubject, iat: issuedAt,
+            nbf: issuedAt - notBeforeSkew, botInstanceID: nil, recoverySequence: status.recoveryCount,
             recoveryLimit: recovery.limit, recoveryMode: recovery.mode.rawValue)
+        switch subject {
+        case .bot: claims.botInstanceID = instance
+        case .host:
+            claims.hostID = instance
+            claims.hostGeneration = status.boundHostGeneration
+        }
         return try cluster.jwt.sign(claims: BoundKeypairMessages.encode(claims))
     }
 
@@ -28,9 +36,9 @@ struct JoinState: Sendable, Equatable {
         let reason: String
     }
 
-    /// Verifies `token` with the cluster's CA, then its claims against the token's bot and
+    /// Verifies `token` with the cluster's CA, then its claims against the token's subject and
     /// status. Expiry is not checked: a join state has none.
-    static func verify(_ token: String, cluster: ClusterServices, botName: String,
+    static func verify(_ token: String, cluster: ClusterServices, subject: BoundKeypairSubject,
                        status: BoundKeypairStatus, now: Date) throws -> JoinState {
         let payload: Data
         do {
@@ -46,29 +54,40 @@ struct JoinState: Sendable, Equatable {
         }
         guard claims.iss == cluster.clusterName else { throw Failure(reason: "invalid issuer claim") }
         guard claims.aud.values.contains(cluster.clusterName) else { throw Failure(reason: "invalid audience claim") }
-        guard claims.sub == botName else { throw Failure(reason: "invalid subject claim") }
+        guard claims.sub == subject.claimSubject else { throw Failure(reason: "invalid subject claim") }
         if let notBefore = claims.nbf, now.timeIntervalSince1970 < Double(notBefore) - leeway {
             throw Failure(reason: "the join state is not valid yet")
         }
         guard claims.recoverySequence == status.recoveryCount else { throw Failure(reason: "recovery counter mismatch") }
-        guard claims.botInstanceID == status.boundBotInstanceID else { throw Failure(reason: "bot instance mismatch") }
+        switch subject {
+        case .bot:
+            guard claims.hostID == nil, claims.botInstanceID == status.boundBotInstanceID else { throw Failure(reason: "bot instance mismatch") }
+        case .host:
+            guard claims.botInstanceID == nil, claims.hostID == status.boundHostID else { throw Failure(reason: "host ID mismatch") }
+            guard claims.hostGeneration == status.boundHostGeneration else { throw Failure(reason: "host generation mismatch") }
+        }
         return JoinState(claims: claims)
     }
 }
 
-/// The claims of a join state. `recovery_limit` and `recovery_mode` are informational.
+/// The claims of a join state: a bot's carries `bot_instance_id`, an agent's `host_id` and
+/// `host_generation`.
+/// `recovery_limit` and `recovery_mode` are informational.
 struct JoinStateClaims: Codable, Equatable, Sendable {
     var iss: String
     var aud: Audience
     var sub: String
     var iat: Int64?
     var nbf: Int64?
-    var botInstanceID: String
+    var botInstanceID: String?
+    var hostID: String?
+    /// An agent's ``BoundKeypairStatus/boundHostGeneration`` after the join that issued it.
+    var hostGeneration: UInt64?
     var recoverySequence: UInt32
     var recoveryLimit: UInt32?
     var recoveryMode: String?
 
-    init(iss: String, aud: [String], sub: String, iat: Int64, nbf: Int64, botInstanceID: String,
+    init(iss: String, aud: [String], sub: String, iat: Int64, nbf: Int64, botInstanceID: String?,
          recoverySequence: UInt32, recoveryLimit: UInt32, recoveryMode: String) {
         self.iss = iss
         self.aud = .many(aud)
@@ -83,7 +102,7 @@ struct JoinStateClaims: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case iss, aud, sub, iat, nbf
-        case botInstanceID = "bot_instance_id", recoverySequence = "recovery_sequence"
+        case botInstanceID = "bot_instance_id", hostID = "host_id", hostGeneration = "host_generation", recoverySequence = "recovery_sequence"
         case recoveryLimit = "recovery_limit", recoveryMode = "recovery_mode"
     }
 }

@@ -31,7 +31,31 @@ public enum KeypairOutput: String, Sendable, Equatable, CaseIterable {
         }
     }
 
-    private static func instructions(_ line: String) -> String {
+    /// What `--static` prints: the public key to register with the insecure mode, and the
+    /// private key itself when it was not written to a file (JSON: base64 of its PEM, the form
+    /// `TBOT_BOUND_KEYPAIR_STATIC_KEY` takes).
+    public func render(static created: StaticKeypairCreation.Created) throws -> String {
+        switch self {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var fields = ["public_key": created.publicKey.authorizedKey]
+            if created.path == nil { fields["private_key"] = Data(created.privateKeyPEM.utf8).base64EncodedString() }
+            return String(decoding: try encoder.encode(fields), as: UTF8.self) + "\n"
+        case .text:
+            var text = Self.instructions(created.publicKey.authorizedKey, recoveryMode: "insecure")
+            text += "Note that you must also set 'spec.bound_keypair.recovery.mode' to 'insecure' to use static keys.\n"
+            if let path = created.path {
+                text += "The private key is in \(path.path).\n"
+            } else {
+                text += "\nThe static private key (keep it secret; for TBOT_BOUND_KEYPAIR_STATIC_KEY, base64-encode it):\n\n"
+                    + created.privateKeyPEM
+            }
+            return text
+        }
+    }
+
+    private static func instructions(_ line: String, recoveryMode: String = "standard") -> String {
         """
         To register the keypair with Teleport, include this public key in the token's
         `spec.bound_keypair.onboarding.initial_public_key`:
@@ -52,7 +76,7 @@ public enum KeypairOutput: String, Sendable, Equatable, CaseIterable {
         \t    onboarding:
         \t      initial_public_key: "\(line)"
         \t    recovery:
-        \t      mode: standard
+        \t      mode: \(recoveryMode)
         \t      limit: 1
 
         """

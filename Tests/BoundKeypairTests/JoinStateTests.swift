@@ -20,12 +20,12 @@ final class JoinStateTests: XCTestCase {
     private func issue(cluster: String = BoundKeypairTestCluster.clusterName, bot: String = BoundKeypairTestCluster.botName,
                        status: BoundKeypairStatus? = nil,
                        recovery: BoundKeypairTokenSpec.Recovery = .init(limit: 3, mode: .standard)) throws -> String {
-        try JoinState.issue(cluster: services(cluster: cluster), botName: bot, botInstanceID: "instance-1",
+        try JoinState.issue(cluster: services(cluster: cluster), subject: .bot(name: bot), instance: "instance-1",
                             status: status ?? self.status, recovery: recovery, now: now)
     }
 
     private func verify(_ token: String) throws -> JoinState {
-        try JoinState.verify(token, cluster: services(), botName: BoundKeypairTestCluster.botName, status: status, now: now)
+        try JoinState.verify(token, cluster: services(), subject: .bot(name: BoundKeypairTestCluster.botName), status: status, now: now)
     }
 
     private func assertRefused(_ token: String, _ reason: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -72,8 +72,8 @@ final class JoinStateTests: XCTestCase {
     }
 
     func testMismatchedBotInstanceFails() throws {
-        let token = try JoinState.issue(cluster: services(), botName: BoundKeypairTestCluster.botName,
-                                        botInstanceID: "instance-0", status: status,
+        let token = try JoinState.issue(cluster: services(), subject: .bot(name: BoundKeypairTestCluster.botName),
+                                        instance: "instance-0", status: status,
                                         recovery: .init(), now: now)
         assertRefused(token, "bot instance mismatch")
     }
@@ -82,7 +82,7 @@ final class JoinStateTests: XCTestCase {
         let foreign = ClusterServices(clusterName: BoundKeypairTestCluster.clusterName,
                                       jwt: JWTAuthority.generate(clusterName: BoundKeypairTestCluster.clusterName),
                                       signatureSuite: "balanced-v1")
-        let token = try JoinState.issue(cluster: foreign, botName: BoundKeypairTestCluster.botName, botInstanceID: "instance-1",
+        let token = try JoinState.issue(cluster: foreign, subject: .bot(name: BoundKeypairTestCluster.botName), instance: "instance-1",
                                         status: status, recovery: .init(), now: now)
         XCTAssertThrowsError(try verify(token)) { error in
             XCTAssertTrue((error as? JoinState.Failure)?.reason.contains("could not be verified") == true, "\(error)")

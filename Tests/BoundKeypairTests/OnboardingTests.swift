@@ -135,13 +135,14 @@ final class OnboardingTests: XCTestCase {
         await assertFails(.accessDenied, "no recovery attempts remaining") { try await cluster.join(prover) }
     }
 
-    func testOnlyBotsMayJoin() async throws {
+    func testABotTokenDoesNotJoinAHost() async throws {
         let cluster = BoundKeypairTestCluster()
         try cluster.createToken(section: Section.make(registrationSecret: secret))
         let prover = try cluster.prover(directory: temporaryDirectory(), secret: secret)
-        await assertFails(.badParameter, "bound keypair joining is only supported for bots") {
+        await assertFails(.badParameter, "this bound_keypair token does not join the role Node") {
             try await cluster.join(prover, role: .node)
         }
+        XCTAssertNil(try cluster.status().boundPublicKey, "nothing is bound")
     }
 
     func testFirstJoinWithExistingCredentialsIsRefused() async throws {

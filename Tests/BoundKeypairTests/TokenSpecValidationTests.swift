@@ -89,12 +89,14 @@ final class TokenSpecValidationTests: XCTestCase {
         }
     }
 
-    func testRolesOtherThanExactlyBotAreRejected() {
-        for roles: [SystemRole] in [[.node], [.bot, .node]] {
-            assertThrowsJoinError(.badParameter, containing: "only supports the Bot role") {
-                _ = try BoundKeypairJoinMethod(clock: ManualClock()).validate(
-                    BoundKeypairTestCluster.token(section: Section.make(), roles: roles))
-            }
+    func testABotTokenWithHostRolesOrAHostTokenWithABotNameIsRejected() {
+        assertThrowsJoinError(.badParameter, containing: "joins either one bot") {
+            _ = try BoundKeypairJoinMethod(clock: ManualClock()).validate(
+                BoundKeypairTestCluster.token(section: Section.make(), roles: [.bot, .node]))
+        }
+        assertThrowsJoinError(.badParameter, containing: "spec.bot_name must be unset") {
+            _ = try BoundKeypairJoinMethod(clock: ManualClock()).validate(
+                BoundKeypairTestCluster.token(section: Section.make(), roles: [.node]))
         }
     }
 

@@ -47,7 +47,8 @@ final class TbotConfigErrorTests: XCTestCase {
 
     func testUnknownBoundKeypairKeyIsNamedWithItsPath() {
         XCTAssertEqual(message(server + storage + "onboarding:\n  bound_keypair:\n    registration_secrets: x\n"),
-                       "/etc/tbot.yaml: unknown field \"onboarding.bound_keypair.registration_secrets\"")
+                       "/etc/tbot.yaml: unknown field \"onboarding.bound_keypair.registration_secrets\"; onboarding.bound_keypair takes "
+                           + "registration_secret, registration_secret_value, registration_secret_path, static_private_key_path, static_key_path")
     }
 
     func testUnknownStorageKeyIsNamed() {
@@ -126,15 +127,16 @@ final class TbotConfigErrorTests: XCTestCase {
                 registration_secret: do-not-print-this-secret
                 registration_secret_path: /etc/secret
             """)
-        XCTAssertEqual(text, "/etc/tbot.yaml: field \"onboarding.bound_keypair\": " +
+        XCTAssertEqual(text, "/etc/tbot.yaml: onboarding.bound_keypair: " +
             "only one of 'registration_secret' and 'registration_secret_path' may be set")
         XCTAssertFalse(text.contains("do-not-print-this-secret"))
     }
 
-    func testStaticPrivateKeyPathIsNotSupportedYet() {
-        let text = message(server + storage + "onboarding:\n  bound_keypair:\n    static_private_key_path: /etc/bot.key\n")
-        XCTAssertTrue(text.hasPrefix("/etc/tbot.yaml: field \"onboarding.bound_keypair.static_private_key_path\": " +
-            "static bound keypairs are not supported yet"), text)
+    func testAStaticKeyAndARegistrationSecretAreNotBothSet() {
+        let text = message(server + storage + "onboarding:\n  bound_keypair:\n    registration_secret: do-not-print-this-secret\n"
+            + "    static_private_key_path: /etc/bot.key\n")
+        XCTAssertTrue(text.hasSuffix("only one of 'registration_secret' and 'static_private_key_path' may be set"), text)
+        XCTAssertFalse(text.contains("do-not-print-this-secret"))
     }
 
     func testInvalidCAPinNamesTheField() {

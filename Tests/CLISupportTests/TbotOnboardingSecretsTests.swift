@@ -81,11 +81,11 @@ final class TbotOnboardingSecretsTests: XCTestCase {
         }
     }
 
-    func testStaticKeyEnvironmentVariableIsNotSupportedYetAndNotEchoed() throws {
+    func testAMalformedStaticKeyInTheEnvironmentIsRefusedAndNotEchoed() throws {
         let config = try config(onboarding: "  join_method: bound_keypair")
         XCTAssertThrowsError(try config.presentedRegistrationSecret(environment: ["TBOT_BOUND_KEYPAIR_STATIC_KEY": "c2VjcmV0LWtleQ=="])) { error in
             let message = (error as? JoinError)?.message ?? ""
-            XCTAssertTrue(message.contains("static bound keypairs are not supported yet"), message)
+            XCTAssertTrue(message.contains("TBOT_BOUND_KEYPAIR_STATIC_KEY must hold a base64-encoded PEM"), message)
             XCTAssertFalse(message.contains("c2VjcmV0LWtleQ=="))
         }
     }

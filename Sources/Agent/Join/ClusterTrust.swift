@@ -21,8 +21,15 @@ enum ClusterTrust {
         /// No verification of the Auth server: `--insecure`, or verification left to the TLS
         /// session with a Proxy Service.
         case unverified
-        /// mTLS with a bot identity whose certificates are still valid.
-        case authenticated(BotIdentity)
+        /// mTLS with an identity (a bot's or a host's) whose certificates are still valid.
+        case authenticated(PresentedIdentity)
+    }
+
+    /// The certificate, key and trusted CAs of an identity a join presents.
+    struct PresentedIdentity: Sendable {
+        var certificatePEM: String
+        var keyPEM: String
+        var trustedCAsPEM: [String]
     }
 
     static func joinTrust(_ parameters: JoinParameters, clock: any JoinClock, logger: Logger) throws -> JoinTrust {

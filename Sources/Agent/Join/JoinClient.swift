@@ -29,9 +29,18 @@ public struct JoinClient: Sendable {
         self.proverContext = proverContext
     }
 
-    public func join(_ parameters: JoinParameters) async throws -> Identity {
+    /// Joins as a host. With `presenting`, an identity this host holds (certificates still
+    /// valid), the connection authenticates with it and trusts the CAs it holds: the host
+    /// proves its method again (see ``JoinCore/JoinProver/provesAgainAtStart``) and the
+    /// method may continue its host ID.
+    public func join(_ parameters: JoinParameters, presenting: Identity? = nil) async throws -> Identity {
         let configuredProver = try configuredProver(parameters)
-        let trust = try ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
+        let trust: ClusterTrust.JoinTrust = if let presenting {
+            .authenticated(.init(certificatePEM: presenting.tlsCertificate, keyPEM: presenting.tlsPrivateKey,
+                                 trustedCAsPEM: presenting.tlsCACertificates))
+        } else {
+            try ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
+        }
 
         let sshKey = Curve25519.Signing.PrivateKey()
         let tlsKey = P256.Signing.PrivateKey()
@@ -62,7 +71,8 @@ public struct JoinClient: Sendable {
                         presenting: BotIdentity? = nil) async throws -> BotIdentity {
         let configuredProver = try configuredProver(parameters)
         let trust: ClusterTrust.JoinTrust = if let presenting {
-            .authenticated(presenting)
+            .authenticated(.init(certificatePEM: presenting.tlsCertificatePEM, keyPEM: presenting.privateKeyPEM,
+                                 trustedCAsPEM: presenting.tlsCACertificatesPEM))
         } else {
             try ClusterTrust.joinTrust(parameters, clock: clock, logger: logger)
         }
@@ -81,6 +91,12 @@ public struct JoinClient: Sendable {
         return try BotIdentityAssembly.make(
             certificates: result.result.certificates, key: key, joinMethod: result.serverInit.joinMethod,
             authServer: parameters.authServer.description)
+    }
+
+    /// True when the configured method asks a host that holds an identity to prove itself
+    /// again at every start (see ``JoinCore/JoinProver/provesAgainAtStart``).
+    public func provesAgainAtStart(_ parameters: JoinParameters) throws -> Bool {
+        try configuredProver(parameters)?.provesAgainAtStart ?? false
     }
 
     /// The prover of `join_params.method`; `nil` when no method is configured, and the client
@@ -121,8 +137,8 @@ public struct JoinClient: Sendable {
         switch trust {
         case .authenticated(let presenting):
             return try await parameters.dialer.withAuthenticatedTransport(
-                parameters.authServer, certificatePEM: presenting.tlsCertificatePEM, keyPEM: presenting.privateKeyPEM,
-                trustedCAsPEM: presenting.tlsCACertificatesPEM, run)
+                parameters.authServer, certificatePEM: presenting.certificatePEM, keyPEM: presenting.keyPEM,
+                trustedCAsPEM: presenting.trustedCAsPEM, run)
         case .pinned(let handshake):
             do {
                 return try await parameters.dialer.withJoinTransport(parameters.authServer, authTLS: handshake.transport, run)

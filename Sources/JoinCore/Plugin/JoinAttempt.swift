@@ -23,6 +23,9 @@ public struct JoinAttempt: Sendable {
     public var presence: any HostPresence
     /// The bot identity the caller proved with a current certificate on this connection, if any.
     public var caller: BotCaller?
+    /// The host identity the caller proved with a current host certificate on this connection,
+    /// if any (host joins only; see ``HostCaller``).
+    public var hostCaller: HostCaller?
     /// The cluster's name and signing services.
     public var cluster: ClusterServices
     /// Locks and audit events the method asks for; applied when the attempt ends.
@@ -37,7 +40,7 @@ public struct JoinAttempt: Sendable {
     public init(token: ProvisionToken, tokenRevision: Int64?, requestedRole: SystemRole, nodeName: String,
                 remoteAddress: String, initialPayload: Data, startedAt: Date,
                 presence: any HostPresence = NoHostPresence(), facts: AttemptFacts = AttemptFacts(),
-                caller: BotCaller? = nil,
+                caller: BotCaller? = nil, hostCaller: HostCaller? = nil,
                 cluster: ClusterServices = ClusterServices(clusterName: "", jwt: UnavailableJWTAuthority(), signatureSuite: "balanced-v1"),
                 effects: AttemptEffects = AttemptEffects(), keyBinding: KeyBinding? = nil) {
         self.token = token
@@ -50,6 +53,7 @@ public struct JoinAttempt: Sendable {
         self.presence = presence
         self.facts = facts
         self.caller = caller
+        self.hostCaller = hostCaller
         self.cluster = cluster
         self.effects = effects
         self.keyBinding = keyBinding

@@ -24,6 +24,11 @@ public protocol JoinProver: Sendable {
     /// Receives `JoinResult.method_result` once the join succeeded (e.g. to store a new join
     /// state); called before the caller stores the new identity.
     func finish(methodResult: Data, for request: ProofRequest) async throws
+
+    /// True when a process that already holds an identity should still prove itself again each
+    /// time it starts, presenting that identity (bound_keypair: the proof lives in the
+    /// machine, and proving it moves the join state on, so a copy started elsewhere is caught).
+    var provesAgainAtStart: Bool { get }
 }
 
 extension JoinProver {
@@ -33,6 +38,7 @@ extension JoinProver {
         throw JoinError.badParameter("join method \(name) does not expect a challenge")
     }
     public func finish(methodResult: Data, for request: ProofRequest) async throws {}
+    public var provesAgainAtStart: Bool { false }
 }
 
 /// What the join client tells a prover about the join it is making.

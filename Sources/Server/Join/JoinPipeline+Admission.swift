@@ -29,14 +29,15 @@ extension JoinPipeline {
                       ledger: JoinAttemptLedger) async throws -> JoinOrigin {
         guard let client = try ProxyForwarding.clientAddress(
             of: message, presentedCertificate: connection.certificate, authorities: authorities, now: clock.now) else {
-            return JoinOrigin(clientAddress: connection.remoteAddress, forwardedBy: nil, caller: presentedBot(connection.presented))
+            return JoinOrigin(clientAddress: connection.remoteAddress, forwardedBy: nil, caller: presentedBot(connection.presented),
+                              hostCaller: presentedHost(connection.presented))
         }
         ledger.update {
             $0.forwardedBy = $0.remoteAddress
             $0.remoteAddress = client
         }
         try await checkForwardingProxyLocks(connection.presented)
-        return JoinOrigin(clientAddress: client, forwardedBy: connection.remoteAddress, caller: nil)
+        return JoinOrigin(clientAddress: client, forwardedBy: connection.remoteAddress, caller: nil, hostCaller: nil)
     }
 
     /// Takes the attempt's place under the client's cap, bounds and parses the request (the
@@ -97,7 +98,8 @@ extension JoinPipeline {
             }
         }
         return AuthorizedJoin(request: request, origin: origin, found: found, method: method, botName: botName,
-                              caller: request.role == .bot ? origin.caller : nil)
+                              caller: request.role == .bot ? origin.caller : nil,
+                              hostCaller: request.role == .bot ? nil : origin.hostCaller)
     }
 
     /// Refuses a join forwarded by a locked Proxy Service (its host ID or role Proxy). The
@@ -115,5 +117,13 @@ extension JoinPipeline {
     private func presentedBot(_ identity: PeerIdentity?) -> BotCaller? {
         guard let identity, identity.role == .bot, let bot = identity.bot, !bot.instanceID.isEmpty else { return nil }
         return BotCaller(botName: bot.name, instanceID: bot.instanceID, generation: bot.generation)
+    }
+
+    /// The host identity of a presented certificate, when it is a current host certificate of
+    /// this cluster (a role a host runs, no bot, no Admin); anything else is no identity.
+    private func presentedHost(_ identity: PeerIdentity?) -> HostCaller? {
+        guard let identity, identity.bot == nil, identity.clusterName == clusterName, !identity.hostID.isEmpty,
+              identity.role == .instance || identity.role.isLocalService else { return nil }
+        return HostCaller(hostID: identity.hostID, roles: identity.systemRoles.isEmpty ? [identity.role] : identity.systemRoles)
     }
 }

@@ -20,7 +20,7 @@ extension JoinPipeline {
             token: join.found.token, tokenRevision: join.found.revision, requestedRole: request.role,
             nodeName: request.displayName, remoteAddress: join.origin.clientAddress,
             initialPayload: request.methodPayload, startedAt: clock.now, presence: nodes, facts: facts,
-            caller: join.caller,
+            caller: join.caller, hostCaller: join.hostCaller,
             cluster: ClusterServices(clusterName: clusterName, jwt: authorities.jwt, signatureSuite: JoinPipeline.signatureSuite),
             effects: effects, keyBinding: request.keys.binding)
         let exchange = StreamChallengeExchange(stream: stream, maximumPayloadBytes: JoinPipeline.maximumPayloadBytes)

@@ -20,6 +20,8 @@ struct JoinOrigin: Sendable {
     /// The presented bot identity; always `nil` for a forwarded join (the proxy's certificate
     /// says nothing about its client).
     let caller: BotCaller?
+    /// The presented host identity; `nil` for a forwarded join, as ``caller``.
+    let hostCaller: HostCaller?
 }
 
 /// A join whose token, method and role have been checked and that may now be attested.
@@ -32,6 +34,8 @@ struct AuthorizedJoin: Sendable {
     let botName: String
     /// The presented bot identity, for bot joins only.
     let caller: BotCaller?
+    /// The presented host identity, for host joins only.
+    let hostCaller: HostCaller?
 }
 
 /// A committed join with its certificates signed: what the answer is made of.
