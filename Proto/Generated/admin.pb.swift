@@ -228,6 +228,9 @@ public nonisolated struct Joinery_V1_Node: Sendable {
 
   public var lastSeenUnix: Int64 = 0
 
+  /// The join method the host last joined with; empty when the Auth server has no record.
+  public var joinMethod: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -710,7 +713,7 @@ nonisolated extension Joinery_V1_ListNodesRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Node"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}hostname\0\u{1}addr\0\u{1}version\0\u{1}labels\0\u{1}roles\0\u{3}last_seen_unix\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}hostname\0\u{1}addr\0\u{1}version\0\u{1}labels\0\u{1}roles\0\u{3}last_seen_unix\0\u{3}join_method\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -725,6 +728,7 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.labels) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.roles) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.lastSeenUnix) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.joinMethod) }()
       default: break
       }
     }
@@ -752,6 +756,9 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if self.lastSeenUnix != 0 {
       try visitor.visitSingularInt64Field(value: self.lastSeenUnix, fieldNumber: 7)
     }
+    if !self.joinMethod.isEmpty {
+      try visitor.visitSingularStringField(value: self.joinMethod, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -763,6 +770,7 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.labels != rhs.labels {return false}
     if lhs.roles != rhs.roles {return false}
     if lhs.lastSeenUnix != rhs.lastSeenUnix {return false}
+    if lhs.joinMethod != rhs.joinMethod {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

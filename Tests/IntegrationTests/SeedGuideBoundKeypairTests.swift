@@ -186,6 +186,46 @@ final class SeedGuideBoundKeypairTests: XCTestCase {
         XCTAssertEqual(try generations(), ["2"])
     }
 
+    func testAStaticKeyFromTheEnvironmentJoinsWithNothingInStorage() throws {
+        // The key printed as JSON (not written anywhere), passed as TBOT_BOUND_KEYPAIR_STATIC_KEY.
+        let created = expectSuccess(try tbot([
+            "keypair", "create", "--proxy-server=\(cluster.proxyAddress)", "--static", "--format=json",
+        ]))
+        let output = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: String])
+        let publicKey = try XCTUnwrap(output["public_key"])
+        let privateKey = try XCTUnwrap(output["private_key"])
+        XCTAssertTrue(String(decoding: try XCTUnwrap(Data(base64Encoded: privateKey)), as: UTF8.self).contains("PRIVATE KEY"))
+
+        try write("token-example.yaml", """
+            kind: token
+            version: v2
+            metadata:
+              name: example
+            spec:
+              roles: [Bot]
+              join_method: bound_keypair
+              bot_name: example
+              bound_keypair:
+                onboarding:
+                  initial_public_key: "\(publicKey)"
+                recovery:
+                  mode: insecure
+            """)
+        expectSuccess(try cluster.tctl(["create", "-f", path("token-example.yaml")]))
+        let storage = path("bot")
+        let config = try writeTbotConfig("tbot.yaml", storage: storage, secret: nil)
+        let run = try Command.run(Self.tbot, ["start", "-c", config], environment: ["TBOT_BOUND_KEYPAIR_STATIC_KEY": privateKey])
+        expectSuccess(run)
+        XCTAssertFalse(run.combined.contains(privateKey), "the static key must not be logged")
+        XCTAssertEqual(try boundKeypairStatus()["bound_public_key"] as? String, publicKey)
+        for file in ["id_bkp", "bkp_state"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: storage + "/" + file), "a static key stores no \(file)")
+        }
+        // Without the key, the bot has nothing to prove itself with.
+        let without = try tbot(["start", "-c", config])
+        XCTAssertNotEqual(without.status, 0, without.combined)
+    }
+
     // MARK: A copied storage directory
 
     func testACopiedStorageLocksTheTokenAndTheOperatorBringsTheHonestBotBack() throws {

@@ -102,6 +102,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
         try await RPCErrorMapping.mapping {
             _ = try await authorizedAdmin(context)
             let records = try await nodes.listUnlocked(locks: locks)
+            let joins = try await nodes.joinRecords()
             return .with {
                 $0.nodes = records.map { record in
                     .with {
@@ -112,6 +113,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
                         $0.labels = record.labels
                         $0.roles = record.roles
                         $0.lastSeenUnix = Int64(record.lastSeen.timeIntervalSince1970)
+                        $0.joinMethod = joins[record.hostID]?.joinMethod ?? ""
                     }
                 }
             }

@@ -55,6 +55,18 @@ extension JoinPipeline {
 
     /// The join's answer: the method's result, the host ID and the certificates, converted to
     /// their wire form here.
+    /// Keeps how the host joined for `tctl inventory ls`. The join is already committed and
+    /// its certificates signed, so a failure here is logged, not returned to the host.
+    func recordHostJoin(_ issued: IssuedJoin, method: String) async {
+        guard let hostID = issued.hostID else { return }
+        do {
+            try await nodes.recordJoin(hostID: hostID, method: method, lifetime: HostCertificateIssuer.tlsCertificateLifetime)
+        } catch {
+            logger.warning("could not record the host's join method for the inventory",
+                           metadata: ["host_id": "\(hostID)", "error": "\(error)"])
+        }
+    }
+
     func answer(_ issued: IssuedJoin, _ attestation: Attestation) throws -> Joinery_V1_JoinResponse {
         var result = Joinery_V1_JoinResult()
         if let hostID = issued.hostID { result.hostID = hostID }
