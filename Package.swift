@@ -192,12 +192,28 @@ let package = Package(
         ),
         .target(
             name: "EC2Join",
-            dependencies: ["JoinCore", "AWSKit", "COpenSSL", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JoinCore", "AWSKit", "COpenSSL", "PKCS7Kit", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")],
             path: "Plugins/EC2",
             resources: [.copy("Resources/rsa2048")],
             swiftSettings: swiftSettings
         ),
         .target(name: "TokenJoin", dependencies: ["JoinCore"], path: "Plugins/Token", swiftSettings: swiftSettings),
+        // PKCS#7 SignedData through system OpenSSL, shared by the methods whose proof is a
+        // document a cloud signs (ec2, azure).
+        .target(name: "PKCS7Kit", dependencies: ["COpenSSL"], path: "Sources/PKCS7Kit", swiftSettings: swiftSettings),
+        .target(
+            name: "AzureJoin",
+            dependencies: [
+                "JoinCore", "OIDCKit", "PKCS7Kit",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/Azure",
+            resources: [.copy("Resources/roots")],
+            swiftSettings: swiftSettings
+        ),
         // The OIDC join methods: each a profile over OIDCKit and the way its joiner gets a token.
         .target(name: "GitHubJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/GitHub", swiftSettings: swiftSettings),
         .target(name: "GitLabJoin", dependencies: ["JoinCore", "OIDCKit"], path: "Plugins/GitLab", swiftSettings: swiftSettings),
@@ -278,7 +294,7 @@ let package = Package(
             name: "CLIKit",
             dependencies: [
                 "JoinCore", "Agent", "Transport", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
-                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin",
+                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin", "AzureJoin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -442,7 +458,7 @@ let package = Package(
             name: "OIDCTests",
             dependencies: [
                 "OIDCKit", "OutboundHTTP", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance", "CLIKit",
-                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin",
+                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin", "AzureJoin",
                 "teleport", "tctl", "tbot",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import JoinCore
+import PKCS7Kit
 
 /// Checks an EC2 instance identity document in the `rsa2048` form IMDS serves
 /// (`/latest/dynamic/instance-identity/rsa2048`: base64 of a PKCS#7 SignedData, no PEM armour)
@@ -77,25 +78,11 @@ public struct IdentityDocumentVerifier: Sendable {
 
     /// BER/DER PKCS#7 that is SignedData and nothing after it.
     static func parseSignedData(_ der: Data) throws -> UnsafeMutablePointer<PKCS7> {
-        let parsed: UnsafeMutablePointer<PKCS7>? = der.withUnsafeBytes { raw in
-            guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return nil }
-            var cursor: UnsafePointer<UInt8>? = base
-            guard let object = d2i_PKCS7(nil, &cursor, raw.count) else { return nil }
-            guard let cursor, cursor - base == raw.count else {
-                PKCS7_free(object)
-                return nil
-            }
-            return object
+        do {
+            return try SignedDataChainVerifier.parse(der)
+        } catch let failure as SignedDataChainVerifier.Failure {
+            throw EC2Errors.undecodableDocument(failure.reason)
         }
-        guard let parsed else {
-            OpenSSLErrorQueue.clear()
-            throw EC2Errors.undecodableDocument("not a PKCS#7 structure")
-        }
-        guard joinery_PKCS7_is_signed_data(parsed) == 1 else {
-            PKCS7_free(parsed)
-            throw EC2Errors.undecodableDocument("the PKCS#7 structure is not SignedData")
-        }
-        return parsed
     }
 
     /// The region the unverified content claims, used only to pick the certificate.

@@ -8,6 +8,8 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 static inline STACK_OF(X509) *joinery_sk_X509_new_null(void) { return sk_X509_new_null(); }
 static inline int joinery_sk_X509_push(STACK_OF(X509) *stack, X509 *certificate) { return sk_X509_push(stack, certificate); }
@@ -25,6 +27,16 @@ static inline int joinery_PKCS7_signed_content(const PKCS7 *p7, const unsigned c
     *data = ASN1_STRING_get0_data(inner->d.data);
     *length = ASN1_STRING_length(inner->d.data);
     return 1;
+}
+
+// For chain verification (the azure join method): the signers OpenSSL found, and the
+// certificates a SignedData embeds, read without verifying anything.
+static inline int joinery_sk_X509_num(const STACK_OF(X509) *stack) { return stack == NULL ? 0 : sk_X509_num(stack); }
+static inline X509 *joinery_sk_X509_value(const STACK_OF(X509) *stack, int index) { return sk_X509_value(stack, index); }
+static inline void joinery_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
+static inline STACK_OF(X509) *joinery_PKCS7_embedded_certificates(const PKCS7 *p7) {
+    if (p7 == NULL || !PKCS7_type_is_signed(p7) || p7->d.sign == NULL) return NULL;
+    return p7->d.sign->cert;
 }
 
 #endif

@@ -202,7 +202,7 @@ public final class OIDCTestIssuer: @unchecked Sendable {
     }
 
     /// POSTs `body` as JSON to `path`, or GETs it when `body` is nil, and decodes the answer.
-    private func admin(_ path: String, _ body: [String: JSONValue]?) async throws -> JSONValue {
+    func admin(_ path: String, _ body: [String: JSONValue]?) async throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: try await adminData(path, body: body))
     }
 

@@ -15,6 +15,7 @@ import Env0Join
 import GenericOIDCJoin
 import KubernetesJoin
 import GCPJoin
+import AzureJoin
 
 /// The join methods compiled into these binaries: the one list of built-ins handed to the
 /// registry. Adding a built-in method means adding its plugin here and nothing else.
@@ -22,7 +23,7 @@ public enum BuiltInJoinMethods {
     public static let plugins: [JoinMethodPlugin] = [
         .staticTokens, .storedTokens, .ec2, .iam, .boundKeypair,
         .github, .gitlab, .circleci, .bitbucket, .terraformCloud, .spacelift, .azureDevOps, .env0, .genericOIDC,
-        .kubernetes, .gcp,
+        .kubernetes, .gcp, .azure,
     ]
 
     public static let registry = JoinMethodRegistry(plugins: plugins)

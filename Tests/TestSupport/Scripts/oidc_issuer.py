@@ -8,7 +8,12 @@ the CA to DIR/ca.pem, and listens twice on 127.0.0.1:
 
   admin <port>    plain HTTP, the test's control API (mint, rotate, outage, cache, stats);
   serving <port>  HTTPS, what the code under test talks to: discovery and JWKS for any
-                  number of issuers, and the token endpoints of GitHub Actions and Azure DevOps.
+                  number of issuers, the token endpoints of GitHub Actions and Azure DevOps,
+                  Kubernetes' TokenReview, and Azure Resource Manager's GET of a VM.
+
+The admin port also plays the metadata servers a VM reaches over plain HTTP: GCE's identity
+endpoint and Azure's IMDS (attested data signed with `openssl cms -sign` by a test CA whose
+root and issuing CA are written to DIR/azure-trust/, and managed identity access tokens).
 
 Both lines are printed (admin first) once both listeners are up. Every path NAME on the
 HTTPS port (one or more segments, or none) is an issuer, https://127.0.0.1:<port>/NAME,
@@ -26,6 +31,7 @@ import json
 import os
 import re
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -205,6 +211,10 @@ class State:
         self.platforms = {}
         self.reviewer_token = None
         self.reviews = {}
+        self.slash_issuers = set()
+        self.azure_vm = None
+        self.arm = {}
+        self.azure = None
 
     def issuer(self, name):
         if not isinstance(name, str) or not ISSUER_NAME.match(name):
@@ -215,7 +225,9 @@ class State:
             return self.issuers[name]
 
     def issuer_url(self, name):
-        return f"https://127.0.0.1:{self.https_port}" + (f"/{name}" if name else "")
+        url = f"https://127.0.0.1:{self.https_port}" + (f"/{name}" if name else "")
+        # Entra ID's issuers end with a slash (https://sts.windows.net/<tenant>/).
+        return url + "/" if name in self.slash_issuers else url
 
     def mint(self, name, claims, alg="RS256", kid=..., key="current", defaults=None):
         """A compact JWS. `kid` is ... for the key's own kid, None to leave it out, or a string."""
@@ -372,6 +384,8 @@ class HTTPSHandler(Handler):
             return self.azure_devops(method, segments, query, raw)
         if segments == ["apis", "authentication.k8s.io", "v1", "tokenreviews"]:
             return self.token_review(method, raw)
+        if segments[0] == "subscriptions" and method == "GET":
+            return self.azure_resource_manager(path)
         if segments == ["version"] and method == "GET":
             return self.reply(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.2"})
         if len(segments) >= 2 and segments[-2] == ".well-known" and method == "GET":
@@ -381,6 +395,18 @@ class HTTPSHandler(Handler):
             if segments[-1] == "jwks":
                 return self.jwks(name)
         self.error(404, f"no such endpoint: {method} {path}")
+
+    def azure_resource_manager(self, path):
+        # Azure Resource Manager's GET of a virtual machine: a bearer token is required (ARM
+        # checks it; here its presence), the answer carries properties.vmId.
+        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            return self.reply(401, {"error": {"code": "AuthenticationFailed", "message": "no bearer token"}})
+        with STATE.lock:
+            vm_id = STATE.arm.get(path.lower())
+        if vm_id is None:
+            return self.reply(404, {"error": {"code": "ResourceNotFound", "message": f"{path} not found"}})
+        self.reply(200, {"id": path, "name": path.rsplit("/", 1)[-1], "properties": {"vmId": vm_id}})
 
     def count(self, counter, name):
         STATE.issuer(name)  # made on first use, like every issuer
@@ -392,7 +418,7 @@ class HTTPSHandler(Handler):
         url = STATE.issuer_url(name)
         self.reply(200, {
             "issuer": url,
-            "jwks_uri": f"{url}/.well-known/jwks",
+            "jwks_uri": f"{url.rstrip('/')}/.well-known/jwks",
             "response_types_supported": ["id_token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ALGS,
@@ -498,6 +524,10 @@ class AdminHandler(Handler):
     def route(self, method, path, query, raw):
         if path == "/computeMetadata/v1/instance/service-accounts/default/identity":
             return self.gce_identity(method, query)
+        if path == "/metadata/attested/document":
+            return self.azure_attested_document(method, query)
+        if path == "/metadata/identity/oauth2/token":
+            return self.azure_token(method, query)
         routes = {
             ("POST", "/admin/tokenreview"): self.configure_review,
             ("POST", "/admin/mint"): self.mint,
@@ -505,6 +535,8 @@ class AdminHandler(Handler):
             ("POST", "/admin/availability"): self.availability,
             ("POST", "/admin/cache"): self.cache,
             ("POST", "/admin/platform"): self.configure_platform,
+            ("POST", "/admin/azure/vm"): self.configure_azure_vm,
+            ("POST", "/admin/azure/arm"): self.register_azure_vm,
             ("GET", "/admin/stats"): self.stats,
             ("GET", "/admin/jwks"): self.published_jwks,
         }
@@ -588,6 +620,79 @@ class AdminHandler(Handler):
         self.end_headers()
         self.wfile.write(body)
 
+    def configure_azure_vm(self, body):
+        # The VM this IMDS answers for: {"vm_id", "subscription", "resource_group", "name",
+        # "tenant"}, and the faults a test asks for: "replay_nonce" (sign this nonce, not the one
+        # asked for), "signer" ("azure", "other-name": a certificate of the test CA not named
+        # metadata.azure.com, "foreign": a CA nobody trusts), "token_resource_id" (the token
+        # names another resource), "register" (false: ARM does not know the VM).
+        for key in ("vm_id", "subscription", "resource_group", "name", "tenant"):
+            if not isinstance(body.get(key), str) or not body[key]:
+                raise BadRequest(f"azure vm wants a non-empty {key}")
+        vm = dict(body)
+        vm["resource_id"] = (f"/subscriptions/{vm['subscription']}/resourceGroups/{vm['resource_group']}"
+                             f"/providers/Microsoft.Compute/virtualMachines/{vm['name']}")
+        with STATE.lock:
+            STATE.slash_issuers.add(vm["tenant"])
+            STATE.azure_vm = vm
+            if vm.get("register", True):
+                STATE.arm[vm["resource_id"].lower()] = vm["vm_id"]
+        STATE.issuer(vm["tenant"])
+        self.reply(200, {"resource_id": vm["resource_id"]})
+
+    def register_azure_vm(self, body):
+        if not isinstance(body.get("resource_id"), str) or not isinstance(body.get("vm_id"), str):
+            raise BadRequest("azure arm wants resource_id and vm_id")
+        with STATE.lock:
+            STATE.arm[body["resource_id"].lower()] = body["vm_id"]
+        self.reply(200, {})
+
+    def azure_vm_or_error(self, method):
+        self.record_metadata(method, parse_qs(urlsplit(self.path).query))
+        if method != "GET":
+            self.reply(405, {"error": "method not allowed"})
+            return None
+        if (self.headers.get("Metadata") or "").lower() != "true":
+            self.reply(400, {"error": "Required metadata header not specified"})
+            return None
+        with STATE.lock:
+            vm = STATE.azure_vm
+        if vm is None:
+            self.reply(404, {"error": "no VM configured (POST /admin/azure/vm)"})
+        return vm
+
+    def azure_attested_document(self, method, query):
+        # IMDS's attested data: a PKCS#7 SignedData made by `openssl cms -sign` over the JSON
+        # document, signed by a certificate for metadata.azure.com from the test CA.
+        vm = self.azure_vm_or_error(method)
+        if vm is None:
+            return
+        nonce = vm.get("replay_nonce") or query.get("nonce", [""])[0]
+        now = datetime.datetime.now(datetime.timezone.utc)
+        content = json.dumps({
+            "licenseType": "", "nonce": nonce,
+            "plan": {"name": "", "product": "", "publisher": ""},
+            "timeStamp": {"createdOn": now.strftime("%m/%d/%y %H:%M:%S -0000"),
+                          "expiresOn": (now + datetime.timedelta(hours=6)).strftime("%m/%d/%y %H:%M:%S -0000")},
+            "vmId": vm["vm_id"], "subscriptionId": vm["subscription"], "sku": "",
+        }).encode()
+        signature = STATE.azure.sign(content, vm.get("signer", "azure"))
+        self.reply(200, {"encoding": "pkcs7", "signature": base64.b64encode(signature).decode()})
+
+    def azure_token(self, method, query):
+        vm = self.azure_vm_or_error(method)
+        if vm is None:
+            return
+        resource = query.get("resource", [""])[0]
+        if not resource:
+            return self.reply(400, {"error": "invalid_request", "error_description": "Required query variable 'resource' is missing"})
+        claims = {"aud": resource, "tid": vm["tenant"], "sub": vm["vm_id"] + "-principal",
+                  "xms_mirid": vm.get("token_resource_id") or vm["resource_id"], "ver": "1.0", "appidacr": "2"}
+        token = STATE.mint(vm["tenant"], claims, defaults={"exp": int(time.time()) + 3600})
+        self.reply(200, {"access_token": token, "refresh_token": "", "expires_in": "3600",
+                         "expires_on": str(int(time.time()) + 3600), "not_before": str(int(time.time())),
+                         "resource": resource, "token_type": "Bearer"})
+
     def record_metadata(self, method, query):
         with STATE.lock:
             STATE.platform_requests.append({
@@ -662,12 +767,87 @@ def make_certificates(directory):
     return paths["server.pem"], paths["server-key.pem"]
 
 
+class AzureSigning:
+    """The test CA for attested data: a root and an intermediate (written, for the Auth
+    server's attestation_certificates_dir, to DIR/azure-trust/), a leaf for metadata.azure.com,
+    a leaf of the same CA with another name, and a foreign root and leaf nobody trusts. Signing
+    shells out to `openssl cms -sign`, as AWS's documents are checked with openssl."""
+
+    def __init__(self, directory):
+        self.directory = os.path.join(directory, "azure")
+        trust = os.path.join(directory, "azure-trust")
+        os.makedirs(self.directory, exist_ok=True)
+        os.makedirs(trust, exist_ok=True)
+        root_key, root = self.ca("Joinery test Azure root", None, None)
+        inter_key, inter = self.ca("Joinery test Azure issuing CA", root_key, root)
+        foreign_key, foreign = self.ca("Someone else's root", None, None)
+        self.signers = {
+            "azure": self.leaf("metadata.azure.com", inter_key, inter),
+            "other-name": self.leaf("metadata.example.com", inter_key, inter),
+            "foreign": self.leaf("metadata.azure.com", foreign_key, foreign),
+        }
+        pem = serialization.Encoding.PEM
+        with open(os.path.join(trust, "root.pem"), "wb") as f:
+            f.write(root.public_bytes(pem))
+        with open(os.path.join(trust, "issuing-ca.pem"), "wb") as f:
+            f.write(inter.public_bytes(pem))
+
+    @staticmethod
+    def ca(name, issuer_key, issuer):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        certificate = (x509.CertificateBuilder()
+                       .subject_name(subject).issuer_name(issuer.subject if issuer else subject)
+                       .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                       .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=2))
+                       .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                       .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                                    data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                                    crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+                       .sign(issuer_key or key, hashes.SHA256()))
+        return key, certificate
+
+    def leaf(self, name, issuer_key, issuer):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        certificate = (x509.CertificateBuilder()
+                       .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+                       .issuer_name(issuer.subject)
+                       .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                       .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+                       .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                       .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                                      critical=False)
+                       .sign(issuer_key, hashes.SHA256()))
+        prefix = os.path.join(self.directory, name.replace(".", "-") + "-" + uuid.uuid4().hex[:8])
+        with open(prefix + ".pem", "wb") as f:
+            f.write(certificate.public_bytes(serialization.Encoding.PEM))
+        with open(prefix + ".key", "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        return prefix
+
+    def sign(self, content, signer):
+        if signer not in self.signers:
+            raise BadRequest(f"unknown signer {signer!r}: azure, other-name or foreign")
+        prefix = self.signers[signer]
+        result = subprocess.run(
+            ["openssl", "cms", "-sign", "-binary", "-nodetach", "-nosmimecap", "-md", "sha256", "-outform", "DER",
+             "-signer", prefix + ".pem", "-inkey", prefix + ".key"],
+            input=content, capture_output=True, check=False)
+        if result.returncode != 0:
+            raise RuntimeError("openssl cms -sign failed: " + result.stderr.decode(errors="replace"))
+        return result.stdout
+
+
 def main():
     parser = argparse.ArgumentParser(description="A real OIDC issuer on 127.0.0.1 for tests.")
     parser.add_argument("--dir", required=True, help="where ca.pem (and the server certificate) go")
     arguments = parser.parse_args()
     os.makedirs(arguments.dir, exist_ok=True)
     certificate, key = make_certificates(arguments.dir)
+    STATE.azure = AzureSigning(arguments.dir)
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2

@@ -2,13 +2,13 @@ import COpenSSL
 
 /// OpenSSL reports failures on a per-thread error queue. Each verification starts from an empty
 /// queue and leaves one behind, so that one caller's errors never show in another's message.
-enum OpenSSLErrorQueue {
-    static func clear() { ERR_clear_error() }
+public enum OpenSSLErrorQueue {
+    public static func clear() { ERR_clear_error() }
 
     /// Empties the queue and returns its reasons, e.g. `PKCS7 routines: digest failure`.
     /// These are OpenSSL's fixed strings (library and reason), never data from the document
     /// or a key, so they are safe to put in an error message.
-    static func drainReasons(limit: Int = 4) -> [String] {
+    public static func drainReasons(limit: Int = 4) -> [String] {
         var reasons: [String] = []
         while case let code = ERR_get_error(), code != 0 {
             guard reasons.count < limit else { continue }
