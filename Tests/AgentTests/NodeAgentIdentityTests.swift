@@ -44,6 +44,38 @@ final class NodeAgentIdentityTests: XCTestCase {
         XCTAssertEqual(key, identity.sshPrivateKey)
     }
 
+    /// A method whose proof lives in the machine asks to be proved again at every start.
+    private struct MachineBoundProver: JoinProver {
+        let name = "machine-bound"
+        var provesAgainAtStart: Bool { true }
+    }
+
+    func testAnAuthServerThatCannotBeReachedToProveAgainLeavesTheIdentityHeldInUse() async throws {
+        // A real identity from a real cluster, which then stops: its address refuses connections.
+        let cluster = try await TestCluster(registry: JoinMethodRegistry(plugins: [.storedTokens]))
+        let address = try await cluster.start()
+        try await cluster.addToken("held-identity-token-0123456789abcdef", roles: [.node])
+        let identity = try await cluster.joinClient().join(JoinParameters(
+            authServer: address, tokenName: "held-identity-token-0123456789abcdef", method: "token", role: .node,
+            nodeName: "node-1", caPins: cluster.pins()))
+        await cluster.stop()
+        let store = IdentityStore(dataDirectory: scratch.url("data"))
+        try store.save(identity)
+
+        let logger = Logger(label: "agent-tests")
+        let plugin = JoinMethodPlugin(name: "machine-bound", makeMethod: { _ in throw JoinError.notImplemented("client only") },
+                                      makeProver: { _ in MachineBoundProver() })
+        let parameters = JoinParameters(authServer: address, tokenName: "bound-token", method: "machine-bound",
+                                        role: .node, nodeName: "node-1")
+        let agent = NodeAgent(store: store, client: JoinClient(registry: JoinMethodRegistry(plugins: [plugin]), logger: logger),
+                              parameters: parameters, labels: [:], advertiseAddress: "127.0.0.1:3022",
+                              heartbeatInterval: .seconds(60), logger: logger)
+        XCTAssertTrue(try agent.client.provesAgainAtStart(parameters))
+        let held = try await agent.identity()
+        XCTAssertEqual(held, identity, "the identity held is used until the next start")
+        XCTAssertEqual(try store.load(), identity)
+    }
+
     func testWithoutAnIdentityTheAgentJoins() async throws {
         let store = IdentityStore(dataDirectory: scratch.url("data"))
         do {

@@ -95,8 +95,11 @@ public struct JoinClient: Sendable {
 
     /// True when the configured method asks a host that holds an identity to prove itself
     /// again at every start (see ``JoinCore/JoinProver/provesAgainAtStart``).
+    /// A method this client does not know is no reason to stop reusing an identity: it is
+    /// reported only when a join is needed.
     public func provesAgainAtStart(_ parameters: JoinParameters) throws -> Bool {
-        try configuredProver(parameters)?.provesAgainAtStart ?? false
+        guard registry.availableNames.contains(parameters.method) else { return false }
+        return try configuredProver(parameters)?.provesAgainAtStart ?? false
     }
 
     /// The prover of `join_params.method`; `nil` when no method is configured, and the client
