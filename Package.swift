@@ -192,19 +192,40 @@ let package = Package(
         ),
         .target(
             name: "EC2Join",
-            dependencies: ["JoinCore", "AWSKit", "COpenSSL", "PKCS7Kit", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JoinCore", "AWSKit", "COpenSSL", "OpenSSLKit", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")],
             path: "Plugins/EC2",
             resources: [.copy("Resources/rsa2048")],
             swiftSettings: swiftSettings
         ),
         .target(name: "TokenJoin", dependencies: ["JoinCore"], path: "Plugins/Token", swiftSettings: swiftSettings),
-        // PKCS#7 SignedData through system OpenSSL, shared by the methods whose proof is a
-        // document a cloud signs (ec2, azure).
-        .target(name: "PKCS7Kit", dependencies: ["COpenSSL"], path: "Sources/PKCS7Kit", swiftSettings: swiftSettings),
+        // What system OpenSSL does that swift-crypto and swift-certificates do not, shared by the
+        // methods that need it: PKCS#7 SignedData (ec2, azure), certificate chains with partial
+        // trust, RSA-OAEP with a label and AES-CFB (tpm's credential activation).
+        .target(name: "OpenSSLKit", dependencies: ["COpenSSL"], path: "Sources/OpenSSLKit", swiftSettings: swiftSettings),
+        // The joining side of the tpm method, in C over the TCG software stack (libtss2 ESYS).
+        .target(
+            name: "CTPMClient",
+            path: "Sources/CTPMClient",
+            linkerSettings: [
+                .linkedLibrary("tss2-esys"), .linkedLibrary("tss2-tctildr"), .linkedLibrary("tss2-mu"), .linkedLibrary("tss2-rc"),
+            ]
+        ),
+        .target(
+            name: "TPMJoin",
+            dependencies: [
+                "JoinCore", "OpenSSLKit", "CTPMClient",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/TPM",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AzureJoin",
             dependencies: [
-                "JoinCore", "OIDCKit", "PKCS7Kit",
+                "JoinCore", "OIDCKit", "OpenSSLKit",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -294,7 +315,7 @@ let package = Package(
             name: "CLIKit",
             dependencies: [
                 "JoinCore", "Agent", "Transport", "PluginHost", "StaticJoin", "TokenJoin", "EC2Join", "IAMJoin", "BoundKeypairJoin",
-                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin", "AzureJoin",
+                "GitHubJoin", "GitLabJoin", "CircleCIJoin", "BitbucketJoin", "TerraformCloudJoin", "SpaceliftJoin", "AzureDevOpsJoin", "Env0Join", "GenericOIDCJoin", "KubernetesJoin", "GCPJoin", "AzureJoin", "TPMJoin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -467,6 +488,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "BoundKeypairTests", dependencies: ["BoundKeypairJoin", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "JoinMethodConformance", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // The tpm method against software TPMs (swtpm) with EK certificates from a local CA.
+        .testTarget(name: "TPMTests", dependencies: ["TPMJoin", "JoinCore", "Server", "Agent", "Transport", "TestSupport", "JoinMethodConformance", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "TokenTests", dependencies: ["TokenJoin", "JoinCore", "Server", "TestSupport", "JoinMethodConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "IAMTests", dependencies: ["IAMJoin", "AWSKit", "JoinCore", "Server", "Agent", "TokenJoin", "TestSupport", "teleport", "tctl", "JoinMethodConformance", .product(name: "AsyncHTTPClient", package: "async-http-client"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,6 +1,6 @@
 import Foundation
 import JoinCore
-import PKCS7Kit
+import OpenSSLKit
 import X509
 
 /// Checks the attested data a VM fetched from IMDS (`/metadata/attested/document`):

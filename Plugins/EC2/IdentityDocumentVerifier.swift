@@ -1,7 +1,7 @@
 import COpenSSL
 import Foundation
 import JoinCore
-import PKCS7Kit
+import OpenSSLKit
 
 /// Checks an EC2 instance identity document in the `rsa2048` form IMDS serves
 /// (`/latest/dynamic/instance-identity/rsa2048`: base64 of a PKCS#7 SignedData, no PEM armour)

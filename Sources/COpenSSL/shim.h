@@ -10,6 +10,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/crypto.h>
 
 static inline STACK_OF(X509) *joinery_sk_X509_new_null(void) { return sk_X509_new_null(); }
 static inline int joinery_sk_X509_push(STACK_OF(X509) *stack, X509 *certificate) { return sk_X509_push(stack, certificate); }

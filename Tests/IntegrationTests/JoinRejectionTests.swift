@@ -68,7 +68,7 @@ final class JoinRejectionTests: XCTestCase {
         let output = try await failingJoin("bad-method", ["--token=\(token)", "--join-method=telepathy", "--ca-pin=\(try cluster.caPin())"])
         XCTAssertTrue(output.contains("unknown join method \"telepathy\""), output)
         XCTAssertTrue(output.contains("available join methods: azure, azure_devops, bitbucket, bound_keypair, circleci, ec2, env0, gcp, "
-            + "generic_oidc, github, gitlab, iam, kubernetes, spacelift, static, terraform_cloud, token"), output)
+            + "generic_oidc, github, gitlab, iam, kubernetes, spacelift, static, terraform_cloud, token, tpm"), output)
     }
 
     func testMalformedTeleportYAMLNamesTheFileAndField() async throws {

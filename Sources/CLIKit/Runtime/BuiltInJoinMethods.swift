@@ -16,6 +16,7 @@ import GenericOIDCJoin
 import KubernetesJoin
 import GCPJoin
 import AzureJoin
+import TPMJoin
 
 /// The join methods compiled into these binaries: the one list of built-ins handed to the
 /// registry. Adding a built-in method means adding its plugin here and nothing else.
@@ -23,7 +24,7 @@ public enum BuiltInJoinMethods {
     public static let plugins: [JoinMethodPlugin] = [
         .staticTokens, .storedTokens, .ec2, .iam, .boundKeypair,
         .github, .gitlab, .circleci, .bitbucket, .terraformCloud, .spacelift, .azureDevOps, .env0, .genericOIDC,
-        .kubernetes, .gcp, .azure,
+        .kubernetes, .gcp, .azure, .tpm,
     ]
 
     public static let registry = JoinMethodRegistry(plugins: plugins)

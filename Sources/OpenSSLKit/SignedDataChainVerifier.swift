@@ -143,7 +143,7 @@ public struct SignedDataChainVerifier: Sendable {
         return parsed
     }
 
-    static func certificate(_ der: Data) throws -> OpaquePointer {
+    package static func certificate(_ der: Data) throws -> OpaquePointer {
         let parsed: OpaquePointer? = der.withUnsafeBytes { raw in
             guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return nil }
             var cursor: UnsafePointer<UInt8>? = base
