@@ -65,15 +65,17 @@ struct AttestedDataVerifier: Sendable {
     /// AIA URLs (see ``IssuerCertificateFetcher``); empty when there is nothing to fetch.
     private func issuingCertificates(of der: Data) async -> [Data] {
         guard let embedded = try? SignedDataChainVerifier.embeddedCertificates(der) else { return [] }
-        var fetched: [Data] = []
+        var fetched: [Data] = [], attempts = 0
         for certificateDER in embedded {
             guard let certificate = try? Certificate(derEncoded: Array(certificateDER)),
                   let name = try? Self.commonName(of: certificateDER), Self.isAzureMetadataService(name),
                   let access = try? certificate.extensions.authorityInformationAccess else { continue }
             for description in access where description.method == .issuingCA {
+                guard attempts < IssuerCertificateFetcher.maximumPerDocument else { return fetched }
                 guard case .uniformResourceIdentifier(let text) = description.location, let url = URL(string: text),
-                      let issuer = await issuers.certificate(at: url) else { continue }
-                fetched.append(issuer)
+                      IssuerCertificateFetcher.isAllowed(url) else { continue }
+                attempts += 1
+                if let issuer = await issuers.certificate(at: url) { fetched.append(issuer) }
             }
         }
         return fetched

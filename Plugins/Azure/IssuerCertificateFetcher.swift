@@ -13,6 +13,9 @@ actor IssuerCertificateFetcher {
     static let allowedHostSuffixes = [".microsoft.com", ".digicert.com"]
     static let maximumBytes = 16 * 1024
     static let cacheLifetime: TimeInterval = 24 * 3600
+    /// Azure's issuing CAs are a handful; a document naming more URLs gets no more fetches.
+    static let maximumCached = 16
+    static let maximumPerDocument = 2
 
     private let http: OIDCHTTPClient
     private let clock: any JoinClock
@@ -38,6 +41,11 @@ actor IssuerCertificateFetcher {
         guard let answer = try? await http.send(.GET, url, peer: "the Azure CA certificate URL \(key)", maximumBytes: Self.maximumBytes),
               answer.status == 200, !answer.body.isEmpty else { return nil }
         let der = Data(answer.body)
+        // Bounded: expired answers go first, then the oldest.
+        cache = cache.filter { clock.now.timeIntervalSince($0.value.fetched) < Self.cacheLifetime }
+        if cache.count >= Self.maximumCached, let oldest = cache.min(by: { $0.value.fetched < $1.value.fetched })?.key {
+            cache[oldest] = nil
+        }
         cache[key] = (der, clock.now)
         return der
     }

@@ -184,6 +184,11 @@ struct BoundKeypairJoinFlow: Sendable {
         } catch let failure as JoinState.Failure {
             attempt.facts.record("join_state_failure", failure.reason)
             attempt.effects.lock(.joinToken(tokenName), message: BoundKeypairErrors.lockMessage(token: tokenName))
+            // An agent's copies hold host certificates that outlive any join: lock the host too,
+            // so neither copy's certificate is accepted on any call until an operator decides.
+            if case .host = subject, let host = status.boundHostID {
+                attempt.effects.lock(.serverID(host), message: BoundKeypairErrors.lockMessage(token: tokenName))
+            }
             attempt.effects.emit(BoundKeypairEvents.joinStateVerificationFailed(token: tokenName, subject: subject, reason: failure.reason))
             logger.warning("bound_keypair: join state verification failed (\(failure.reason)); locking the token",
                            metadata: ["token": "\(tokenName)", "subject": "\(subject.claimSubject)"])

@@ -46,13 +46,14 @@ struct EndorsementKey: Sendable, Equatable {
         publicHash = SHA256.hash(data: publicKeyDER).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// A certificate in NV may carry the TCG PC Client header `10 01 00 <length>` and padding;
-    /// the DER inside is what matters.
+    /// A certificate in NV may carry the TCG PC Client header — tag `10 01`, a `00`, then the
+    /// certificate's length as a big-endian UINT16 — and padding; the DER inside is what matters.
     static func strippingTCGHeader(_ raw: Data) -> Data {
         let bytes = [UInt8](raw)
         var body = bytes
-        if bytes.count > 4, bytes[0] == 0x10, bytes[1] == 0x01, bytes[2] == 0x00 {
-            body = Array(bytes.dropFirst(4))
+        if bytes.count > 5, bytes[0] == 0x10, bytes[1] == 0x01, bytes[2] == 0x00 {
+            let length = Int(bytes[3]) << 8 | Int(bytes[4])
+            body = Array(bytes.dropFirst(5).prefix(length))
         }
         // Trailing padding: keep exactly the outer SEQUENCE.
         if body.count > 4, body[0] == 0x30 {

@@ -42,6 +42,13 @@ public struct TPMTokenSpec: Sendable, Equatable {
             guard !hash.isEmpty || !serial.isEmpty else {
                 throw JoinError.badParameter("allow[\(index)]: at least one of ['ek_public_hash', 'ek_certificate_serial'] must be set")
             }
+            // Departure from Teleport: a certificate no CA vouches for can carry any serial, with
+            // the joiner's own key (whose credential it can then activate without a TPM).
+            guard serial.isEmpty || !hash.isEmpty || !(written.ekcertAllowedCAs ?? []).isEmpty else {
+                throw JoinError.badParameter(
+                    "allow[\(index)]: ek_certificate_serial needs ekcert_allowed_cas (or an ek_public_hash in the same rule): "
+                        + "an EK certificate that no allowed CA issued can carry any serial")
+            }
             return Rule(description: rule.description ?? "", ekPublicHash: hash, ekCertificateSerial: serial)
         }
     }

@@ -194,9 +194,6 @@ done:
 // --- the calls -------------------------------------------------------------------------------
 
 int joinery_tpm_open(const char *tcti, joinery_tpm **out, char *error, size_t error_length) {
-    // tpm2-tss logs expected failures (a TPM without an EK certificate) as ERROR lines on
-    // stderr; every failure that matters is returned in `error`. TSS2_LOG set by the operator wins.
-    setenv("TSS2_LOG", "all+none", 0);
     joinery_tpm *tpm = calloc(1, sizeof *tpm);
     if (tpm == NULL) return fail(error, error_length, "out of memory");
     tpm->ek = ESYS_TR_NONE;

@@ -189,7 +189,8 @@ final class HostJoinTests: XCTestCase {
             try await self.joinHost(cluster, try self.agentProver(cluster, dataDir: copy), presenting: identity,
                                     effects: effects, facts: facts)
         }
-        XCTAssertEqual(effects.locks.map(\.target), [.joinToken(Self.tokenName)])
+        XCTAssertEqual(effects.locks.map(\.target), [.joinToken(Self.tokenName), .serverID(first.hostID)],
+                       "the token and the host: both copies' certificates stop working")
         XCTAssertEqual(facts.all["join_state_failure"], "host generation mismatch")
         let event = try XCTUnwrap(effects.events.first { $0.type == "bound_keypair.join_state_verification_failed" })
         XCTAssertNil(event.fields["bot_name"])

@@ -230,7 +230,10 @@ final class BoundKeypairAgentTests: XCTestCase {
         XCTAssertTrue(clone.output.contains("join state verification failed"), clone.output)
         let locks = expectSuccess(try cluster.tctl(["get", "locks", "--format=json"]))
         let lockList = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(locks.stdout.utf8)) as? [[String: Any]])
-        XCTAssertEqual(((lockList.first?["spec"] as? [String: Any])?["target"] as? [String: String])?["join_token"], "bk-agent")
+        let targets = lockList.compactMap { ($0["spec"] as? [String: Any])?["target"] as? [String: String] }
+        XCTAssertTrue(targets.contains { $0["join_token"] == "bk-agent" }, "\(targets)")
+        let hostID = try String(contentsOfFile: honest + "/host_uuid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(targets.contains { $0["server_id"] == hostID }, "the host is locked too: \(targets)")
         let audit = expectSuccess(try cluster.tctl(["audit", "ls", "--format=json"]))
         XCTAssertTrue(audit.stdout.contains("bound_keypair.join_state_verification_failed"), audit.stdout)
 

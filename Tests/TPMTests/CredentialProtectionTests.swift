@@ -34,6 +34,14 @@ final class CredentialProtectionTests: XCTestCase {
                            + "3da0a4f089334a6bdce7b6bce49d4eb178bed7edea4bf215071989416164cc786ef1")
     }
 
+    func testTheTCGHeaderAndPaddingAroundAnEKCertificateAreRemoved() {
+        let certificate = Data([0x30, 0x03, 0x02, 0x01, 0x07])
+        let stored = Data([0x10, 0x01, 0x00, 0x00, 0x05]) + certificate + Data(repeating: 0xff, count: 7)
+        XCTAssertEqual(EndorsementKey.strippingTCGHeader(stored), certificate)
+        XCTAssertEqual(EndorsementKey.strippingTCGHeader(certificate + Data(count: 3)), certificate)
+        XCTAssertEqual(EndorsementKey.strippingTCGHeader(certificate), certificate)
+    }
+
     func testSerialsPrintAsTeleportPrintsThem() {
         XCTAssertEqual(EndorsementKey.serialText([0x04, 0xc0, 0x1d, 0xb4, 0x00, 0xb0, 0xc9][...]), "04:c0:1d:b4:00:b0:c9")
         XCTAssertEqual(EndorsementKey.serialText([0x00, 0x02][...]), "02")
@@ -69,6 +77,9 @@ final class CredentialProtectionTests: XCTestCase {
             (.object(["ekcert_allowed_cas": .array([.string("nothing")]), "allow": .array([.object(["ek_public_hash": .string("ab")])])]),
              "ekcert_allowed_cas[0]: no pem block found"),
             (.object(["allow": .array([.object(["ek_public_hash": .string("ab"), "ekpub_hash": .string("ab")])])]), "ekpub_hash"),
+            // A serial no CA vouches for proves nothing: any self-made certificate can carry it.
+            (.object(["allow": .array([.object(["ek_certificate_serial": .string("02")])])]),
+             "allow[0]: ek_certificate_serial needs ekcert_allowed_cas"),
         ]
         for (section, expected) in cases {
             XCTAssertThrowsError(try TPMTokenSpec(of: token(section))) { error in
