@@ -231,6 +231,10 @@ public nonisolated struct Joinery_V1_Node: Sendable {
   /// The join method the host last joined with; empty when the Auth server has no record.
   public var joinMethod: String = String()
 
+  /// The keys of `labels` whose values the token that admitted the host binds (they win over
+  /// what the host reports).
+  public var boundLabelKeys: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -713,7 +717,7 @@ nonisolated extension Joinery_V1_ListNodesRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Node"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}hostname\0\u{1}addr\0\u{1}version\0\u{1}labels\0\u{1}roles\0\u{3}last_seen_unix\0\u{3}join_method\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}hostname\0\u{1}addr\0\u{1}version\0\u{1}labels\0\u{1}roles\0\u{3}last_seen_unix\0\u{3}join_method\0\u{3}bound_label_keys\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -729,6 +733,7 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.roles) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.lastSeenUnix) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.joinMethod) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.boundLabelKeys) }()
       default: break
       }
     }
@@ -759,6 +764,9 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.joinMethod.isEmpty {
       try visitor.visitSingularStringField(value: self.joinMethod, fieldNumber: 8)
     }
+    if !self.boundLabelKeys.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.boundLabelKeys, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -771,6 +779,7 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.roles != rhs.roles {return false}
     if lhs.lastSeenUnix != rhs.lastSeenUnix {return false}
     if lhs.joinMethod != rhs.joinMethod {return false}
+    if lhs.boundLabelKeys != rhs.boundLabelKeys {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

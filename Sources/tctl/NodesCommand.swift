@@ -48,7 +48,8 @@ struct NodesListCommand: AsyncParsableCommand {
             }
             let summaries = nodes.map {
                 NodeSummary(hostname: $0.hostname, hostID: $0.hostID, address: $0.addr, labels: $0.labels, version: $0.version,
-                            lastSeen: $0.lastSeenUnix > 0 ? Date(timeIntervalSince1970: TimeInterval($0.lastSeenUnix)) : nil)
+                            lastSeen: $0.lastSeenUnix > 0 ? Date(timeIntervalSince1970: TimeInterval($0.lastSeenUnix)) : nil,
+                            boundLabelKeys: Set($0.boundLabelKeys))
             }
             print(try NodeListing.render(summaries, format: outputFormat, labelsWidth: verbose ? nil : 60), terminator: "")
         }

@@ -6,7 +6,15 @@
 public enum NodeDocuments {
     struct Document: Encodable {
         struct Metadata: Encodable { var name: String; var labels: [String: String] }
-        struct Spec: Encodable { var hostname: String; var addr: String; var version: String }
+        struct Spec: Encodable {
+            var hostname: String
+            var addr: String
+            var version: String
+            /// The label keys the admitting token binds; left out when there are none.
+            var boundLabels: [String]?
+
+            enum CodingKeys: String, CodingKey { case hostname, addr, version, boundLabels = "bound_labels" }
+        }
         var kind = "node"
         var version = "v2"
         var metadata: Metadata
@@ -16,7 +24,8 @@ public enum NodeDocuments {
     static func documents(_ nodes: [NodeSummary]) -> [Document] {
         nodes.map(\.escapedForTerminal).map {
             Document(metadata: .init(name: $0.hostID, labels: $0.labels),
-                     spec: .init(hostname: $0.hostname, addr: $0.address, version: $0.version))
+                     spec: .init(hostname: $0.hostname, addr: $0.address, version: $0.version,
+                                 boundLabels: $0.boundLabelKeys.isEmpty ? nil : $0.boundLabelKeys.sorted()))
         }
     }
 

@@ -13,15 +13,18 @@ public struct NodeSummary: Sendable, Equatable {
     public var version: String
     /// When the Auth server last heard the node's heartbeat; `nil` when it did not say.
     public var lastSeen: Date?
+    /// The keys of ``labels`` the token that admitted the node binds (its reports cannot change them).
+    public var boundLabelKeys: Set<String>
 
     public init(hostname: String, hostID: String, address: String = "", labels: [String: String] = [:], version: String,
-                lastSeen: Date? = nil) {
+                lastSeen: Date? = nil, boundLabelKeys: Set<String> = []) {
         self.hostname = hostname
         self.hostID = hostID
         self.address = address
         self.labels = labels
         self.version = version
         self.lastSeen = lastSeen
+        self.boundLabelKeys = boundLabelKeys
     }
 }
 
@@ -35,7 +38,8 @@ extension NodeSummary {
         var labels: [String: String] = [:]
         for (key, value) in self.labels { labels[escaped(key)] = escaped(value) }
         return NodeSummary(hostname: escaped(hostname), hostID: escaped(hostID), address: escaped(address),
-                           labels: labels, version: escaped(version), lastSeen: lastSeen)
+                           labels: labels, version: escaped(version), lastSeen: lastSeen,
+                           boundLabelKeys: Set(boundLabelKeys.map(escaped)))
     }
 }
 
@@ -56,12 +60,23 @@ public enum NodeListing {
     public static func table(_ nodes: [NodeSummary], labelsWidth: Int? = nil, now: Date = Date()) -> String {
         let sorted = nodes.map(\.escapedForTerminal).sorted { ($0.hostname, $0.hostID) < ($1.hostname, $1.hostID) }
         let rows = sorted.map { node in
-            [node.hostname, node.hostID, node.address, LabelsText.format(node.labels), node.version,
+            [node.hostname, node.hostID, node.address, labelsText(node), node.version,
              lastSeenText(node.lastSeen, now: now)]
         }
         let table = TextTable(headers: headers, rows: rows)
-        guard let labelsWidth else { return table.render() }
-        return table.truncating(column: 3, toWidth: labelsWidth).render()
+        let rendered = labelsWidth.map { table.truncating(column: 3, toWidth: $0).render() } ?? table.render()
+        guard sorted.contains(where: { !$0.boundLabelKeys.isEmpty }) else { return rendered }
+        return rendered + boundLabelsNote + "\n"
+    }
+
+    /// Under a table where some label is bound.
+    public static let boundLabelsNote = "* bound by the token the node joined with; what the node reports does not change it"
+
+    /// `k=v,k2=v2`, a bound label marked `k=v*`.
+    static func labelsText(_ node: NodeSummary) -> String {
+        node.labels.keys.filter { !$0.hasPrefix("teleport.internal/") }.sorted().map { key in
+            "\(key)=\(node.labels[key] ?? "")" + (node.boundLabelKeys.contains(key) ? "*" : "")
+        }.joined(separator: ",")
     }
 
     /// `30 Mar 23 18:15 UTC (12s ago)`: the time in the layout of `tctl tokens ls`, then how long

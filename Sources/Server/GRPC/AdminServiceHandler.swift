@@ -110,7 +110,9 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
                         $0.hostname = record.hostname
                         $0.addr = record.address
                         $0.version = record.version
-                        $0.labels = record.labels
+                        let bound = joins[record.hostID]?.boundLabels
+                        $0.labels = record.labels(bound: bound)
+                        $0.boundLabelKeys = (bound ?? [:]).keys.sorted()
                         $0.roles = record.roles
                         $0.lastSeenUnix = Int64(record.lastSeen.timeIntervalSince1970)
                         $0.joinMethod = joins[record.hostID]?.joinMethod ?? ""

@@ -1,33 +1,38 @@
 import Foundation
 import JoinCore
 
-/// How a host joined, kept by the Auth server for `tctl inventory ls`: the method and when.
-/// Heartbeats say what a process runs; only the join knows how it proved itself, and the host
-/// certificate does not carry it. One record per host ID, replaced by its next join, kept as
-/// long as the host's certificate is valid.
+/// How a host joined, kept by the Auth server: the method and when (`tctl inventory ls`), and
+/// the labels its token binds to it (``JoinCore/ProvisionToken/boundLabels``), which win over
+/// what its heartbeats say. Only the join knows these, and the host certificate does not carry
+/// them. One record per host ID, replaced by its next join, kept as long as the host's
+/// certificate is valid.
 public struct HostJoinRecord: Sendable, Codable, Equatable {
     public var hostID: String
     public var joinMethod: String
     public var joinedAt: Date
+    /// The labels the admitting token binds; `nil` in records written before there were any.
+    public var boundLabels: [String: String]?
 
-    public init(hostID: String, joinMethod: String, joinedAt: Date) {
+    public init(hostID: String, joinMethod: String, joinedAt: Date, boundLabels: [String: String]? = nil) {
         self.hostID = hostID
         self.joinMethod = joinMethod
         self.joinedAt = joinedAt
+        self.boundLabels = boundLabels
     }
 
     enum CodingKeys: String, CodingKey {
-        case hostID = "host_id", joinMethod = "join_method", joinedAt = "joined_at"
+        case hostID = "host_id", joinMethod = "join_method", joinedAt = "joined_at", boundLabels = "bound_labels"
     }
 }
 
 extension NodeRegistry {
     static let joinPrefix = "/host_joins/"
 
-    /// Records that `hostID` joined with `method` now.
-    public func recordJoin(hostID: String, method: String, lifetime: TimeInterval) async throws {
+    /// Records that `hostID` joined with `method` now, bound to `boundLabels`.
+    public func recordJoin(hostID: String, method: String, boundLabels: [String: String] = [:], lifetime: TimeInterval) async throws {
         let now = clock.now
-        let record = HostJoinRecord(hostID: hostID, joinMethod: method, joinedAt: now)
+        let record = HostJoinRecord(hostID: hostID, joinMethod: method, joinedAt: now,
+                                    boundLabels: boundLabels.isEmpty ? nil : boundLabels)
         _ = try await backend.put(Self.joinPrefix + hostID, value: try JSONEncoder().encode(record),
                                   expires: now.addingTimeInterval(lifetime))
     }
@@ -40,5 +45,12 @@ extension NodeRegistry {
             records[record.hostID] = record
         }
         return records
+    }
+}
+
+extension NodeRecord {
+    /// The labels a node shows: what it reports, under what its join bound (`bound` wins).
+    public func labels(bound: [String: String]?) -> [String: String] {
+        labels.merging(bound ?? [:]) { _, bound in bound }
     }
 }

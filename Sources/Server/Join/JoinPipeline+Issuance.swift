@@ -55,12 +55,14 @@ extension JoinPipeline {
 
     /// The join's answer: the method's result, the host ID and the certificates, converted to
     /// their wire form here.
-    /// Keeps how the host joined for `tctl inventory ls`. The join is already committed and
-    /// its certificates signed, so a failure here is logged, not returned to the host.
-    func recordHostJoin(_ issued: IssuedJoin, method: String) async {
+    /// Keeps how the host joined (`tctl inventory ls`) and the labels its token binds to it.
+    /// The join is already committed and its certificates signed, so a failure here is logged,
+    /// not returned to the host.
+    func recordHostJoin(_ issued: IssuedJoin, method: String, boundLabels: [String: String]) async {
         guard let hostID = issued.hostID else { return }
         do {
-            try await nodes.recordJoin(hostID: hostID, method: method, lifetime: HostCertificateIssuer.tlsCertificateLifetime)
+            try await nodes.recordJoin(hostID: hostID, method: method, boundLabels: boundLabels,
+                                       lifetime: HostCertificateIssuer.tlsCertificateLifetime)
         } catch {
             logger.warning("could not record the host's join method for the inventory",
                            metadata: ["host_id": "\(hostID)", "error": "\(error)"])

@@ -124,7 +124,7 @@ public struct JoinPipeline: Sendable {
         case .host(let nodeName, let additionalPrincipals, let dnsNames):
             issued = try await issueHost(join, attestation, nodeName: nodeName, additionalPrincipals: additionalPrincipals,
                                          dnsNames: dnsNames, ledger: ledger)
-            await recordHostJoin(issued, method: join.method.name)
+            await recordHostJoin(issued, method: join.method.name, boundLabels: join.found.token.boundLabels)
         case .bot(let requestedExpiry):
             issued = try await issueBot(join, attestation, requestedExpiry: requestedExpiry, effects: effects, ledger: ledger)
         }
