@@ -43,19 +43,6 @@ public struct SignedDataChainVerifier: Sendable {
         let signedData = try Self.parse(der)
         defer { PKCS7_free(signedData) }
 
-        guard let store = X509_STORE_new() else { throw Failure(reason: "out of memory") }
-        defer { X509_STORE_free(store) }
-        for anchor in anchors {
-            let certificate = try Self.certificate(anchor)
-            defer { X509_free(certificate) }
-            guard X509_STORE_add_cert(store, certificate) == 1 else {
-                throw Failure(reason: "a trust anchor could not be added")
-            }
-        }
-        guard let parameters = X509_STORE_get0_param(store) else { throw Failure(reason: "out of memory") }
-        X509_VERIFY_PARAM_set_time(parameters, time_t(time.timeIntervalSince1970))
-        X509_VERIFY_PARAM_set_purpose(parameters, X509_PURPOSE_ANY)
-
         // The signature, with the signer certificate the document embeds…
         guard let output = BIO_new(BIO_s_mem()) else { throw Failure(reason: "out of memory") }
         defer { BIO_free(output) }
@@ -77,33 +64,15 @@ public struct SignedDataChainVerifier: Sendable {
 
         // …and that certificate's chain to an anchor. (PKCS7_verify would build the chain from
         // the embedded certificates only; the issuing CA is usually not among them.)
-        guard let untrusted = joinery_sk_X509_new_null() else { throw Failure(reason: "out of memory") }
-        defer { joinery_sk_X509_pop_free(untrusted) }
-        let embedded = joinery_PKCS7_embedded_certificates(signedData)
-        for index in 0..<joinery_sk_X509_num(embedded) {
-            guard let certificate = joinery_sk_X509_value(embedded, index) else { continue }
-            X509_up_ref(certificate)
-            guard joinery_sk_X509_push(untrusted, certificate) > 0 else {
-                X509_free(certificate)
-                throw Failure(reason: "out of memory")
-            }
+        let signerDER = try Self.der(of: signer)
+        do {
+            try CertificateChainCheck.verify(signerDER, anchors: anchors,
+                                             intermediates: try Self.embeddedCertificates(der) + intermediates + more,
+                                             partialChain: false, at: time)
+        } catch let failure as CertificateChainCheck.Failure {
+            throw Failure(reason: "the signer's certificate does not chain to a trusted root: \(failure.reason)")
         }
-        for candidate in intermediates + more {
-            let certificate = try Self.certificate(candidate)
-            guard joinery_sk_X509_push(untrusted, certificate) > 0 else {
-                X509_free(certificate)
-                throw Failure(reason: "out of memory")
-            }
-        }
-        guard let context = X509_STORE_CTX_new() else { throw Failure(reason: "out of memory") }
-        defer { X509_STORE_CTX_free(context) }
-        guard X509_STORE_CTX_init(context, store, signer, untrusted) == 1 else { throw Failure(reason: "out of memory") }
-        guard X509_verify_cert(context) == 1 else {
-            let code = X509_STORE_CTX_get_error(context)
-            let reason = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
-            throw Failure(reason: "the signer's certificate does not chain to a trusted root: \(reason)")
-        }
-        return Verified(content: content, signer: try Self.der(of: signer))
+        return Verified(content: content, signer: signerDER)
     }
 
     /// The certificates `der` embeds, DER, read without verifying anything (to find where a

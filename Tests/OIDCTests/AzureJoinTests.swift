@@ -141,6 +141,34 @@ final class AzureJoinTests: XCTestCase {
         XCTAssertNil(spec.firstMatch(subscription: "S", resourceGroup: "rg-web"), "subscriptions compare exactly")
     }
 
+    func testMalformedOrOversizedAnswersAndDocumentsAreRefusedWithTheReason() async throws {
+        XCTAssertThrowsError(try AzureMessages.decodeSolution(Data("not json".utf8))) { error in
+            XCTAssertEqual((error as? JoinError)?.message, "the azure answer is not JSON with attested_data and access_token")
+        }
+        XCTAssertThrowsError(try AzureMessages.decodeSolution(Data(count: AzureMessages.maximumSolutionBytes + 1))) { error in
+            XCTAssertTrue((error as? JoinError)?.message.contains("the limit is \(AzureMessages.maximumSolutionBytes)") == true, "\(error)")
+        }
+        let verifier = AttestedDataVerifier(trust: try AttestationTrust.bundled(),
+                                            issuers: IssuerCertificateFetcher(clock: SystemClock(), environment: [:]))
+        let cases: [(String, String)] = [
+            ("nonsense", "it is not the JSON IMDS answers with"),
+            (#"{"encoding":"base64","signature":"AAAA"}"#, "unsupported signature type: \"base64\""),
+            (#"{"encoding":"pkcs7","signature":"%%%"}"#, "the signature is not base64"),
+            (#"{"encoding":"pkcs7","signature":"AAAA"}"#, "not a PKCS#7 structure"),
+            (#"{"encoding":"pkcs7","signature":""# + String(repeating: "A", count: AttestedDataVerifier.maximumBytes) + #""}"#,
+             "more than the \(AttestedDataVerifier.maximumBytes) an attested document can be"),
+        ]
+        for (document, expected) in cases {
+            do {
+                _ = try await verifier.verify(document, at: Date())
+                XCTFail("accepted: \(document.prefix(60))")
+            } catch let error as JoinError {
+                XCTAssertEqual(error.kind, .accessDenied)
+                XCTAssertTrue(error.message.contains(expected), error.message)
+            }
+        }
+    }
+
     func testTheNonceBindsTheKeysAndOnlyAzureCAURLsAreFetched() {
         let a = KeyBinding(sshPublicKey: Data("ssh a".utf8), tlsPublicKey: Data("tls a".utf8))
         let b = KeyBinding(sshPublicKey: Data("ssh b".utf8), tlsPublicKey: Data("tls a".utf8))

@@ -42,6 +42,30 @@ final class CredentialProtectionTests: XCTestCase {
         XCTAssertEqual(EndorsementKey.strippingTCGHeader(certificate), certificate)
     }
 
+    func testMalformedOrOversizedMessagesAndEndorsementKeysAreRefusedWithTheReason() {
+        XCTAssertThrowsError(try TPMMessages.decode(TPMMessages.Init.self, from: Data("{".utf8), what: "join request")) { error in
+            XCTAssertEqual((error as? JoinError)?.message, "the tpm join request is not the JSON this method expects")
+        }
+        XCTAssertThrowsError(try TPMMessages.decode(TPMMessages.Solution.self, from: Data(count: TPMMessages.maximumBytes + 1),
+                                                    what: "answer")) { error in
+            XCTAssertTrue((error as? JoinError)?.message.contains("the limit is \(TPMMessages.maximumBytes)") == true, "\(error)")
+        }
+        let cases: [(Data?, Data?, String)] = [
+            (nil, nil, "at least one of EKCert or EKKey must be provided"),
+            (Data("not a certificate".utf8), nil, "validating TPM: parsing EK cert"),
+            (nil, Data("not a key".utf8), "validating TPM: parsing EK key"),
+        ]
+        for (certificate, key, expected) in cases {
+            XCTAssertThrowsError(try EndorsementKey(certificate: certificate, publicKey: key)) { error in
+                XCTAssertEqual((error as? JoinError)?.kind, .accessDenied)
+                XCTAssertTrue((error as? JoinError)?.message.contains(expected) == true, "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try AttestationKey(publicArea: Data(count: 4))) { error in
+            XCTAssertTrue("\(error)".contains("not a TPMT_PUBLIC"), "\(error)")
+        }
+    }
+
     func testSerialsPrintAsTeleportPrintsThem() {
         XCTAssertEqual(EndorsementKey.serialText([0x04, 0xc0, 0x1d, 0xb4, 0x00, 0xb0, 0xc9][...]), "04:c0:1d:b4:00:b0:c9")
         XCTAssertEqual(EndorsementKey.serialText([0x00, 0x02][...]), "02")
