@@ -235,6 +235,10 @@ public nonisolated struct Joinery_V1_Node: Sendable {
   /// what the host reports).
   public var boundLabelKeys: [String] = []
 
+  /// The host's SSH public key as certified at its last join (authorized_keys format): the key
+  /// its SSH Service presents, which clients check against this.
+  public var sshHostKey: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -717,7 +721,7 @@ nonisolated extension Joinery_V1_ListNodesRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Node"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}hostname\0\u{1}addr\0\u{1}version\0\u{1}labels\0\u{1}roles\0\u{3}last_seen_unix\0\u{3}join_method\0\u{3}bound_label_keys\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}hostname\0\u{1}addr\0\u{1}version\0\u{1}labels\0\u{1}roles\0\u{3}last_seen_unix\0\u{3}join_method\0\u{3}bound_label_keys\0\u{3}ssh_host_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -734,6 +738,7 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.lastSeenUnix) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.joinMethod) }()
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.boundLabelKeys) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.sshHostKey) }()
       default: break
       }
     }
@@ -767,6 +772,9 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.boundLabelKeys.isEmpty {
       try visitor.visitRepeatedStringField(value: self.boundLabelKeys, fieldNumber: 9)
     }
+    if !self.sshHostKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.sshHostKey, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -780,6 +788,7 @@ nonisolated extension Joinery_V1_Node: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.lastSeenUnix != rhs.lastSeenUnix {return false}
     if lhs.joinMethod != rhs.joinMethod {return false}
     if lhs.boundLabelKeys != rhs.boundLabelKeys {return false}
+    if lhs.sshHostKey != rhs.sshHostKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

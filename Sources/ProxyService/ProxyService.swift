@@ -8,27 +8,69 @@ import JoineryProto
 import Logging
 import NIOCore
 import NIOSSL
+import ReverseTunnel
 
 /// The Proxy Service (spec §9.1, networking guide): the one address of a cluster that
 /// joining processes need to reach when the Auth server sits in a private network.
 ///
-/// Three parts run together:
+/// Four parts run together:
 /// - one long-lived mTLS gRPC connection to the Auth server, authenticated as this proxy;
 /// - an internal gRPC server on loopback serving ``JoinForwarder`` over that connection;
 /// - the TLS web port (``ProxyWebServer``), routing each connection by ALPN to the web API,
-///   the internal join server, or a byte tunnel to the Auth server.
+///   the internal join server, a byte tunnel to the Auth server, or server access;
+/// - server access: nodes' reverse tunnels (``tunnels``) and users' SSH connections to nodes,
+///   which the ``NodeResolver`` given at init resolves.
 public struct ProxyService: Sendable {
     public let settings: ProxyServiceSettings
     let webAPI: @Sendable (any Channel) throws -> Void
+    let nodeResolver: any NodeResolver
     let logger: Logger
     public let origins = ConnectionOrigins()
+    /// The nodes whose reverse tunnels end at this proxy.
+    public let tunnels: TunnelRegistry
 
-    /// - Parameter webAPI: adds the HTTP/1 handlers for a connection routed to the web API
-    ///   (the caller serves ``ProxyWebAPI``).
-    public init(settings: ProxyServiceSettings, webAPI: @escaping @Sendable (any Channel) throws -> Void, logger: Logger) {
+    /// - Parameters:
+    ///   - webAPI: adds the HTTP/1 handlers for a connection routed to the web API (the caller
+    ///     serves ``ProxyWebAPI``).
+    ///   - nodeResolver: finds the node an SSH request names and decides whether the user may
+    ///     reach it; the default refuses every request, saying that none is configured.
+    public init(settings: ProxyServiceSettings, webAPI: @escaping @Sendable (any Channel) throws -> Void, logger: Logger,
+                nodeResolver: any NodeResolver = UnconfiguredNodeResolver()) {
         self.settings = settings
         self.webAPI = webAPI
+        self.nodeResolver = nodeResolver
         self.logger = logger
+        tunnels = TunnelRegistry(settings: settings.reverseTunnels, logger: logger)
+    }
+
+    /// The server-access routes this proxy's identity and CAs allow; a route that cannot run
+    /// is logged once here and its connections are closed.
+    func serverAccessRoutes() -> (tunnels: ReverseTunnelServer?, ssh: ProxySSHRoute?) {
+        let tunnelServer: ReverseTunnelServer?
+        do {
+            tunnelServer = try ReverseTunnelServer(
+                identityCertificatePEM: settings.identityCertificatePEM, identityPrivateKeyPEM: settings.identityPrivateKeyPEM,
+                hostCACertificatesPEM: settings.clusterCACertificatesPEM, registry: tunnels,
+                handshakeTimeout: settings.handshakeTimeout, logger: logger)
+        } catch {
+            tunnelServer = nil
+            logger.error("the Proxy Service cannot accept reverse tunnels", metadata: ["reason": "\((error as? JoinError)?.message ?? "\(error)")"])
+        }
+        guard !settings.userCACertificatesPEM.isEmpty else {
+            logger.warning("the Proxy Service routes no SSH connections: it was given no user CA certificate to check users with")
+            return (tunnelServer, nil)
+        }
+        do {
+            let route = try ProxySSHRoute(
+                identityCertificatePEM: settings.identityCertificatePEM, identityPrivateKeyPEM: settings.identityPrivateKeyPEM,
+                hostCACertificatesPEM: settings.clusterCACertificatesPEM, userCACertificatesPEM: settings.userCACertificatesPEM,
+                registry: tunnels, resolver: nodeResolver,
+                settings: ProxySSHRoute.Settings(handshakeTimeout: settings.handshakeTimeout), logger: logger)
+            return (tunnelServer, route)
+        } catch {
+            logger.error("the Proxy Service cannot route SSH connections", metadata: ["reason": "\((error as? JoinError)?.message ?? "\(error)")"])
+            return (tunnelServer, nil)
+        }
     }
 
     /// The server's TLS context for the web port, offering ``ProxyRoutes/offered``.
@@ -72,10 +114,24 @@ public struct ProxyService: Sendable {
         let joinServer = GRPCServer(transport: internalTransport, services: [forwarder])
         let origins = self.origins
         let webAPI = self.webAPI
+        let access = serverAccessRoutes()
+        let tunnels = self.tunnels
+        var reverseTunnel: ProxyWebServer.RouteAcceptor?
+        if let server = access.tunnels {
+            reverseTunnel = { channel in server.accept(channel) }
+        }
+        var proxySSH: ProxyWebServer.RouteAcceptor?
+        if let route = access.ssh {
+            proxySSH = { channel in route.accept(channel) }
+        }
+        let routes = (reverseTunnel: reverseTunnel, proxySSH: proxySSH)
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await authClient.runConnections() }
             group.addTask { try await joinServer.serve() }
+            if let ssh = access.ssh {
+                group.addTask { await ssh.run() }
+            }
             let internalAddress = try await internalTransport.listeningAddress
             try internalSocket.setBacklog()
             guard let internalPort = internalAddress.ipv4?.port else {
@@ -84,6 +140,7 @@ public struct ProxyService: Sendable {
             let web = ProxyWebServer(
                 host: settings.webListenHost, port: settings.webListenPort, tls: tls, joinServicePort: internalPort,
                 authServer: settings.authServer, origins: origins, webAPI: webAPI,
+                reverseTunnel: routes.reverseTunnel, proxySSH: routes.proxySSH,
                 handshakeTimeout: settings.handshakeTimeout, backlog: backlog, logger: logger)
             let channel = try await web.bind()
             let bound = channel.localAddress.map(ProxyWebServer.describe) ?? "\(settings.webListenHost):\(settings.webListenPort)"
@@ -104,6 +161,8 @@ public struct ProxyService: Sendable {
             }
             joinServer.beginGracefulShutdown()
             authClient.beginGracefulShutdown()
+            access.ssh?.stop()
+            tunnels.closeAll()
         }
     }
 }

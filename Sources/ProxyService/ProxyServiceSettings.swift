@@ -1,5 +1,6 @@
 import Transport
 import Foundation
+import ReverseTunnel
 
 /// What a Proxy Service needs to run: where it listens, the certificate it shows clients, and
 /// how it reaches the Auth server (address and the proxy's own cluster identity).
@@ -19,6 +20,12 @@ public struct ProxyServiceSettings: Sendable {
     public var identityCertificatePEM: String
     public var identityPrivateKeyPEM: String
     public var clusterCACertificatesPEM: [String]
+    /// The cluster's user CA certificates (PEM): the only issuers of the user certificates
+    /// accepted on the SSH route (`joinery-proxy-ssh`). Empty: the route is off, and says so at start.
+    public var userCACertificatesPEM: [String] = []
+    /// Reverse tunnels: how often nodes are pinged, how many pings they may miss, how long a
+    /// dial waits for a node to connect back.
+    public var reverseTunnels = TunnelRegistry.Settings()
     /// The largest gRPC message accepted from a client.
     public var maximumMessageBytes: Int = 256 * 1024
     /// The longest one forwarded join may last.

@@ -6,13 +6,17 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import ReverseTunnel
 
 /// The Proxy Service's web port: terminates TLS with the web certificate, then sends each
 /// connection where its ALPN protocol says (``ProxyRoutes``): to the HTTP/1 web API handlers,
-/// to the internal join server, or through to the Auth server.
+/// to the internal join server, through to the Auth server, or to the server-access routes
+/// (reverse tunnels, SSH), which run their own inner mTLS.
 struct ProxyWebServer: Sendable {
     /// Adds the HTTP/1 handlers to a connection routed to the web API.
     typealias WebAPIPipeline = @Sendable (any Channel) throws -> Void
+    /// Takes a connection routed to a server-access route; nil closes it (route not available).
+    typealias RouteAcceptor = @Sendable (any Channel) -> EventLoopFuture<Void>
 
     let host: String
     let port: Int
@@ -22,6 +26,8 @@ struct ProxyWebServer: Sendable {
     let authServer: AuthAddress
     let origins: ConnectionOrigins
     let webAPI: WebAPIPipeline
+    let reverseTunnel: RouteAcceptor?
+    let proxySSH: RouteAcceptor?
     let handshakeTimeout: Duration
     let backlog: ListenBacklog
     let logger: Logger
@@ -65,6 +71,10 @@ struct ProxyWebServer: Sendable {
                 return server.relay(channel, toHost: "127.0.0.1", port: server.joinServicePort, registering: true)
             case .authTunnel:
                 return server.relay(channel, toHost: server.authServer.host, port: server.authServer.port, registering: false)
+            case .reverseTunnel:
+                return server.reverseTunnel?(channel) ?? Self.unavailable(channel)
+            case .proxySSH:
+                return server.proxySSH?(channel) ?? Self.unavailable(channel)
             }
         })
     }
@@ -92,6 +102,12 @@ struct ProxyWebServer: Sendable {
                 inbound.close(promise: nil)
                 throw error
             }
+    }
+
+    /// A route this proxy cannot serve (its identity or CAs do not allow it; logged at start).
+    private static func unavailable(_ channel: any Channel) -> EventLoopFuture<Void> {
+        channel.close(promise: nil)
+        return channel.eventLoop.makeSucceededVoidFuture()
     }
 
     /// `address:port`, IPv6 in brackets, as audit events show client addresses.

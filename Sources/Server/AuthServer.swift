@@ -28,6 +28,8 @@ public struct AuthServerSettings: Sendable {
     public var connectedNodesRefreshInterval: Duration
     /// Lifetime and renewal of tctl's identity in `data_dir/admin/` (see ``AdminIdentityKeeper``).
     public var adminIdentity: AdminIdentityPolicy = .standard
+    /// `auth_service.authentication.second_factor`: what users prove besides a password.
+    public var secondFactor: SecondFactorMode = .otp
 
     public init(clusterName: String, listenHost: String = "0.0.0.0", listenPort: Int = 3025, advertiseAddress: String,
                 dataDirectory: URL, rateLimits: JoinRateLimiter.Limits = .init(), version: String,
@@ -59,6 +61,8 @@ public struct AuthServer: Sendable {
     public let bots: BotStore
     public let botInstances: BotInstanceStore
     public let locks: LockStore
+    public let users: UserStore
+    public let roles: RoleStore
     let pipeline: JoinPipeline
     let clock: any JoinClock
     let logger: Logger
@@ -77,6 +81,8 @@ public struct AuthServer: Sendable {
         bots = BotStore(backend: backend)
         botInstances = BotInstanceStore(backend: backend)
         locks = LockStore(backend: backend, clock: clock)
+        users = UserStore(backend: backend)
+        roles = RoleStore(backend: backend)
         pipeline = JoinPipeline(
             clusterName: settings.clusterName, methods: methods, tokens: tokens, authorities: authorities, nodes: nodes,
             bots: bots, instances: botInstances, locks: locks,
@@ -137,11 +143,12 @@ public struct AuthServer: Sendable {
             JoinServiceHandler(pipeline: pipeline, authorities: authorities, clusterName: settings.clusterName,
                                version: settings.version, joinTimeoutSeconds: settings.joinTimeoutSeconds),
             AdminServiceHandler(tokens: tokens, nodes: nodes, bots: bots, instances: botInstances, locks: locks,
-                                backend: backend, authorities: authorities,
+                                roles: roles, users: users, enrollment: userEnrollment, backend: backend, authorities: authorities,
                                 authentication: authentication, clusterName: settings.clusterName,
                                 version: settings.version, advertiseAddress: settings.advertiseAddress),
             InventoryServiceHandler(nodes: nodes, authentication: authentication, callerLocks: CallerLocks(locks: locks)),
             BotServiceHandler(renewal: botRenewal, authentication: authentication),
+            accessService(authentication: authentication),
         ]
         let server = GRPCServer(transport: transport, services: services)
         let logger = self.logger

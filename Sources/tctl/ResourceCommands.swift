@@ -11,6 +11,7 @@ struct ResourceReference {
     static let kinds: [String: String] = [
         "token": "token", "tokens": "token", "bot": "bot", "bots": "bot", "lock": "lock", "locks": "lock",
         "bot_instance": "bot_instance", "bot_instances": "bot_instance",
+        "role": "role", "roles": "role", "user": "user", "users": "user",
     ]
 
     let kind: String
@@ -20,7 +21,7 @@ struct ResourceReference {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
         guard let kind = ResourceReference.kinds[parts.first?.lowercased() ?? ""] else {
             throw JoinError.badParameter(
-                "unsupported resource \"\(text)\"; supported: token/NAME, tokens, bot/NAME, bots, lock/NAME, locks, bot_instance/BOT/ID, bot_instances")
+                "unsupported resource \"\(text)\"; supported: token/NAME, tokens, bot/NAME, bots, lock/NAME, locks, bot_instance/BOT/ID, bot_instances, role/NAME, roles, user/NAME, users")
         }
         self.kind = kind
         name = parts.count > 1 ? parts[1] : nil
@@ -89,7 +90,7 @@ struct GetCommand: AsyncParsableCommand {
     var format: String = "yaml"
     @Flag(name: .customLong("with-secrets"), help: "Accepted for compatibility; tctl get prints token names in full.")
     var withSecrets = false
-    @Argument(help: "token/NAME, tokens, bot/NAME, bots, lock/NAME, locks, bot_instances.")
+    @Argument(help: "token/NAME, tokens, bot/NAME, bots, lock/NAME, locks, bot_instances, role/NAME, roles, user/NAME, users.")
     var resource: String
 
     func run() async throws {
@@ -124,7 +125,7 @@ struct RemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a resource.", aliases: ["del"])
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "token/NAME, bot/NAME or lock/NAME.")
+    @Argument(help: "token/NAME, bot/NAME, lock/NAME, role/NAME or user/NAME.")
     var resource: String
 
     func run() async throws {

@@ -17,7 +17,7 @@ struct TctlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tctl",
         abstract: "Administer a Joinery cluster: tokens, nodes, resources, status, audit.",
-        subcommands: [TokensCommand.self, NodesCommand.self, BotsCommand.self, CreateCommand.self, GetCommand.self, EditCommand.self, RemoveCommand.self, BoundKeypairCommand.self, InventoryCommand.self,
+        subcommands: [TokensCommand.self, NodesCommand.self, BotsCommand.self, UsersCommand.self, CreateCommand.self, GetCommand.self, EditCommand.self, RemoveCommand.self, BoundKeypairCommand.self, InventoryCommand.self,
                       StatusCommand.self, AuditCommand.self, AuthCommand.self, JoinMethodsCommand.self, VersionCommand.self])
 }
 

@@ -21,6 +21,9 @@ public final class ManagedProcess: @unchecked Sendable {
 
     public var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
 
+    /// The process ID (for `ss -p` and `/proc` checks).
+    public var pid: pid_t { child.pid }
+
     /// The exit status once the process has ended.
     public var status: Int32? {
         lock.lock()

@@ -1,4 +1,5 @@
 import CLIKit
+import Server
 import JoinCore
 
 /// `auth_service`: the Auth server's settings, plus keys that join-method plugins declared
@@ -23,6 +24,9 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
     /// `listen_backlog` (a Joinery setting): connections the port may queue before they are
     /// accepted; nil asks for the kernel's `net.core.somaxconn`.
     public var listenBacklog: Int?
+    /// `authentication.second_factor` (`otp`, the default, or `off`): what local users prove
+    /// besides a password.
+    public var secondFactor: SecondFactorMode = .otp
     /// The section as written, for plugins.
     public var raw: JSONValue
 
@@ -47,7 +51,7 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, clusterName = "cluster_name", listenAddr = "listen_addr", joinMethods = "join_methods"
         case joinRateLimit = "join_rate_limit", publicAddr = "public_addr", joinPlugins = "join_plugins"
-        case listenBacklog = "listen_backlog"
+        case listenBacklog = "listen_backlog", authentication
     }
 
     public init(from decoder: Decoder) throws {
@@ -63,7 +67,28 @@ public struct AuthServiceConfig: Sendable, Equatable, Decodable {
         publicAddr = try c.decodeIfPresent(StringOrList.self, forKey: .publicAddr)?.values ?? []
         joinPlugins = try c.decodeIfPresent([JoinPluginConfig].self, forKey: .joinPlugins) ?? []
         listenBacklog = try c.decodeListenBacklog(forKey: .listenBacklog)
+        secondFactor = try c.decodeIfPresent(AuthenticationSection.self, forKey: .authentication)?.secondFactor ?? .otp
         raw = try JSONValue(from: decoder)
+    }
+}
+
+/// `auth_service.authentication`: how local users sign in. Teleport's `type: local` is the only
+/// type; `second_factor` is `otp` (the default) or `off`.
+struct AuthenticationSection: Decodable {
+    var secondFactor: SecondFactorMode
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, secondFactor = "second_factor"
+    }
+
+    init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let type = try c.decodeIfPresent(String.self, forKey: .type), type != "local" {
+            throw JoinError.badParameter("auth_service.authentication.type: \"\(UntrustedString.sanitize(type))\" is not supported; only local users (type: local) are")
+        }
+        let text = try c.decodeIfPresent(String.self, forKey: .secondFactor) ?? "otp"
+        secondFactor = try SecondFactorMode(parsing: text)
     }
 }
 

@@ -1,3 +1,4 @@
+import CLIKit
 import Foundation
 
 /// `tctl audit ls` as a table, one row per event as the Auth server stored it (JSON): time,

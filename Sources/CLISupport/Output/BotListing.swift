@@ -1,3 +1,4 @@
+import CLIKit
 import JoinCore
 
 /// `tctl bots ls`: a `Bot`/`Roles` table, or with `--format json|yaml` the bot resources

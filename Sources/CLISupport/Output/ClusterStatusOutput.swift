@@ -1,3 +1,5 @@
+import CLIKit
+
 /// What `tctl status` reports about the cluster. As JSON or YAML (`--format`) it is one object:
 /// `cluster_name`, `version`, `authorities` (each `type` and `last_updated`) and `ca_pins`.
 public struct ClusterStatus: Sendable, Equatable, Encodable {

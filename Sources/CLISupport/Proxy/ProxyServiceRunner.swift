@@ -1,9 +1,13 @@
 import CLIKit
 import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import JoineryProto
 import JoinCore
 import Logging
 import ProxyService
 import Server
+import SwiftASN1
 import Transport
 
 /// Runs the Proxy Service that teleport.yaml's `proxy_service` describes. The proxy needs a
@@ -38,7 +42,8 @@ public struct ProxyServiceRunner: Sendable {
         let local = ["0.0.0.0", "::", ""].contains(authAddress.host) ? AuthAddress(host: "127.0.0.1", port: authAddress.port) : authAddress
         try await serve(clusterName: server.settings.clusterName, authServer: local,
                         certificatePEM: try identity.certificatePEM(), keyPEM: identity.privateKeyPEM,
-                        caPEMs: [try identity.caCertificatesPEM()])
+                        caPEMs: [try identity.caCertificatesPEM()],
+                        userCAPEMs: try server.authorities.user.trustedTLSCertificates.map { try $0.serializeAsPEM().pemString + "\n" })
     }
 
     /// A proxy without the Auth service: joins as a Proxy, or as an Instance with its other
@@ -59,8 +64,10 @@ public struct ProxyServiceRunner: Sendable {
         }
     }
 
+    /// - Parameter userCAPEMs: the user CA's certificates, which users' certificates are checked
+    ///   against on the SSH route; nil to ask the Auth server for them.
     private func serve(clusterName: String, authServer: AuthAddress, certificatePEM: String, keyPEM: String,
-                       caPEMs: [String]) async throws {
+                       caPEMs: [String], userCAPEMs: [String]? = nil) async throws {
         let proxyConfig = config.proxyService
         let listen: AuthAddress
         do {
@@ -80,8 +87,49 @@ public struct ProxyServiceRunner: Sendable {
         settings.listenBacklog = proxyConfig.listenBacklog
         let api = ProxyWebAPI(clusterName: clusterName, serverVersion: JoineryVersion.current,
                               webListenAddress: listen.description, publicAddresses: proxyConfig.publicAddr)
-        let service = ProxyService(settings: settings, webAPI: ProxyWebAPIResponder.pipeline(api), logger: logger)
+        // The web app's calls (sign-ins, invites) and the SSH route's node lookups go to the
+        // Auth server as this proxy.
+        let authClient = GRPCClient(transport: try AuthTransports.authenticated(
+            authServer, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: caPEMs))
+        let access = Joinery_V1_AccessService.Client(wrapping: authClient)
+        let app = ProxyWebApp(api: api, access: access, authServer: authServer,
+                              proxyAddress: proxyConfig.publicAddr.first ?? listen.description)
         let readiness = self.readiness
-        try await service.run(onListening: { _ in readiness?.markReady() })
+        let logger = self.logger
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await authClient.runConnections() }
+            defer { authClient.beginGracefulShutdown() }
+            var settings = settings
+            if let userCAPEMs {
+                settings.userCACertificatesPEM = userCAPEMs
+            } else {
+                settings.userCACertificatesPEM = try await Self.userCertificateAuthority(access, authServer: authServer, logger: logger)
+            }
+            let service = ProxyService(settings: settings, webAPI: ProxyWebPipeline.make(app), logger: logger,
+                                       nodeResolver: AuthNodeResolver(access: access, authServer: authServer, clusterName: clusterName))
+            try await service.run(onListening: { _ in readiness?.markReady() })
+        }
+    }
+
+    /// The user CA's certificates, asked of the Auth server until it answers (a proxy may start
+    /// before its Auth server is reachable).
+    static func userCertificateAuthority(_ access: Joinery_V1_AccessService.Client<HTTP2ClientTransport.Posix>,
+                                         authServer: AuthAddress, logger: Logger) async throws -> [String] {
+        var warned = false
+        while true {
+            do {
+                return try await RPCErrorTranslation.translating(authServer) {
+                    try await access.getUserCertAuthority(Joinery_V1_GetUserCertAuthorityRequest()).tlsCertificatesPem
+                }
+            } catch let error as JoinError where error.kind == .accessDenied {
+                throw error
+            } catch {
+                if !warned {
+                    logger.warning("waiting for the Auth server to learn the user CA", metadata: ["error": "\(error)"])
+                    warned = true
+                }
+                try await Task.sleep(for: .seconds(2))
+            }
+        }
     }
 }

@@ -18,9 +18,14 @@ public struct AdminConnection: Sendable {
     let certificatePEM: String
     let keyPEM: String
     let caPEM: String
+    /// The Proxy Service's web address as the local teleport.yaml gives it
+    /// (`proxy_service.public_addr`, else its `web_listen_addr`), for links such as invites;
+    /// nil when tctl runs with `--identity` or the file runs no Proxy Service.
+    public let proxyWebAddress: String?
 
     public init(configPath: String?, authServer: String?, identityDirectory: String?) throws {
         let folder: URL
+        var proxyWebAddress: String?
         if let identityDirectory {
             folder = URL(fileURLWithPath: identityDirectory)
         } else {
@@ -31,7 +36,11 @@ public struct AdminConnection: Sendable {
             }
             let config = try FileConfig.load(path: path, pluginAuthServiceKeys: BuiltInJoinMethods.registry.authServiceKeys)
             folder = AdminIdentityFile.directory(in: URL(fileURLWithPath: config.teleport.dataDir))
+            if config.proxyService.isConfigured, config.proxyService.enabled {
+                proxyWebAddress = config.proxyService.publicAddr.first ?? config.proxyService.webListenAddr
+            }
         }
+        self.proxyWebAddress = proxyWebAddress
         func read(_ name: String) throws -> String {
             let url = folder.appendingPathComponent(name)
             do {
@@ -53,14 +62,25 @@ public struct AdminConnection: Sendable {
     public func withAdmin<T: Sendable>(
         _ body: @Sendable (Joinery_V1_AdminService.Client<HTTP2ClientTransport.Posix>) async throws -> T
     ) async throws -> T {
+        try await withClient { try await body(Joinery_V1_AdminService.Client(wrapping: $0)) }
+    }
+
+    /// Runs `body` with a client of the server-access service (`tctl users`), as the Admin.
+    public func withAccess<T: Sendable>(
+        _ body: @Sendable (Joinery_V1_AccessService.Client<HTTP2ClientTransport.Posix>) async throws -> T
+    ) async throws -> T {
+        try await withClient { try await body(Joinery_V1_AccessService.Client(wrapping: $0)) }
+    }
+
+    private func withClient<T: Sendable>(
+        _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T
+    ) async throws -> T {
         let refusals = AuthServerRefusals()
         let transport = try AuthTransports.authenticated(
             address, certificatePEM: certificatePEM, keyPEM: keyPEM, trustedCAsPEM: [caPEM], refusals: refusals)
         return try await refusals.explaining {
             try await RPCErrorTranslation.translating(address) {
-                try await withGRPCClient(transport: transport) { client in
-                    try await body(Joinery_V1_AdminService.Client(wrapping: client))
-                }
+                try await withGRPCClient(transport: transport) { client in try await body(client) }
             }
         }
     }

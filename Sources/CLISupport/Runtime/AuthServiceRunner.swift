@@ -61,6 +61,7 @@ public struct AuthServiceRunner: Sendable {
                               maximumConcurrent: config.authService.joinRateLimit.maxConcurrent),
             version: JoineryVersion.current)
         settings.listenBacklog = config.authService.listenBacklog
+        settings.secondFactor = config.authService.secondFactor
         let server = try await AuthServer(settings: settings, backend: backend, methods: methods, clock: clock, logger: logger)
         logger.info("join methods enabled", metadata: ["methods": "\(methods.names.joined(separator: ","))"])
         let readiness = self.readiness

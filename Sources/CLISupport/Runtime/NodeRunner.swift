@@ -73,7 +73,7 @@ public struct NodeRunner: Sendable {
             store: store,
             client: JoinClient(registry: registry, logger: logger, proverContext: proverContext),
             parameters: parameters, labels: config.sshService.labels,
-            advertiseAddress: config.sshService.publicAddr.first ?? "",
+            advertiseAddress: Self.advertisedSSHAddress(config.sshService, throughProxy: route.dialer.isViaProxy),
             heartbeatInterval: NodeRunner.heartbeatInterval, logger: logger)
         if let readiness {
             agent.heartbeatObserver = { failure in
@@ -87,7 +87,30 @@ public struct NodeRunner: Sendable {
         return agent
     }
 
+    /// Joins (or reuses the identity), then heartbeats; a node with `ssh_service` enabled runs
+    /// its SSH Service beside (``NodeSSHService``).
     public func run() async throws {
-        try await makeAgent().run()
+        let agent = try await makeAgent()
+        let identity = try await agent.identity()
+        guard config.sshService.enabled, roles.contains(.node) else {
+            return try await agent.heartbeat(as: identity)
+        }
+        let ssh = NodeSSHService(identity: identity, authServer: agent.parameters.authServer, dialer: agent.parameters.dialer,
+                                 config: config.sshService, logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await ssh.run() }
+            try await agent.heartbeat(as: identity)
+        }
+    }
+
+    /// The address a node heartbeats for its SSH Service: `public_addr`; else, for a node that
+    /// listens (joined an Auth server directly), its `listen_addr` unless that is a wildcard;
+    /// else none (a node behind a reverse tunnel is reached through it: `tsh ls` shows
+    /// `⟵ Tunnel`).
+    static func advertisedSSHAddress(_ ssh: SSHServiceConfig, throughProxy: Bool) -> String {
+        if let first = ssh.publicAddr.first { return first }
+        guard !throughProxy, ssh.enabled, let address = try? AuthAddress(parsing: ssh.listenAddr, defaultPort: 3022),
+              !["0.0.0.0", "::", ""].contains(address.host) else { return "" }
+        return "\(address)"
     }
 }

@@ -8,7 +8,7 @@ public enum ResourceDocuments {
     private struct Envelope: Decodable { var kind: String? }
 
     /// The kinds `tctl create` accepts.
-    public static let supportedKinds = ["bot", "lock", "token"]
+    public static let supportedKinds = ["bot", "lock", "role", "token", "user"]
 
     /// One document of a resource file, in the JSON form the Auth server takes.
     public struct Document: Sendable {

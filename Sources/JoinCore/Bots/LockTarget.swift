@@ -17,6 +17,9 @@ public enum LockTarget: Sendable, Hashable, CustomStringConvertible {
     /// Every call by an identity holding this system role (`role=Proxy`). In Teleport the
     /// field names RBAC roles; Joinery has only system roles, so it names one of those.
     case role(SystemRole)
+    /// Every sign-in and SSH login of one local user (`user=<name>`), and the sessions their
+    /// certificates would open.
+    case user(String)
 
     /// The key used in a lock resource's `spec.target` (`join_token`, `bot_instance_id`,
     /// `server_id`, `role`).
@@ -26,12 +29,13 @@ public enum LockTarget: Sendable, Hashable, CustomStringConvertible {
         case .botInstanceID: return "bot_instance_id"
         case .serverID: return "server_id"
         case .role: return "role"
+        case .user: return "user"
         }
     }
 
     public var value: String {
         switch self {
-        case .joinToken(let value), .botInstanceID(let value), .serverID(let value): return value
+        case .joinToken(let value), .botInstanceID(let value), .serverID(let value), .user(let value): return value
         case .role(let role): return role.rawValue
         }
     }
@@ -46,6 +50,7 @@ public enum LockTarget: Sendable, Hashable, CustomStringConvertible {
         case "join_token": self = .joinToken(value)
         case "bot_instance_id": self = .botInstanceID(value)
         case "server_id": self = .serverID(value)
+        case "user": self = .user(value)
         case "role":
             let role: SystemRole
             do {
@@ -61,7 +66,7 @@ public enum LockTarget: Sendable, Hashable, CustomStringConvertible {
             self = .role(role)
         default:
             throw JoinError.badParameter(
-                "unknown lock target \"\(UntrustedString.sanitize(key))\"; use join_token, bot_instance_id, server_id or role")
+                "unknown lock target \"\(UntrustedString.sanitize(key))\"; use join_token, bot_instance_id, server_id, role or user")
         }
     }
 

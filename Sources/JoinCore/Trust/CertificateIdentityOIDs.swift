@@ -17,6 +17,11 @@ import SwiftASN1
 /// | `1.3.9999.1.103` | `true` when a bot certificate is renewable (token-method bots) |
 /// | `1.3.9999.1.104` | the Auth server ID that wrote an Admin identity (Joinery) |
 /// | `1.3.9999.1.105` | that Auth server's run (generation) the Admin identity belongs to (Joinery) |
+/// | `1.3.9999.1.106` | on a user's certificate: the user's name; marks the certificate as a user's (Joinery) |
+/// | `1.3.9999.1.107` | on a user's certificate: one of the user's roles (Joinery) |
+///
+/// A user's certificate has no organization (O): O carries system roles, and no role name a
+/// user is given can make their certificate read as a host's, a bot's or tctl's.
 public enum CertificateIdentityOIDs {
     public static let clusterName: ASN1ObjectIdentifier = [1, 3, 9999, 1, 7]
     public static let systemRole: ASN1ObjectIdentifier = [1, 3, 9999, 2, 11]
@@ -30,4 +35,8 @@ public enum CertificateIdentityOIDs {
     /// On Admin certificates: the random generation of that Auth server's run; only the
     /// generation recorded in the backend as current is accepted.
     public static let adminGeneration: ASN1ObjectIdentifier = [1, 3, 9999, 1, 105]
+    /// On a user's certificate: the user's name (the certificate is a user's).
+    public static let userName: ASN1ObjectIdentifier = [1, 3, 9999, 1, 106]
+    /// On a user's certificate: one of the user's roles, one attribute each.
+    public static let userRole: ASN1ObjectIdentifier = [1, 3, 9999, 1, 107]
 }

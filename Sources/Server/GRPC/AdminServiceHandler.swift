@@ -20,6 +20,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
     let resources: [String: any AdminResourceCollection]
 
     init(tokens: TokenStore, nodes: NodeRegistry, bots: BotStore, instances: BotInstanceStore, locks: LockStore,
+         roles: RoleStore, users: UserStore, enrollment: UserEnrollment,
          backend: any Backend, authorities: ClusterAuthorities, authentication: CallerAuthentication,
          clusterName: String, version: String, advertiseAddress: String) {
         self.tokens = tokens
@@ -34,7 +35,8 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
         self.advertiseAddress = advertiseAddress
         let collections: [any AdminResourceCollection] = [
             TokenResources(tokens: tokens), BotResources(bots: bots), LockResources(locks: locks),
-            BotInstanceResources(instances: instances),
+            BotInstanceResources(instances: instances), RoleResources(roles: roles),
+            UserResources(users: users, enrollment: enrollment),
         ]
         resources = Dictionary(uniqueKeysWithValues: collections.map { ($0.kind, $0) })
     }
@@ -103,22 +105,7 @@ struct AdminServiceHandler: Joinery_V1_AdminService.SimpleServiceProtocol {
             _ = try await authorizedAdmin(context)
             let records = try await nodes.listUnlocked(locks: locks)
             let joins = try await nodes.joinRecords()
-            return .with {
-                $0.nodes = records.map { record in
-                    .with {
-                        $0.hostID = record.hostID
-                        $0.hostname = record.hostname
-                        $0.addr = record.address
-                        $0.version = record.version
-                        let bound = joins[record.hostID]?.boundLabels
-                        $0.labels = record.labels(bound: bound)
-                        $0.boundLabelKeys = (bound ?? [:]).keys.sorted()
-                        $0.roles = record.roles
-                        $0.lastSeenUnix = Int64(record.lastSeen.timeIntervalSince1970)
-                        $0.joinMethod = joins[record.hostID]?.joinMethod ?? ""
-                    }
-                }
-            }
+            return .with { $0.nodes = records.map { Joinery_V1_Node($0, join: joins[$0.hostID]) } }
         }
     }
 

@@ -61,7 +61,8 @@ extension JoinPipeline {
     func recordHostJoin(_ issued: IssuedJoin, method: String, boundLabels: [String: String]) async {
         guard let hostID = issued.hostID else { return }
         do {
-            try await nodes.recordJoin(hostID: hostID, method: method, boundLabels: boundLabels,
+            let hostKey = (try? SSHCertificate(wireBytes: issued.certificates.sshCertificate))?.publicKey.authorizedKey
+            try await nodes.recordJoin(hostID: hostID, method: method, boundLabels: boundLabels, sshHostKey: hostKey,
                                        lifetime: HostCertificateIssuer.tlsCertificateLifetime)
         } catch {
             logger.warning("could not record the host's join method for the inventory",

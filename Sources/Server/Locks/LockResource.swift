@@ -91,7 +91,7 @@ public struct LockResource: Sendable, Equatable, Codable {
         guard (document.kind ?? "lock") == "lock" else { throw JoinError.badParameter("expected kind lock") }
         guard (document.version ?? "v2") == "v2" else { throw JoinError.badParameter("unsupported lock version; use v2") }
         guard document.spec.target.count == 1, let (key, value) = document.spec.target.first else {
-            throw JoinError.badParameter("a lock's spec.target must name exactly one of join_token, bot_instance_id, server_id or role")
+            throw JoinError.badParameter("a lock's spec.target must name exactly one of join_token, bot_instance_id, server_id, role or user")
         }
         func time(_ text: String?, _ field: String) throws -> Date? {
             guard let text else { return nil }
