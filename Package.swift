@@ -487,7 +487,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "Transport", "BackendTestSuite", "TestSupport", "AWSKit",
+                "Server", "JoinCore", "StaticJoin", "TokenJoin", "Agent", "Transport", "BackendTestSuite", "TestSupport", "AWSKit", "AccessControl",
                 "ListenSockets",
                 // The audit trail suite provokes each method's attestation failures.
                 "EC2Join", "IAMJoin", "BoundKeypairJoin",

@@ -63,6 +63,8 @@ public struct AuthServer: Sendable {
     public let locks: LockStore
     public let users: UserStore
     public let roles: RoleStore
+    /// Sign-ins and invite completions per client address (each costs a scrypt hash).
+    let signInLimiter: JoinRateLimiter
     let pipeline: JoinPipeline
     let clock: any JoinClock
     let logger: Logger
@@ -83,6 +85,7 @@ public struct AuthServer: Sendable {
         locks = LockStore(backend: backend, clock: clock)
         users = UserStore(backend: backend)
         roles = RoleStore(backend: backend)
+        signInLimiter = JoinRateLimiter(limits: UserSignIn.addressLimits, clock: clock, attempts: "sign-in attempts")
         pipeline = JoinPipeline(
             clusterName: settings.clusterName, methods: methods, tokens: tokens, authorities: authorities, nodes: nodes,
             bots: bots, instances: botInstances, locks: locks,

@@ -84,10 +84,12 @@ private final class SaysReadyThenNothing: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: TunnelMessage.ready(keepAlive: .milliseconds(50)).line)), promise: nil)
-        context.fireChannelActive()
-    }
+    private var answered = false
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    /// Answers the node's first line, as the real proxy does.
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !answered else { return }
+        answered = true
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: TunnelMessage.ready(keepAlive: .milliseconds(50)).line)), promise: nil)
+    }
 }

@@ -70,7 +70,13 @@ final class SeedGuideServerAccessTests: XCTestCase {
         // The code the browser typed was spent; the next login needs a later one.
         try harness.noteUsed(secret, code: try TOTPDevice(base32Secret: secret).code(at: Date()), at: Date())
 
-        // Step 3: tsh login, with the output the guide shows.
+        // Step 3: tsh login. The proxy's certificate is checked as for joins: a bundle without
+        // its CA is refused before any credential is sent.
+        let untrusted = try harness.tsh(["login", "--proxy=\(cluster.proxyAddress)", "--user=myuser"],
+                                        input: "\(password)\n000000\n", environment: ["SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"])
+        XCTAssertNotEqual(untrusted.status, 0)
+        XCTAssertTrue(untrusted.stderr.contains("SSL_CERT_FILE"), untrusted.combined)
+        // Then with the proxy's CA trusted, and the output the guide shows.
         let login = try await harness.login("myuser", password: password, secret: secret)
         XCTAssertEqual(login.status, 0, login.combined)
         XCTAssertTrue(login.stdout.contains("Logged in as:       myuser"), login.stdout)
@@ -111,10 +117,10 @@ final class SeedGuideServerAccessTests: XCTestCase {
         let configFile = cluster.directory.appendingPathComponent("ssh_config_teleport")
         try config.stdout.write(to: configFile, atomically: true, encoding: .utf8)
         let ssh = try Command.run("/usr/bin/ssh", ["-F", configFile.path, "root@node-1.\(ServerAccessHarness.clusterName)", "true"],
-                                  environment: ["TELEPORT_HOME": harness.home.path], timeout: 60)
+                                  environment: ["TELEPORT_HOME": harness.home.path, "SSL_CERT_FILE": cluster.proxyCAPath], timeout: 60)
         XCTAssertEqual(ssh.status, 0, ssh.combined)
         let whoami = try Command.run("/usr/bin/ssh", ["-F", configFile.path, "root@node-1.\(ServerAccessHarness.clusterName)", "id -un"],
-                                     environment: ["TELEPORT_HOME": harness.home.path], timeout: 60)
+                                     environment: ["TELEPORT_HOME": harness.home.path, "SSL_CERT_FILE": cluster.proxyCAPath], timeout: 60)
         XCTAssertEqual(whoami.stdout, "root\n", whoami.combined)
 
         // The audit log has the sign-in and the sessions, with user, login, node and address.

@@ -210,6 +210,30 @@ final class ServerAccessRefusalTests: XCTestCase {
         XCTAssertFalse(refusal?.string("host_id").isEmpty ?? true)
     }
 
+    func testAnExpiredUserCertificateIsRefusedByTheAuthServerAndTheNode() async throws {
+        try await harness.startTunnelNode("node-1", labels: "env=example")
+        let secret = try user("finn")
+        // The shortest lifetime a sign-in gives is a minute.
+        let login = try await harness.login("finn", password: password, secret: secret, extra: ["--ttl=1m"])
+        XCTAssertEqual(login.status, 0, login.combined)
+        XCTAssertTrue(login.stdout.contains("[valid for 1m0s]") || login.stdout.contains("[valid for 59s]"), login.stdout)
+        XCTAssertEqual(try harness.openSSH("root@node-1", "true").status, 0)
+        try await Task.sleep(for: .seconds(62))
+
+        let listing = try harness.tsh(["ls"])
+        XCTAssertNotEqual(listing.status, 0)
+        XCTAssertTrue(listing.stderr.contains("expired"), listing.combined)
+        // Through the proxy with OpenSSH: the proxy refuses the expired TLS certificate, and
+        // the node, reached anyway, has only refusals to offer. OpenSSH does not present a
+        // certificate it knows has expired; the node audits what it was offered instead.
+        let before = try harness.auditEvents().count
+        let session = try harness.openSSH("root@node-1", "true")
+        XCTAssertNotEqual(session.status, 0, session.combined)
+        XCTAssertTrue(session.stderr.contains("expired") || session.stderr.contains("refused"), session.combined)
+        let after = try harness.auditEvents()
+        XCTAssertFalse(after.dropFirst(before).contains { $0.string("type") == "session.start" }, "an expired certificate opened a session")
+    }
+
     /// The `ERROR: …` line of a tsh failure.
     static func errorLine(_ stderr: String) -> String {
         stderr.split(separator: "\n").first { $0.lowercased().contains("invalid") || $0.lowercased().contains("error") }.map(String.init) ?? stderr

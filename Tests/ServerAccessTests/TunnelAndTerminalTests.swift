@@ -84,7 +84,8 @@ final class TunnelAndTerminalTests: XCTestCase {
         func tmux(_ arguments: [String]) throws -> CommandResult {
             try Command.run("/usr/bin/tmux", arguments, environment: tmuxEnvironment)
         }
-        let command = "env TELEPORT_HOME='\(harness.home.path)' '\(ServerAccessHarness.tsh.path)' ssh root@node-i; echo EXIT=$?; sleep 60"
+        let command = "env TELEPORT_HOME='\(harness.home.path)' SSL_CERT_FILE='\(harness.cluster.proxyCAPath)' "
+            + "'\(ServerAccessHarness.tsh.path)' ssh root@node-i; echo EXIT=$?; sleep 60"
         let started = try tmux(["new-session", "-d", "-s", "it", "-x", "100", "-y", "30", command])
         XCTAssertEqual(started.status, 0, started.combined)
         func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "it"]).stdout }

@@ -96,19 +96,14 @@ final class ProxyRouteConnector: Sendable {
         if let outer = tunnel.lastFailure, outer.message != earlierOuterFailure {
             return outer
         }
+        // Only an alert is the proxy's refusal; a reset or an end of input is the outer
+        // session failing, whose reason the tunnel keeps.
         let tlsError = (error as? TLSHandshakeGate.NotCompleted)?.error
-        if let tlsError, !Self.isEOF(tlsError) {
+        if let tlsError, TLSFailureText.alert(in: tlsError) != nil {
             return JoinError.accessDenied("the Proxy Service at \(proxy) refused this certificate (\(TLSFailureText.describe(tlsError))); "
                 + "is it issued by this cluster, still valid, and of a role the proxy accepts here?")
         }
         return tunnel.lastFailure
             ?? JoinError.unavailable("the connection to the Proxy Service at \(proxy) closed during the TLS handshake")
     }
-
-    private static func isEOF(_ error: (any Error)?) -> Bool {
-        guard let error else { return false }
-        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl { return true }
-        return "\(error)".contains("eofDuringHandshake")
-    }
 }
-

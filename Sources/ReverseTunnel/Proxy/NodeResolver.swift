@@ -40,34 +40,3 @@ public struct UnconfiguredNodeResolver: NodeResolver {
         throw JoinError.notImplemented("this Proxy Service cannot route SSH connections: it has no way to look up nodes (no node resolver is configured)")
     }
 }
-
-/// A resolver from a fixed list, for tests and small static setups: `target` matches a host
-/// ID or a name, with or without the `.<cluster>` suffix.
-public struct StaticNodeResolver: NodeResolver {
-    public struct Entry: Sendable {
-        public var names: [String]
-        public var node: ResolvedNode
-
-        public init(names: [String], node: ResolvedNode) {
-            self.names = names
-            self.node = node
-        }
-    }
-
-    public var entries: [Entry]
-    public var clusterName: String
-
-    public init(clusterName: String, entries: [Entry]) {
-        self.clusterName = clusterName
-        self.entries = entries
-    }
-
-    public func resolve(target: String, user: String) async throws -> ResolvedNode {
-        let suffix = "." + clusterName
-        let name = target.hasSuffix(suffix) ? String(target.dropLast(suffix.count)) : target
-        guard let entry = entries.first(where: { $0.node.hostID == name || $0.names.contains(name) }) else {
-            throw JoinError.notFound("no node named \"\(UntrustedString.sanitize(String(target.prefix(253))))\" in cluster \(clusterName)")
-        }
-        return entry.node
-    }
-}

@@ -10,6 +10,8 @@ public struct UserEnrollment: Sendable {
     let roles: RoleStore
     let invites: UserInvites
     let limiter: LoginAttemptLimiter
+    /// Invite completions per client address (each costs a scrypt hash).
+    let addressLimiter: JoinRateLimiter
     let secondFactor: SecondFactorMode
     let audit: AuditLog
     let clock: any JoinClock
@@ -50,6 +52,7 @@ public struct UserEnrollment: Sendable {
 
     /// Sets the password (and enrolls the OTP device, proven by a code from it) and spends the invite.
     public func complete(token: String, password: String, otpCode: String, clientAddress: String) async throws -> String {
+        try addressLimiter.admit(address: UserSignIn.host(of: clientAddress))
         let (invite, revision) = try await invites.find(token: token)
         try PasswordPolicy.check(password)
         var device: TOTPDevice?

@@ -13,11 +13,24 @@ public struct UserSignIn: Sendable {
     /// Teleport's default lifetime of a user's certificates.
     public static let defaultTTL: TimeInterval = 12 * 3600
     public static let invalidCredentials = "invalid user name, password or second factor"
+    /// One attempt a second per client address, ten at once.
+    public static let addressLimits = JoinRateLimiter.Limits(averagePerSecond: 1, burst: 10)
+
+    /// The host part of `host:port` or `[v6]:port`, which attempts are counted by.
+    static func host(of address: String) -> String {
+        if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
+            return String(address[address.index(after: address.startIndex)..<end])
+        }
+        return address.split(separator: ":").count == 2 ? String(address.split(separator: ":")[0]) : address
+    }
 
     let users: UserStore
     let roles: RoleStore
     let locks: LockStore
     let limiter: LoginAttemptLimiter
+    /// Attempts per client address, whatever the name: each one costs the Auth server a scrypt
+    /// hash (about 100 ms of CPU), so one address cannot keep it busy.
+    let addressLimiter: JoinRateLimiter
     let authorities: ClusterAuthorities
     let secondFactor: SecondFactorMode
     let audit: AuditLog
@@ -40,6 +53,11 @@ public struct UserSignIn: Sendable {
             await audit.record(AccessAuditEvent(kind: .userLogin, success: false, user: name, remoteAddress: clientAddress,
                                                 reason: reason, fields: ["method": "local"]), at: clock.now)
             return JoinError(kind, message)
+        }
+        do {
+            try addressLimiter.admit(address: Self.host(of: clientAddress))
+        } catch let error as JoinError {
+            throw await refuse(error.message, message: error.message, kind: error.kind)
         }
         guard (try? UserAccount.validate(name: name)) != nil else {
             throw await refuse("malformed user name")

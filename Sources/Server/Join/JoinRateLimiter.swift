@@ -40,7 +40,10 @@ public final class JoinRateLimiter: Sendable {
     private let buckets: Mutex<LeastRecentlyUsedTable<String, Bucket>>
 
     /// - Parameter capacity: how many sources to track at once (tests use small tables).
-    public init(limits: Limits, clock: any JoinClock, capacity: Int = JoinRateLimiter.maximumTrackedSources) {
+    /// - Parameter attempts: what is counted, for the refusal (`too many join attempts from …`).
+    public init(limits: Limits, clock: any JoinClock, capacity: Int = JoinRateLimiter.maximumTrackedSources,
+                attempts: String = "join attempts") {
+        self.attempts = attempts
         self.limits = limits
         self.clock = clock
         self.buckets = Mutex(LeastRecentlyUsedTable(capacity: max(1, capacity)))
@@ -48,6 +51,7 @@ public final class JoinRateLimiter: Sendable {
 
     /// How many sources have a bucket now (never more than the capacity).
     public var trackedSources: Int { buckets.withLock { $0.count } }
+    let attempts: String
 
     /// Takes one attempt from the bucket of `address` (a host, without port), or throws
     /// `limitExceeded`.
@@ -67,7 +71,7 @@ public final class JoinRateLimiter: Sendable {
             return true
         }
         guard admitted else {
-            throw JoinError.limitExceeded("too many join attempts from \(address); wait a few seconds and retry")
+            throw JoinError.limitExceeded("too many \(attempts) from \(address); wait a few seconds and retry")
         }
     }
 }

@@ -53,8 +53,9 @@ struct LoginCommand: AsyncParsableCommand {
     }
 }
 
-/// The Proxy Service's web API over HTTPS, with its certificate verified against the system
-/// trust store (or not, with `--insecure`).
+/// The Proxy Service's web API over HTTPS, with its certificate verified as joins verify it:
+/// against the PEM bundle `SSL_CERT_FILE` names, else the system trust store (or not at all,
+/// with `--insecure`).
 struct WebAPIClient {
     let proxy: AuthAddress
     let insecure: Bool
@@ -63,7 +64,12 @@ struct WebAPIClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.applicationProtocols = ["http/1.1"]
-        if insecure { tls.certificateVerification = .none }
+        if insecure {
+            tls.certificateVerification = .none
+        } else if let bundle = ProcessInfo.processInfo.environment["SSL_CERT_FILE"], !bundle.isEmpty {
+            // As for joins (and as OpenSSL and Go read it): the bundle replaces the system's.
+            tls.trustRoots = .file(bundle)
+        }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
         do {
             let answer = try await exchange(client, request)
@@ -87,7 +93,7 @@ struct WebAPIClient {
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
             throw JoinError.unavailable("cannot reach the Proxy Service at \(proxy): \(error)"
-                + (insecure ? "" : " (a self-signed web certificate needs --insecure)"))
+                + (insecure ? "" : " (to trust a Proxy Service's own certificate, name a PEM bundle holding its CA in SSL_CERT_FILE, or pass --insecure)"))
         }
         let data = Data(body.readableBytesView)
         guard response.status == .ok else {

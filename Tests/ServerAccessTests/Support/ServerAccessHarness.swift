@@ -109,9 +109,11 @@ final class ServerAccessHarness: @unchecked Sendable {
         }
     }
 
-    /// Runs tsh with this harness's home; `input` is written to its standard input.
+    /// Runs tsh with this harness's home; `input` is written to its standard input. The
+    /// proxy's self-signed web certificate is trusted through `SSL_CERT_FILE`, as an operator
+    /// trusts a private CA (no `--insecure`).
     func tsh(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: Double = 60) throws -> CommandResult {
-        var env = ["TELEPORT_HOME": home.path].merging(environment) { $1 }
+        var env = ["TELEPORT_HOME": home.path, "SSL_CERT_FILE": cluster.proxyCAPath].merging(environment) { $1 }
         guard let input else { return try Command.run(Self.tsh, arguments, environment: env, timeout: timeout) }
         env["TSH_INPUT"] = input
         return try Command.run("/bin/sh", ["-c", "printf '%s' \"$TSH_INPUT\" | \"$0\" \"$@\"", Self.tsh.path] + arguments,
@@ -121,7 +123,7 @@ final class ServerAccessHarness: @unchecked Sendable {
     /// `tsh login` as `user` with a fresh OTP code.
     func login(_ user: String, password: String, secret: String, extra: [String] = []) async throws -> CommandResult {
         let code = try await nextCode(secret)
-        return try tsh(["login", "--proxy=\(cluster.proxyAddress)", "--user=\(user)", "--insecure"] + extra,
+        return try tsh(["login", "--proxy=\(cluster.proxyAddress)", "--user=\(user)"] + extra,
                        input: "\(password)\n\(code)\n")
     }
 
@@ -133,7 +135,7 @@ final class ServerAccessHarness: @unchecked Sendable {
         let host = destination.contains(".") ? destination : destination + "." + Self.clusterName
         return try Command.run("/usr/bin/ssh", ["-F", config.path, "-o", "StrictHostKeyChecking=no", "-o", "KnownHostsCommand=none",
                                                 "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", host, command],
-                               environment: ["TELEPORT_HOME": home.path], timeout: 60)
+                               environment: ["TELEPORT_HOME": home.path, "SSL_CERT_FILE": cluster.proxyCAPath], timeout: 60)
     }
 
     /// The audit log as JSON objects.

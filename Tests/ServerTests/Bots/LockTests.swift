@@ -73,7 +73,7 @@ final class LockTests: XCTestCase {
         for bad in [
             #"{"kind":"lock","metadata":{"name":"a"},"spec":{"target":{}}}"#,
             #"{"kind":"lock","metadata":{"name":"a"},"spec":{"target":{"join_token":"a","bot_instance_id":"b"}}}"#,
-            #"{"kind":"lock","metadata":{"name":"a"},"spec":{"target":{"user":"alice"}}}"#,
+            #"{"kind":"lock","metadata":{"name":"a"},"spec":{"target":{"login":"alice"}}}"#,
             #"{"kind":"lock","metadata":{"name":"a"},"spec":{"target":{"join_token":"a"},"extra":1}}"#,
             #"{"kind":"lock","metadata":{"name":"a"},"spec":{"target":{"join_token":"a"},"expires":"tomorrow"}}"#,
         ] {
