@@ -632,7 +632,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "CLIKit", "JoinCore", "BoundKeypairJoin", "AWSKit", .product(name: "Yams", package: "Yams"), "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "CLIKit", "JoinCore", "SSHService", "AccessControl", "BoundKeypairJoin", "AWSKit", .product(name: "Yams", package: "Yams"), "Agent", "Transport", "Server", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "JoineryProto", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates")], swiftSettings: swiftSettings),
         // The guides' marked flows, run against the built binaries (Tests/DocFlowTests/DocFlow.swift).
         .testTarget(name: "DocFlowTests", dependencies: ["TestSupport", "teleport", "tctl", "tbot"], swiftSettings: swiftSettings),
         // Server access against the real binaries (teleport, tctl, tsh), OpenSSH, headless

@@ -6,13 +6,13 @@ extension AuthServer {
     public var userEnrollment: UserEnrollment {
         UserEnrollment(users: users, roles: roles, invites: UserInvites(backend: backend, clock: clock),
                        limiter: LoginAttemptLimiter(backend: backend, clock: clock), addressLimiter: signInLimiter,
-                       secondFactor: settings.secondFactor, audit: pipeline.audit, clock: clock)
+                       passwordWork: passwordWork, secondFactor: settings.secondFactor, audit: pipeline.audit, clock: clock)
     }
 
     /// Users' sign-in (`tsh login`).
     public var userSignIn: UserSignIn {
         UserSignIn(users: users, roles: roles, locks: locks, limiter: LoginAttemptLimiter(backend: backend, clock: clock),
-                   addressLimiter: signInLimiter, authorities: authorities, secondFactor: settings.secondFactor, audit: pipeline.audit, clock: clock)
+                   addressLimiter: signInLimiter, passwordWork: passwordWork, authorities: authorities, secondFactor: settings.secondFactor, audit: pipeline.audit, clock: clock)
     }
 
     func accessService(authentication: CallerAuthentication) -> AccessServiceHandler {

@@ -65,6 +65,8 @@ public struct AuthServer: Sendable {
     public let roles: RoleStore
     /// Sign-ins and invite completions per client address (each costs a scrypt hash).
     let signInLimiter: JoinRateLimiter
+    /// Password hashes computed at once (``PasswordWorkGate``).
+    let passwordWork = PasswordWorkGate()
     let pipeline: JoinPipeline
     let clock: any JoinClock
     let logger: Logger

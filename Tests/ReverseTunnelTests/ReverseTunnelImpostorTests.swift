@@ -27,7 +27,9 @@ final class ReverseTunnelImpostorTests: XCTestCase {
             try await agent.waitUntilConnected(timeout: .seconds(2))
             XCTFail("a node of another cluster opened a tunnel")
         } catch let error as JoinError {
-            XCTAssertTrue(error.message.contains("refused the reverse tunnel"), error.message)
+            // The agent words the proxy's refusal when it sees the alert in time; on a loaded
+            // machine it may see only the closed connection. Either way nothing connected.
+            XCTAssertTrue(error.message.contains("refused the reverse tunnel") || error.message.contains("closed"), error.message)
         }
         XCTAssertFalse(agent.isConnected)
         XCTAssertEqual(agent.status.connectionsMade, 0)

@@ -39,7 +39,7 @@ final class ReverseTunnelSessionTests: XCTestCase {
         // The node ended its output only after ours ended: the half-close crossed both hops.
         XCTAssertEqual(echoed, "hello through the tunnel\n")
         XCTAssertEqual(lab.resolver.requests.first?.target, "node-1", "the port is not part of the name resolved")
-        XCTAssertEqual(lab.resolver.requests.first?.user, "bot-alice")
+        XCTAssertEqual(lab.resolver.requests.first?.user, "alice")
         let client = try XCTUnwrap(node.clientAddresses.first)
         XCTAssertTrue(client.hasPrefix("127.0.0.1:"), "the node hears the user's address: \(client)")
     }

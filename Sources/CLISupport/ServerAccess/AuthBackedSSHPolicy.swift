@@ -39,11 +39,26 @@ struct AuthBackedSSHPolicy: SSHAccessPolicy {
     static func decide(_ request: SSHLoginRequest, _ access: UserAccessAnswer) -> SSHLoginDecision {
         guard access.exists else { return .deny("user \(request.user) no longer exists") }
         guard access.lockMessage.isEmpty else { return .deny(access.lockMessage) }
-        let roles = access.rolesJSON.compactMap { try? Role(document: $0) }.filter { request.roles.contains($0.name) }
-        guard !roles.isEmpty else {
+        var current: [Role] = []
+        for document in access.rolesJSON {
+            guard let role = try? Role(document: document) else {
+                return .deny("one of user \(request.user)'s roles cannot be read by this node; refusing rather than ignoring it")
+            }
+            current.append(role)
+        }
+        // Allow rules only from roles the certificate names and the user still holds; deny
+        // rules from every role the user holds now, so a deny added since the sign-in bites.
+        let granting = current.filter { request.roles.contains($0.name) }
+        guard !granting.isEmpty else {
             return .deny("user \(request.user) holds none of the roles its certificate names (\(request.roles.joined(separator: ", ")))")
         }
-        switch AccessChecker(roles: roles, traits: ["logins": access.logins]).checkLogin(request.login, nodeLabels: access.nodeLabels) {
+        let denyingOnly = current.filter { !request.roles.contains($0.name) }.map { role -> Role in
+            var copy = role
+            copy.allow = RoleConditions()
+            return copy
+        }
+        let checker = AccessChecker(roles: granting + denyingOnly, traits: ["logins": access.logins])
+        switch checker.checkLogin(request.login, nodeLabels: access.nodeLabels) {
         case .allowed: return .allow
         case .denied(let reason): return .deny(reason)
         }

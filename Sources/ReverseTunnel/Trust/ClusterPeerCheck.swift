@@ -111,6 +111,12 @@ struct ClusterPeerCheck: Sendable {
             guard !commonName.isEmpty else {
                 throw JoinError.accessDenied("the user's certificate names no user (its common name is empty)")
             }
+            // A user's certificate names the user under its own OID and has no organization;
+            // a bot's (also from the user CA) has O=Bot and is not a user's.
+            let userName = Self.first(in: leaf.subject) { $0.type == CertificateIdentityOIDs.userName }
+            guard roleName == nil, userName == commonName else {
+                throw JoinError.accessDenied("the presented certificate is not a user's (a bot's or a host's certificate cannot open SSH sessions)")
+            }
             return Peer(name: commonName, clusterName: caCluster, role: roleName)
         }
     }

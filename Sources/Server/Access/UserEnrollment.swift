@@ -12,6 +12,7 @@ public struct UserEnrollment: Sendable {
     let limiter: LoginAttemptLimiter
     /// Invite completions per client address (each costs a scrypt hash).
     let addressLimiter: JoinRateLimiter
+    let passwordWork: PasswordWorkGate
     let secondFactor: SecondFactorMode
     let audit: AuditLog
     let clock: any JoinClock
@@ -68,7 +69,7 @@ public struct UserEnrollment: Sendable {
             device = enrolled
             counter = matched
         }
-        let hash = try PasswordHash.make(password: password)
+        let hash = try passwordWork.run { try PasswordHash.make(password: password) }
         try await invites.spend(token: token, revision: revision)
         try await users.update(invite.user) { user in
             user.passwordHash = hash.encoded

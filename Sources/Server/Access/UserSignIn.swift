@@ -16,12 +16,23 @@ public struct UserSignIn: Sendable {
     /// One attempt a second per client address, ten at once.
     public static let addressLimits = JoinRateLimiter.Limits(averagePerSecond: 1, burst: 10)
 
-    /// The host part of `host:port` or `[v6]:port`, which attempts are counted by.
+    /// What attempts are counted by: the host of `host:port`, and for IPv6 (`[v6]:port`) its
+    /// /64, which one client typically holds whole.
     static func host(of address: String) -> String {
         if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<end])
+            let ip = String(address[address.index(after: address.startIndex)..<end])
+            return ipv6Prefix(ip) ?? ip
         }
         return address.split(separator: ":").count == 2 ? String(address.split(separator: ":")[0]) : address
+    }
+
+    /// The first four groups of an IPv6 address, `::` expanded; nil if it is not one.
+    static func ipv6Prefix(_ ip: String) -> String? {
+        var storage = in6_addr()
+        guard inet_pton(AF_INET6, ip, &storage) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: storage) { Array($0) }
+        return stride(from: 0, to: 8, by: 2).map { String(format: "%x", UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1])) }
+            .joined(separator: ":") + "::/64"
     }
 
     let users: UserStore
@@ -31,6 +42,7 @@ public struct UserSignIn: Sendable {
     /// Attempts per client address, whatever the name: each one costs the Auth server a scrypt
     /// hash (about 100 ms of CPU), so one address cannot keep it busy.
     let addressLimiter: JoinRateLimiter
+    let passwordWork: PasswordWorkGate
     let authorities: ClusterAuthorities
     let secondFactor: SecondFactorMode
     let audit: AuditLog
@@ -54,11 +66,8 @@ public struct UserSignIn: Sendable {
                                                 reason: reason, fields: ["method": "local"]), at: clock.now)
             return JoinError(kind, message)
         }
-        do {
-            try addressLimiter.admit(address: Self.host(of: clientAddress))
-        } catch let error as JoinError {
-            throw await refuse(error.message, message: error.message, kind: error.kind)
-        }
+        // Refused for the rate alone: logged, not audited (a flood must not grow the log).
+        try addressLimiter.admit(address: Self.host(of: clientAddress))
         guard (try? UserAccount.validate(name: name)) != nil else {
             throw await refuse("malformed user name")
         }
@@ -69,7 +78,7 @@ public struct UserSignIn: Sendable {
         }
         let account = try await users.get(name)
         let hash = account?.passwordHash.flatMap { try? PasswordHash(encoded: $0) }
-        let passwordMatches = (hash ?? Self.decoyHash)?.verify(password) ?? false
+        let passwordMatches = try passwordWork.run { (hash ?? Self.decoyHash)?.verify(password) ?? false }
         guard let account, hash != nil, passwordMatches else {
             try await limiter.recordFailure(name)
             let reason = account == nil ? "unknown user" : (hash == nil ? "the user has not set a password (invite not completed)" : "wrong password")
@@ -82,6 +91,10 @@ public struct UserSignIn: Sendable {
             }
             do {
                 try await users.update(name) { stored in
+                    // A reset (or another change of credentials) since they were read voids them.
+                    guard stored.passwordHash == account.passwordHash, stored.otpSecret == secret else {
+                        throw JoinError.accessDenied("the credentials changed during the sign-in")
+                    }
                     guard let counter = device.matchingCounter(for: otpCode, at: clock.now, lastUsedCounter: stored.otpLastCounter) else {
                         throw JoinError.accessDenied("wrong or reused OTP code")
                     }

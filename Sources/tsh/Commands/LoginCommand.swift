@@ -41,12 +41,13 @@ struct LoginCommand: AsyncParsableCommand {
                 user: name, password: password, otpToken: otp, pubKey: SSHPublicKey(sshKey.publicKey).authorizedKey,
                 tlsPubKey: tlsKey.publicKey.derRepresentation.base64EncodedString(), ttl: lifetime.map { Int64($0) })
             let answer = try await WebAPIClient(proxy: address, insecure: insecure).signIn(request)
+            // What the proxy says goes into ssh configurations and known_hosts: only names.
+            try ClusterNameCheck.require(answer.clusterName)
             let profile = TshProfile(
                 proxy: "\(address)", user: name, cluster: answer.clusterName, insecure: insecure, roles: answer.roles,
                 logins: answer.logins, expires: RFC3339.parse(answer.expires) ?? Date())
             try store.save(profile, sshKey: OpenSSHPrivateKeyFile.encode(sshKey, comment: name), sshCertificate: answer.sshCert,
-                           tlsKey: tlsKey.pemRepresentation + "\n", tlsCertificate: answer.tlsCert, hostCA: answer.hostCACerts,
-                           hostCASSHKeys: answer.hostCASSHKeys)
+                           tlsKey: tlsKey.pemRepresentation + "\n", tlsCertificate: answer.tlsCert, hostCA: answer.hostCACerts)
             let extensions = (try? SSHCertificate(authorizedKey: answer.sshCert))?.extensions.map(\.name) ?? []
             print(ProfileSummary.render(profile, extensions: extensions), terminator: "")
         }
@@ -110,6 +111,18 @@ struct WebAPIClient {
             return try JSONDecoder().decode(WebSignIn.Response.self, from: data)
         } catch {
             throw JoinError.internalError("the Proxy Service's answer cannot be read: \(error)")
+        }
+    }
+}
+
+/// A cluster name as tsh accepts it from a proxy: letters, digits, dots and dashes, because it
+/// is written into `tsh config`'s ssh configuration and host patterns (a newline or a space
+/// there would add settings or hosts).
+enum ClusterNameCheck {
+    static func require(_ name: String) throws {
+        guard !name.isEmpty, name.utf8.count <= 253,
+              name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "-") }) else {
+            throw JoinError.accessDenied("the Proxy Service answered with an unusable cluster name; refusing to save this sign-in")
         }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// How OpenSSH reaches the cluster's nodes with tsh's keys: through `tsh proxy ssh` (the
 /// Proxy Service), checking the node's host key against what the cluster certified for it
-/// (`tsh known-hosts`, OpenSSH's KnownHostsCommand) and the host CA (`@cert-authority` in
-/// tsh's known_hosts). Used by `tsh config` and `tsh ssh` alike.
+/// when it joined (`tsh known-hosts`, OpenSSH's KnownHostsCommand). Used by `tsh config` and
+/// `tsh ssh` alike.
 struct OpenSSHOptions {
     let profile: TshProfile
     let store: ProfileStore
@@ -58,6 +58,8 @@ struct OpenSSHOptions {
 
     /// A value OpenSSH reads as one word.
     static func quoted(_ text: String) -> String {
-        text.contains(where: { $0 == " " || $0 == "\"" || $0 == "'" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : text
+        // Paths and names reach here checked; a control character would still end the line.
+        let text = String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.map(Character.init))
+        return text.contains(where: { $0 == " " || $0 == "\"" || $0 == "'" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : text
     }
 }

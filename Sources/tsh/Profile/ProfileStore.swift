@@ -3,7 +3,8 @@ import Glibc
 import JoinCore
 
 /// tsh's files: `$TELEPORT_HOME` (default `~/.tsh`, 0700) holds `current-profile`, a
-/// `<proxy>.json` profile per proxy, `known_hosts` (the cluster's host CA), and under
+/// `<proxy>.json` profile per proxy, `known_hosts` (empty: node keys come from the cluster,
+/// see ``KnownHostsCommand``), and under
 /// `keys/<proxy>/` the user's SSH key and certificate, TLS key and certificate and the
 /// cluster's TLS CA certificates — each written 0600, whole (write, sync, rename).
 struct ProfileStore {
@@ -67,7 +68,7 @@ struct ProfileStore {
 
     /// Saves a signed-in profile and its credentials, and makes it current.
     func save(_ profile: TshProfile, sshKey: String, sshCertificate: String, tlsKey: String, tlsCertificate: String,
-              hostCA: [String], hostCASSHKeys: [String]) throws {
+              hostCA: [String]) throws {
         let paths = paths(profile)
         try FileManager.default.createDirectory(at: paths.keys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: home.path)
@@ -76,8 +77,10 @@ struct ProfileStore {
         try write(tlsKey, to: paths.tlsKey)
         try write(tlsCertificate, to: paths.tlsCertificate)
         try write(hostCA.joined(), to: paths.hostCA)
-        let authorities = hostCASSHKeys.map { "@cert-authority *.\(profile.cluster),\(profile.cluster) \($0)\n" }.joined()
-        try write(authorities, to: knownHosts)
+        // No @cert-authority line: a host certificate carries names its node asked for, so
+        // trusting the host CA for *.<cluster> would let one node answer for another. Node keys
+        // are pinned per node instead (tsh known-hosts).
+        try write("", to: knownHosts)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

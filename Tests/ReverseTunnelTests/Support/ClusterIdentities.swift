@@ -39,10 +39,23 @@ struct ClusterIdentities: Sendable {
     /// A user certificate for `bot-<name>`, issued at `issuedAt` for `ttl` seconds.
     func user(_ name: String, issuedAt: Date = Date(), ttl: TimeInterval = 3600) throws -> TestIdentity {
         let key = P256.Signing.PrivateKey()
+        let issued = try UserCertificateIssuer(userCA: user).issueUserLogin(
+            UserLoginCertificateRequest(user: name, roles: ["access"], logins: ["root"],
+                                        sshPublicKey: SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey),
+                                        tlsPublicKey: SubjectTLSPublicKey(key.publicKey), notAfter: issuedAt.addingTimeInterval(ttl),
+                                        now: issuedAt),
+            hostCA: host)
+        let certificate = try Certificate(derEncoded: issued.tlsCertificateDER)
+        return TestIdentity(certificatePEM: try certificate.serializeAsPEM().pemString + "\n", privateKeyPEM: key.pemRepresentation)
+    }
+
+    /// A bot's certificate (also from the user CA), which the SSH route refuses.
+    func bot(_ name: String) throws -> TestIdentity {
+        let key = P256.Signing.PrivateKey()
         let request = BotCertificateRequest(
             botName: name, botInstanceID: "instance-\(name)", generation: 1,
             sshPublicKey: SSHPublicKey(Curve25519.Signing.PrivateKey().publicKey),
-            tlsPublicKey: SubjectTLSPublicKey(key.publicKey), ttl: ttl, now: issuedAt)
+            tlsPublicKey: SubjectTLSPublicKey(key.publicKey), ttl: 3600, now: Date())
         let certificate = try UserCertificateIssuer(userCA: user).tlsCertificate(for: request)
         return TestIdentity(certificatePEM: try certificate.serializeAsPEM().pemString + "\n", privateKeyPEM: key.pemRepresentation)
     }
